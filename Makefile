@@ -1,0 +1,25 @@
+# The two commands of the README. Both need only Python 3.11 on the machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## make run: embedded PostgreSQL + Redis (unless DATABASE_URL / REDIS_URL are set), migrate,
+## demo data, then web server + Celery worker + beat until Ctrl-C. PORT defaults to 8000.
+run: $(INSTALLED)
+	$(BIN)/python -m sartiq.run
+
+## make test: the whole suite against an embedded real PostgreSQL (and Redis where needed).
+test: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache

@@ -1,0 +1,1 @@
+"""Models of the integrations app (see the issue that builds it)."""

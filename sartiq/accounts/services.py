@@ -1,0 +1,137 @@
+"""Writes for users, organizations and memberships."""
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from sartiq.accounts import tenancy
+from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.models import Membership, Organization, User
+from sartiq.errors import BusinessRuleError, Conflict, NotFound, PermissionDenied
+
+
+def user_create(*, email: str, password: str, full_name: str | None = None, **extra) -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise BusinessRuleError("The user with this email already exists in the system")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, full_name=full_name, **extra)
+    except IntegrityError:  # a concurrent signup with the same address
+        raise BusinessRuleError("The user with this email already exists in the system")
+
+
+def user_authenticate(*, email: str, password: str) -> User:
+    """The user for these credentials, or 400 as the original answers."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None or not user.check_password(password):
+        raise BusinessRuleError("Incorrect email or password")
+    if not user.is_active:
+        raise BusinessRuleError("Inactive user")
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict) -> User:
+    if "email" in data:
+        email = data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise Conflict("User with this email already exists")
+        user.email = email
+    if "full_name" in data:
+        user.full_name = data["full_name"]
+    user.save()
+    return user
+
+
+def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    if not user.check_password(current_password):
+        raise BusinessRuleError("Incorrect password")
+    if current_password == new_password:
+        raise BusinessRuleError("New password cannot be the same as the current one")
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def organization_create(*, user: User, name: str) -> Organization:
+    organization = Organization.objects.create(name=name)
+    Membership.objects.create(user=user, organization=organization, role=MembershipRole.OWNER)
+    tenancy.forget_organization_roles(user)
+    return organization
+
+
+def _require_admin(user: User, organization: Organization) -> None:
+    if not tenancy.is_admin_of(user, organization.pk):
+        raise PermissionDenied()
+
+
+@transaction.atomic
+def organization_update(*, user: User, organization: Organization, data: dict) -> Organization:
+    _require_admin(user, organization)
+    for field, value in data.items():
+        setattr(organization, field, value)
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, user: User, organization: Organization) -> None:
+    if not (user.is_superuser or tenancy.organization_roles(user).get(organization.pk) == MembershipRole.OWNER):
+        raise PermissionDenied()
+    organization.delete()
+
+
+@transaction.atomic
+def membership_add(*, actor: User, organization: Organization, user_id: uuid.UUID | None = None,
+                   email: str | None = None, role: str = MembershipRole.MEMBER) -> Membership:
+    _require_admin(actor, organization)
+    if role == MembershipRole.OWNER and not (
+        actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
+    ):
+        raise PermissionDenied()
+    if user_id is not None:
+        member = User.objects.filter(pk=user_id).first()
+    else:
+        member = User.objects.filter(email__iexact=(email or "").strip()).first()
+    if member is None:
+        raise NotFound("User")
+    membership, created = Membership.objects.get_or_create(user=member, organization=organization, defaults={"role": role})
+    if not created:
+        raise BusinessRuleError("The user is already a member of this organization")
+    return membership
+
+
+def _owners_left(organization: Organization, excluding: Membership) -> int:
+    return organization.memberships.filter(role=MembershipRole.OWNER).exclude(pk=excluding.pk).count()
+
+
+@transaction.atomic
+def membership_update(*, actor: User, membership: Membership, role: str) -> Membership:
+    organization = membership.organization
+    _require_admin(actor, organization)
+    is_owner = actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
+    if MembershipRole.OWNER in (role, membership.role) and not is_owner:
+        raise PermissionDenied()
+    if membership.role == MembershipRole.OWNER and role != MembershipRole.OWNER and not _owners_left(organization, membership):
+        raise BusinessRuleError("An organization needs at least one owner")
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """Admins remove members; anyone may leave. The last owner can do neither."""
+    organization = membership.organization
+    if membership.user_id != actor.pk:
+        _require_admin(actor, organization)
+        if membership.role == MembershipRole.OWNER and not (
+            actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
+        ):
+            raise PermissionDenied()
+    if membership.role == MembershipRole.OWNER and not _owners_left(organization, membership):
+        raise BusinessRuleError("An organization needs at least one owner")
+    membership.delete()

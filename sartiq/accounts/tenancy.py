@@ -1,0 +1,160 @@
+"""The tenancy rule of contract §3, in one place.
+
+- Personal resources (no organization) are visible to their owner; organization resources to the
+  organization's members; superusers see everything. Resources flagged `public` are readable by
+  every user and listed with the caller's personal ones.
+- Lists: with `organization_id` the caller must be a member (403 otherwise) and gets that
+  organization's resources; without it, their personal ones (superusers: everything).
+- Objects: unknown id → 404, existing but not visible or not changeable → 403.
+
+Child resources (looks, shots, revisions) carry no tenant fields; their model names the path to
+the resource that does (`tenant_path = "shooting"`), and every function here follows it.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Iterable, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from sartiq.accounts.choices import MembershipRole
+from sartiq.errors import BusinessRuleError, NotFound, PermissionDenied
+
+M = TypeVar("M", bound=models.Model)
+
+_ORG_CACHE = "_sartiq_org_roles"
+
+
+def organization_roles(user) -> dict[uuid.UUID, str]:
+    """{organization_id: role} of the user's memberships; one query, cached on the user object."""
+    cached = getattr(user, _ORG_CACHE, None)
+    if cached is None:
+        from sartiq.accounts.models import Membership
+
+        cached = dict(Membership.objects.filter(user_id=user.pk).values_list("organization_id", "role"))
+        setattr(user, _ORG_CACHE, cached)
+    return cached
+
+
+def forget_organization_roles(user) -> None:
+    if hasattr(user, _ORG_CACHE):
+        delattr(user, _ORG_CACHE)
+
+
+def is_member(user, organization_id) -> bool:
+    return bool(user.is_superuser) or organization_id in organization_roles(user)
+
+
+def is_admin_of(user, organization_id) -> bool:
+    return bool(user.is_superuser) or organization_roles(user).get(organization_id) in (
+        MembershipRole.OWNER,
+        MembershipRole.ADMIN,
+    )
+
+
+def require_member(user, organization_id) -> None:
+    if organization_id is not None and not is_member(user, organization_id):
+        raise PermissionDenied()
+
+
+def _prefix(model) -> str:
+    path = getattr(model, "tenant_path", "")
+    return f"{path}__" if path else ""
+
+
+def _has_public(model) -> bool:
+    return any(f.name == "public" for f in model._meta.concrete_fields)
+
+
+def scope(queryset: models.QuerySet, user, organization_id: uuid.UUID | None = None) -> models.QuerySet:
+    """Restrict a list to what the caller may see, following the rule above."""
+    model = queryset.model
+    prefix = _prefix(model)
+    if organization_id is not None:
+        require_member(user, organization_id)
+        return queryset.filter(**{f"{prefix}organization_id": organization_id})
+    if user.is_superuser:
+        return queryset
+    visible = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": user.pk})
+    if _has_public(model):
+        visible |= Q(public=True)
+    return queryset.filter(visible)
+
+
+def tenant_of(obj):
+    """The object holding owner/organization for `obj` (itself, or the end of its tenant path)."""
+    for part in filter(None, getattr(type(obj), "tenant_path", "").split("__")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def can_view(user, obj) -> bool:
+    if user.is_superuser or getattr(obj, "public", False):
+        return True
+    return can_change(user, obj)
+
+
+def can_change(user, obj) -> bool:
+    if user.is_superuser:
+        return True
+    tenant = tenant_of(obj)
+    if tenant.organization_id is not None:
+        return tenant.organization_id in organization_roles(user)
+    return tenant.owner_id == user.pk
+
+
+def check_view(user, obj) -> None:
+    if not can_view(user, obj):
+        raise PermissionDenied()
+
+
+def check_change(user, obj) -> None:
+    if not can_change(user, obj):
+        raise PermissionDenied()
+
+
+def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str) -> None:
+    """May `obj` be referenced by a resource of `organization_id` (None: personal) created by `user`?
+
+    It must be visible to the user, and shared with the target's audience: public, of the same
+    organization, or (for a personal target) the user's own. Otherwise the target would show
+    members a resource they may not see.
+    """
+    check_view(user, obj)
+    if user.is_superuser or getattr(obj, "public", False):
+        return
+    tenant = tenant_of(obj)
+    if tenant.organization_id != organization_id:
+        raise BusinessRuleError(f"{thing} belongs to another organization")
+
+
+def get_visible(queryset: models.QuerySet[M], pk, user, thing: str, *, change: bool = False) -> M:
+    """Fetch one object by id: 404 when unknown, 403 when the user may not see (or change) it."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(thing)
+    (check_change if change else check_view)(user, obj)
+    return obj
+
+
+def get_usable(queryset: models.QuerySet[M], pk, user, organization_id, thing: str) -> M:
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(thing)
+    check_usable(user, obj, organization_id, thing)
+    return obj
+
+
+def get_many_usable(
+    queryset: models.QuerySet[M], pks: Iterable, user, organization_id, thing: str
+) -> list[M]:
+    """Fetch several referenced objects in one query, in the order given; same errors as above."""
+    pks = list(dict.fromkeys(pks))
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=pks)}
+    for pk in pks:
+        if pk not in found:
+            raise NotFound(thing)
+    for obj in found.values():
+        check_usable(user, obj, organization_id, thing)
+    return [found[pk] for pk in pks]

@@ -1,0 +1,210 @@
+"""Validation errors in the exact shape FastAPI / Pydantic v2 emit them.
+
+The original service answers bad input with Pydantic's error list. Rather than imitate Pydantic's
+messages, we ask Pydantic: a DRF field that rejects a value is mapped to the equivalent Pydantic
+type, and the raw input is validated against that type to obtain Pydantic's own `type`, `msg` and
+`ctx`. Query parameters are validated by Pydantic directly (see `sartiq.api.filters`).
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import uuid
+from functools import lru_cache
+from typing import Annotated, Any, Mapping, Optional
+
+import pydantic
+from pydantic import TypeAdapter
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.settings import api_settings
+
+MISSING = object()
+Loc = tuple
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, BaseException):
+        # FastAPI runs errors through jsonable_encoder, which turns an exception into {}.
+        return {}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return str(value)
+
+
+def error(type_: str, loc: Loc, msg: str, input_: Any, ctx: dict | None = None) -> dict:
+    """One error entry as FastAPI renders it."""
+    entry = {"type": type_, "loc": list(loc), "msg": msg, "input": _json_safe(input_)}
+    if ctx is not None:
+        entry["ctx"] = _json_safe(ctx)
+    return entry
+
+
+def missing(loc: Loc, parent: Any) -> dict:
+    return error("missing", loc, "Field required", None if parent is MISSING else parent)
+
+
+def value_error(loc: Loc, message: str, input_: Any) -> dict:
+    """What a Pydantic validator raising ValueError(message) produces."""
+    return error("value_error", loc, f"Value error, {message}", input_, {"error": {}})
+
+
+@lru_cache(maxsize=512)
+def _adapter(annotation: Any) -> TypeAdapter:
+    return TypeAdapter(annotation)
+
+
+def pydantic_errors(annotation: Any, value: Any, loc: Loc) -> list[dict]:
+    """Validate `value` against `annotation` as FastAPI does; return its errors located at `loc`."""
+    try:
+        _adapter(annotation).validate_python(value)
+    except pydantic.ValidationError as exc:
+        return [
+            error(e["type"], (*loc, *e["loc"]), e["msg"], e.get("input"), e.get("ctx"))
+            for e in exc.errors(include_url=False)
+        ]
+    return []
+
+
+def validate(annotation: Any, value: Any, loc: Loc) -> tuple[Any, list[dict]]:
+    """Validate and convert; returns (value, errors)."""
+    try:
+        return _adapter(annotation).validate_python(value), []
+    except pydantic.ValidationError:
+        return None, pydantic_errors(annotation, value, loc)
+
+
+@lru_cache(maxsize=256)
+def choices_enum(values: tuple) -> type[enum.Enum]:
+    """An Enum over `values`, so that Pydantic words the error as for the reference's enums."""
+    return enum.Enum("Choices", {f"v{i}": v for i, v in enumerate(values)}, type=str)
+
+
+def annotation_for_field(field: serializers.Field) -> Any:
+    """The Pydantic type equivalent to a DRF field (None when there is no useful equivalent)."""
+    ann = _base_annotation(field)
+    if ann is None:
+        return None
+    return Optional[ann] if getattr(field, "allow_null", False) else ann
+
+
+def _base_annotation(field: serializers.Field) -> Any:
+    if isinstance(field, serializers.ListSerializer):
+        return list[Any]
+    if isinstance(field, serializers.ManyRelatedField):
+        return list[_base_annotation(field.child_relation) or Any]
+    if isinstance(field, (serializers.ListField, serializers.MultipleChoiceField)):
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.MultipleChoiceField):
+            inner = choices_enum(tuple(field.choices))
+        else:
+            inner = annotation_for_field(child) if child is not None else Any
+        constraints = {}
+        if getattr(field, "min_length", None) is not None:
+            constraints["min_length"] = field.min_length
+        if getattr(field, "max_length", None) is not None:
+            constraints["max_length"] = field.max_length
+        if getattr(field, "allow_empty", True) is False:
+            constraints.setdefault("min_length", 1)
+        return Annotated[list[inner or Any], pydantic.Field(**constraints)] if constraints else list[inner or Any]
+    if isinstance(field, serializers.ChoiceField):
+        return choices_enum(tuple(field.choices))
+    if isinstance(field, serializers.BooleanField):
+        return bool
+    if isinstance(field, serializers.IntegerField):
+        return Annotated[int, pydantic.Field(ge=field.min_value, le=field.max_value)]
+    if isinstance(field, serializers.FloatField):
+        return Annotated[float, pydantic.Field(ge=field.min_value, le=field.max_value)]
+    if isinstance(field, serializers.DecimalField):
+        return Annotated[
+            decimal.Decimal,
+            pydantic.Field(ge=field.min_value, le=field.max_value, max_digits=field.max_digits, decimal_places=field.decimal_places),
+        ]
+    if isinstance(field, (serializers.UUIDField, serializers.PrimaryKeyRelatedField)):
+        return uuid.UUID
+    if isinstance(field, serializers.DateTimeField):
+        return datetime.datetime
+    if isinstance(field, serializers.DateField):
+        return datetime.date
+    if isinstance(field, (serializers.JSONField, serializers.DictField)):
+        return dict[str, Any] if isinstance(field, serializers.DictField) else Any
+    if isinstance(field, serializers.CharField):
+        min_length = field.min_length
+        if not field.allow_blank and not min_length:
+            min_length = 1
+        return Annotated[str, pydantic.StringConstraints(min_length=min_length, max_length=field.max_length)]
+    return None
+
+
+def _codes(details) -> list[ErrorDetail]:
+    return [d for d in details if isinstance(d, ErrorDetail)]
+
+
+def _leaf(field, details: list, value: Any, parent: Any, loc: Loc) -> list[dict]:
+    """Render the errors DRF reported for one field."""
+    details = _codes(details)
+    codes = {d.code for d in details}
+    if "required" in codes or (value is MISSING and details):
+        return [missing(loc, parent)]
+    if isinstance(field, serializers.ListSerializer) and codes & {"null", "not_a_list"}:
+        return pydantic_errors(list[Any], value, loc)
+    if isinstance(field, serializers.Serializer) and codes & {"null", "invalid"} and not isinstance(value, Mapping):
+        return [error("model_attributes_type", loc, "Input should be a valid dictionary or object to extract fields from", value)]
+    annotation = annotation_for_field(field) if field is not None else None
+    if annotation is not None:
+        rendered = pydantic_errors(annotation, value, loc)
+        if rendered:
+            return rendered
+    # DRF rejected something Pydantic would accept: a validator of ours. Report it as Pydantic
+    # reports a failing validator.
+    return [value_error(loc, str(d), value) for d in details]
+
+
+def _child(value: Any, key: Any) -> Any:
+    if isinstance(key, int):
+        return value[key] if isinstance(value, (list, tuple)) and key < len(value) else MISSING
+    return value.get(key, MISSING) if isinstance(value, Mapping) else MISSING
+
+
+def drf_to_pydantic(errors: Any, field: Any, value: Any, loc: Loc, parent: Any = MISSING) -> list[dict]:
+    """Translate a DRF error structure (dicts, lists, ErrorDetails) into Pydantic's flat list."""
+    out: list[dict] = []
+    if isinstance(errors, Mapping):
+        for key, sub in errors.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                if isinstance(field, serializers.ListSerializer) or not isinstance(value, Mapping) and isinstance(
+                    field, serializers.Serializer
+                ):
+                    out += _leaf(field, sub, value, parent, loc)
+                else:
+                    out += [value_error(loc, str(d), value) for d in _codes(sub)]
+                continue
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and not _has_field(field, key)):
+                index = int(key)
+                child_field = getattr(field, "child", None) or getattr(field, "child_relation", None)
+                out += drf_to_pydantic(sub, child_field, _child(value, index), (*loc, index), value)
+                continue
+            child_field = field.fields.get(key) if hasattr(field, "fields") else None
+            out += drf_to_pydantic(sub, child_field, _child(value, key), (*loc, key), value)
+        return out
+    if isinstance(errors, (list, tuple)):
+        if all(isinstance(e, ErrorDetail) or isinstance(e, str) for e in errors):
+            return _leaf(field, [e if isinstance(e, ErrorDetail) else ErrorDetail(e, "invalid") for e in errors], value, parent, loc)
+        # ListSerializer(many=True): one entry per item, empty for valid items.
+        child_field = getattr(field, "child", None)
+        for index, item_errors in enumerate(errors):
+            if item_errors:
+                out += drf_to_pydantic(item_errors, child_field, _child(value, index), (*loc, index), value)
+        return out
+    return [value_error(loc, str(errors), value)]
+
+
+def _has_field(field, key: str) -> bool:
+    return hasattr(field, "fields") and key in field.fields

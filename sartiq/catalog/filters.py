@@ -1,0 +1,97 @@
+"""Catalog list filters. `ProductFilterSet` is also the reference's `product_filters`."""
+from __future__ import annotations
+
+from django.db.models import Q
+
+from sartiq.api.filters import BooleanFilter, ChoiceFilter, FilterSet, TextFilter, UUIDFilter
+from sartiq.catalog import choices, models
+
+
+def search(fields):
+    def method(queryset, name, value):
+        query = Q()
+        for field in fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
+
+    return method
+
+
+class ProductFilterSet(FilterSet):
+    archived = BooleanFilter()
+    enabled = BooleanFilter()
+    demo = BooleanFilter()
+    public = BooleanFilter()
+    is_filler = BooleanFilter()
+    brand = TextFilter(lookup_expr="iexact")
+    brand_collection = TextFilter(lookup_expr="iexact")
+    season = TextFilter(lookup_expr="iexact")
+    product_type = TextFilter(lookup_expr="iexact")
+    gender = ChoiceFilter(choices.ProductGender, many=True)
+    placement = ChoiceFilter(choices.ProductPlacement, many=True)
+    search = TextFilter(method=search(["name", "sku", "style_code", "master_item_code", "brand", "colour"]))
+    sort_by = ChoiceFilter(choices.ProductSortBy, method="no_filter")
+    sort_order = ChoiceFilter(choices.SortOrder, method="no_filter")
+
+    class Meta:
+        model = models.Product
+        fields = []
+
+    def no_filter(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort_by = self.form.cleaned_data.get("sort_by")
+        if sort_by is None:
+            return queryset
+        descending = self.form.cleaned_data.get("sort_order") == choices.SortOrder.DESC
+        return queryset.order_by(f"{'-' if descending else ''}{sort_by.value}", "id")
+
+
+class SubjectFilterSet(FilterSet):
+    gender = ChoiceFilter(choices.Gender, many=True)
+    age_class = ChoiceFilter(choices.AgeClass, many=True)
+    subject_type = ChoiceFilter(choices.SubjectType)
+    enabled = BooleanFilter()
+    ready = BooleanFilter()
+    public = BooleanFilter()
+    search = TextFilter(method=search(["name", "surname", "slug"]))
+
+    class Meta:
+        model = models.Subject
+        fields = []
+
+
+class ShotTypeFilterSet(FilterSet):
+    view_angle = ChoiceFilter(choices.ViewAngle, many=True)
+    framing = ChoiceFilter(choices.ShotTypeFraming, many=True)
+    public = BooleanFilter()
+    core_focus = BooleanFilter()
+    search = TextFilter(method=search(["name"]))
+
+    class Meta:
+        model = models.ShotType
+        fields = []
+
+
+class PosePresetFilterSet(FilterSet):
+    shot_type_id = UUIDFilter()
+    search = TextFilter(method=search(["name"]))
+
+    class Meta:
+        model = models.PosePreset
+        fields = []
+
+
+def named_filterset(model):
+    """A filter set with only `search` on the name, for the simple presets."""
+    meta = type("Meta", (), {"model": model, "fields": []})
+    return type(f"{model.__name__}FilterSet", (FilterSet,), {"Meta": meta, "search": TextFilter(method=search(["name"]))})
+
+
+SetDesignFilterSet = named_filterset(models.SetDesign)
+ShootingGuidelinesFilterSet = named_filterset(models.ShootingGuidelines)
+StyleFilterSet = named_filterset(models.Style)
+ResolutionPresetFilterSet = named_filterset(models.ResolutionPreset)
+BackgroundPresetFilterSet = named_filterset(models.BackgroundPreset)

@@ -1,0 +1,51 @@
+"""Domain errors raised by services and selectors.
+
+Services know nothing of HTTP; the API's exception handler turns these into the contract's
+`{"detail": ...}` bodies, and admin actions turn them into messages.
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_message = "Bad request"
+
+    def __init__(self, message: str | None = None):
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """The object does not exist: `NotFound("Shooting")` reads "Shooting not found"."""
+
+    status_code = 404
+
+    def __init__(self, thing: str = "Item", message: str | None = None):
+        super().__init__(message or f"{thing} not found")
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    default_message = "Not enough permissions"
+
+
+class BusinessRuleError(DomainError):
+    """A request that is well formed but breaks a rule of the domain."""
+
+    status_code = 400
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_message = "Conflict"
+
+
+class InvalidInput(DomainError):
+    """Input that fails a cross-field rule; answered as a 422 like a Pydantic validator would be."""
+
+    status_code = 422
+
+    def __init__(self, message: str, loc: tuple = ("body",), input_=None):
+        self.loc = loc
+        self.input = input_
+        super().__init__(message)

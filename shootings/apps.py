@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShootingsConfig(AppConfig):
+    name = "shootings"
+    default_auto_field = "django.db.models.BigAutoField"

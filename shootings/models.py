@@ -1,0 +1,1 @@
+"""Models of the shootings app (see the issue that builds it)."""
