@@ -9,3 +9,4 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 from sartiq.settings import *  # noqa: E402,F401,F403
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="sartiq-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="sartiq-test-static-")

@@ -21,4 +21,6 @@ def optional(field_class=StrictCharField, **kwargs):
     """An optional, nullable field (`X | None = None` in the reference's models)."""
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_null", True)
+    if issubclass(field_class, serializers.CharField) and not issubclass(field_class, serializers.RegexField):
+        kwargs.setdefault("allow_blank", True)  # `str | None` accepts "" (a cleared form input)
     return field_class(**kwargs)

@@ -1,0 +1,58 @@
+"""Fixtures shared by every test: users, organizations and authenticated API clients."""
+import pytest
+from rest_framework.test import APIClient
+
+from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from sartiq.api.auth import create_access_token
+
+
+def client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = create_access_token(user.pk)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def org(db, user):
+    """An organization owned by `user`."""
+    membership = MembershipFactory(user=user, role=MembershipRole.OWNER)
+    return membership.organization
+
+
+@pytest.fixture
+def member(db, org):
+    """A plain member of `org`."""
+    return MembershipFactory(organization=org, role=MembershipRole.MEMBER).user
+
+
+@pytest.fixture
+def api(user):
+    return client_for(user)
+
+
+@pytest.fixture
+def make_client():
+    return client_for
