@@ -195,6 +195,8 @@ class CrudViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     service_prefix: str = ""
     response_serializers = {"destroy": MessageSerializer}
     organization_scoped = True
+    # The reference's PUT bodies (`*Update`) are partial, like PATCH.
+    partial_actions = ("update", "partial_update")
 
     def _service(self, verb: str):
         return getattr(self.services, f"{self.service_prefix}_{verb}")
