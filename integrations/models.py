@@ -1,1 +1,81 @@
-"""Models of the integrations app (see the issue that builds it)."""
+"""Retailer integrations, product mappings and image pushes."""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from integrations.choices import IntegrationType, PushStatus
+from sartiq.models import TenantModel, TimestampedModel
+
+
+class ExternalIntegration(TenantModel):
+    """A retailer system that receives approved images (OVS first)."""
+
+    name = models.CharField(max_length=255)
+    integration_type = models.CharField(max_length=16, choices=IntegrationType.choices, default=IntegrationType.OVS)
+    endpoint_url = models.CharField(max_length=2000, blank=True, default="")
+    # Encrypted with the project's key (integrations/secrets.py), or a reference "env:NAME" to a secret.
+    credentials = models.TextField(blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    settings = models.JSONField(default=dict, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.integration_type})"
+
+
+class ExternalProductMapping(TimestampedModel):
+    """Which item of the retailer's system a product is (style code + colour for OVS)."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="external_mappings")
+    integration = models.ForeignKey(ExternalIntegration, on_delete=models.CASCADE, related_name="product_mappings")
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    style_code = models.CharField(max_length=255, null=True, blank=True)
+    colour_code = models.CharField(max_length=64, null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    tenant_path = "integration"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["product", "integration"], name="integrations_mapping_unique")]
+
+
+class ExternalImagePush(TimestampedModel):
+    """One revision's image pushed to one integration, tracked until the retailer confirms."""
+
+    revision = models.ForeignKey("shots.ShotRevision", on_delete=models.CASCADE, related_name="push_records")
+    integration = models.ForeignKey(ExternalIntegration, on_delete=models.CASCADE, related_name="pushes")
+    push_status = models.CharField(max_length=24, choices=PushStatus.choices, default=PushStatus.PENDING)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_reference = models.CharField(max_length=255, null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "revision__shot__shooting_look__shooting"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["revision", "integration"], name="integrations_push_unique")]
+        indexes = [models.Index(fields=["push_status", "updated_at"], name="integrations_push_status")]
+
+
+class PushAttempt(TimestampedModel):
+    """One call to the retailer for a push: when, what came back."""
+
+    push = models.ForeignKey(ExternalImagePush, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["started_at", "id"]

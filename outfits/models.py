@@ -1,1 +1,38 @@
-"""Models of the outfits app (see the issue that builds it)."""
+"""Outfits: what a look's subject wears besides the product. The stylist proposes several; one
+becomes THE outfit of the look (`ShootingLook.outfit`)."""
+from __future__ import annotations
+
+from django.db import models
+
+from outfits.choices import OutfitGenerationStatus, OutfitSource
+from sartiq.models import TimestampedModel
+
+
+class Outfit(TimestampedModel):
+    shooting_look = models.ForeignKey("shootings.ShootingLook", on_delete=models.CASCADE, related_name="outfits")
+    outfit_instruction = models.CharField(max_length=1000, null=True, blank=True)
+    outfit_products = models.ManyToManyField("catalog.Product", through="OutfitProduct", blank=True, related_name="+")
+    outfit_ref_imgs_urls = models.JSONField(default=list, blank=True)
+    outfit_ref_images_media = models.ManyToManyField("media.MediaResource", blank=True, related_name="+")
+    source = models.CharField(max_length=8, choices=OutfitSource.choices, default=OutfitSource.MANUAL)
+    generation_status = models.CharField(max_length=16, choices=OutfitGenerationStatus.choices, null=True, blank=True)
+    generation_error = models.TextField(null=True, blank=True)
+    retry_count = models.PositiveIntegerField(default=0)
+
+    tenant_path = "shooting_look__shooting"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["shooting_look", "generation_status"], name="outfits_look_generation")]
+
+
+class OutfitProduct(models.Model):
+    """An outfit's products in the order they were given."""
+
+    outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="outfit_product_links")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["outfit", "product"], name="outfits_outfit_product_unique")]

@@ -148,6 +148,10 @@ MEDIA_MAX_UPLOAD_BYTES = int(env("MEDIA_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Domain --------------------------------------------------------------------------------------
+# Rejections a new shot may take (contract §3 "rework").
+SHOT_DEFAULT_REWORK = int(env("SHOT_DEFAULT_REWORK", "2"))
+
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
 REDIS_URL = env("REDIS_URL", _DEFAULT_REDIS)

@@ -1,0 +1,69 @@
+"""Shot and revision enumerations, and the status order of contract §3."""
+from django.db import models
+
+
+class ShotStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PROPOSAL = "PROPOSAL"
+    REJECTED = "REJECTED"
+    POST_PROD = "POST_PROD"
+    POST_PROD_REJECTED = "POST_PROD_REJECTED"
+    REVIEW = "REVIEW"
+    APPROVED = "APPROVED"
+
+
+class ShotRevisionStatus(models.TextChoices):
+    """Where a revision is in production (the project's choice; `shot_status` is the verdict)."""
+
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    ARCHIVED = "ARCHIVED"
+
+
+class RevisionSource(models.TextChoices):
+    PREDICTION = "PREDICTION"
+    REFINE = "REFINE"
+    UPLOAD = "UPLOAD"
+
+
+class GenerationStatus(models.TextChoices):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class GenerationKind(models.TextChoices):
+    SHOT = "SHOT", "Shot image"
+    BASE_IMAGE = "BASE_IMAGE", "Subject base image"
+
+
+class ExportFormat(models.TextChoices):
+    JPEG = "JPEG"
+    PNG = "PNG"
+    WEBP = "WEBP"
+    AVIF = "AVIF"
+
+
+class MetadataAdapter(models.TextChoices):
+    DEFAULT = "DEFAULT"
+    OVS = "OVS"
+
+
+# Least to most progressed (contract §3). WITHOUT_STATUS (a look with no shots) ranks lowest:
+# such a look cannot progress until it has shots.
+STATUS_ORDER = [
+    "WITHOUT_STATUS",
+    "DRAFT",
+    "READY",
+    ShotStatus.PENDING,
+    ShotStatus.PROPOSAL,
+    ShotStatus.REJECTED,
+    ShotStatus.POST_PROD,
+    ShotStatus.POST_PROD_REJECTED,
+    ShotStatus.REVIEW,
+    ShotStatus.APPROVED,
+]
+# Statuses a reviewer can act on (approve / reject).
+REVIEWABLE = (ShotStatus.PROPOSAL, ShotStatus.REVIEW, ShotStatus.POST_PROD)
