@@ -25,6 +25,15 @@ class Outfit(TimestampedModel):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["shooting_look", "generation_status"], name="outfits_look_generation")]
 
+    # Read from prefetched links (selectors), so that serializing an outfit runs no query.
+    @property
+    def products_in_order(self):
+        return [link.product for link in self.outfit_product_links.all()]
+
+    @property
+    def outfit_product_ids(self):
+        return [link.product_id for link in self.outfit_product_links.all()]
+
 
 class OutfitProduct(models.Model):
     """An outfit's products in the order they were given."""

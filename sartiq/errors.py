@@ -49,3 +49,13 @@ class InvalidInput(DomainError):
         self.loc = loc
         self.input = input_
         super().__init__(message)
+
+
+class ValidationErrors(DomainError):
+    """Several input errors already in Pydantic's shape (e.g. from validating a nested filter set)."""
+
+    status_code = 422
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__("Validation error")

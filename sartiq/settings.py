@@ -151,6 +151,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Domain --------------------------------------------------------------------------------------
 # Rejections a new shot may take (contract §3 "rework").
 SHOT_DEFAULT_REWORK = int(env("SHOT_DEFAULT_REWORK", "2"))
+# Proposals the stylist makes for a look created with `generate_outfit`.
+OUTFIT_PROPOSALS_PER_LOOK = int(env("OUTFIT_PROPOSALS_PER_LOOK", "3"))
 
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
@@ -214,6 +216,16 @@ SPECTACULAR_SETTINGS = {
         "MediaResourceType": "sartiq.media.choices.MediaResourceType",
         "Orientation": "sartiq.media.choices.Orientation",
         "MembershipRole": "sartiq.accounts.choices.MembershipRole",
+        "ShotStatus": "shots.choices.ShotStatus",
+        "ShotRevisionStatus": "shots.choices.ShotRevisionStatus",
+        "RevisionSource": "shots.choices.RevisionSource",
+        "GenerationStatus": "shots.choices.GenerationStatus",
+        "GenerationKind": "shots.choices.GenerationKind",
+        "ShootingLookStatus": "shootings.choices.ShootingLookStatus",
+        "ShootingLookComputedStatus": "shootings.choices.ShootingLookComputedStatus",
+        "OutfitGenerationStatus": "outfits.choices.OutfitGenerationStatus",
+        "OutfitSource": "outfits.choices.OutfitSource",
+        "PushStatus": "integrations.choices.PushStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("sartiq.accounts.urls")),
     path("", include("sartiq.media.urls")),
     path("", include("sartiq.catalog.urls")),
+    path("", include("shootings.urls")),
+    path("", include("outfits.urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^utils/health-check/?$", health_check, name="health-check"),
 ]

@@ -61,3 +61,27 @@ class ShootingLook(TimestampedModel):
 
     def __str__(self) -> str:
         return f"Look {self.pk}"
+
+    # Read from the prefetched `outfits` (selectors): THE outfit and the other proposals.
+    @property
+    def selected_outfit(self):
+        return next((o for o in self.outfits.all() if o.pk == self.outfit_id), None) if self.outfit_id else None
+
+    @property
+    def outfit_proposals(self):
+        return [o for o in self.outfits.all() if o.pk != self.outfit_id]
+
+    @property
+    def outfit_ref_imgs_urls(self) -> list[str]:
+        outfit = self.selected_outfit
+        return list(outfit.outfit_ref_imgs_urls) if outfit else []
+
+    @property
+    def outfit_instruction(self) -> str | None:
+        outfit = self.selected_outfit
+        return outfit.outfit_instruction if outfit else None
+
+    @property
+    def outfit_product_ids(self) -> list:
+        outfit = self.selected_outfit
+        return outfit.outfit_product_ids if outfit else []

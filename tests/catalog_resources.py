@@ -27,8 +27,8 @@ def _pose_body(user, org):
 
 RESOURCES = [
     Resource("products", "Product", f.ProductFactory, lambda u, o: {"name": "Tee"}, {"name": "Renamed"},
-             # reference_images_media
-             list_prefetches=1),
+             # reference_images_media, the latest visible look, that look's shots
+             list_prefetches=3),
     Resource("subjects", "Subject", f.SubjectFactory, lambda u, o: {"name": "Ava", "gender": "FEMALE"},
              {"name": "Renamed"},
              # base_images (+shot type, media), data_images_media, portfolio_images_media
@@ -56,4 +56,11 @@ RESOURCES = [
 
 
 def make(resource: Resource, **kwargs):
-    return f.fully_loaded(resource.factory, **kwargs)
+    obj = f.fully_loaded(resource.factory, **kwargs)
+    if resource.factory is f.ProductFactory:
+        # A product is fully loaded when it has a look with shots in a shooting of its tenant.
+        from shootings.tests.factories import ShootingFactory, look_with_shots
+
+        shooting = ShootingFactory(owner=obj.owner, organization=obj.organization)
+        look_with_shots(shooting, statuses=("PROPOSAL", None), product=obj)
+    return obj

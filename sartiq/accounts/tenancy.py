@@ -82,6 +82,23 @@ def scope(queryset: models.QuerySet, user, organization_id: uuid.UUID | None = N
     return queryset.filter(visible)
 
 
+def visible(queryset: models.QuerySet, user) -> models.QuerySet:
+    """Everything the user may see, personal and of all their organizations (no extra query:
+    memberships are a subquery). Used for figures computed across tenants, such as a product's
+    latest look."""
+    if user.is_superuser:
+        return queryset
+    from sartiq.accounts.models import Membership
+
+    prefix = _prefix(queryset.model)
+    query = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": user.pk}) | Q(
+        **{f"{prefix}organization_id__in": Membership.objects.filter(user_id=user.pk).values("organization_id")}
+    )
+    if _has_public(queryset.model):
+        query |= Q(public=True)
+    return queryset.filter(query)
+
+
 def tenant_of(obj):
     """The object holding owner/organization for `obj` (itself, or the end of its tenant path)."""
     for part in filter(None, getattr(type(obj), "tenant_path", "").split("__")):

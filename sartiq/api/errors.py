@@ -34,6 +34,9 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestValidationError):
         set_rollback()
         return Response({"detail": exc.errors}, status=422)
+    if isinstance(exc, domain.ValidationErrors):
+        set_rollback()
+        return Response({"detail": exc.errors}, status=422)
     if isinstance(exc, domain.InvalidInput):
         set_rollback()
         return Response({"detail": [value_error(exc.loc, exc.message, exc.input)]}, status=422)

@@ -65,7 +65,10 @@ class AutoSchema(openapi.AutoSchema):
         ]
 
     def get_paginated_name(self, serializer_name: str) -> str:
-        return getattr(self.view, "list_component_name", None) or f"{serializer_name.removesuffix('Public')}sPublic"
+        name = getattr(self.view, "list_component_name", None)
+        if isinstance(name, dict):
+            name = name.get(getattr(self.view, "action", None))
+        return name or f"{serializer_name.removesuffix('Public')}sPublic"
 
     def get_operation_id(self) -> str:
         return getattr(self.view, "operation_ids", {}).get(getattr(self.view, "action", None)) or super().get_operation_id()
@@ -97,6 +100,24 @@ VALIDATION_COMPONENTS = {
         "title": "HTTPValidationError",
         "properties": {
             "detail": {"type": "array", "title": "Detail", "items": {"$ref": "#/components/schemas/ValidationError"}}
+        },
+    },
+    # `str | MediaInput` items of outfit reference images (shootings.api.serializers.ReferenceImageField).
+    "MediaInput": {
+        "type": "object",
+        "title": "MediaInput",
+        "description": "An image by reference: a URL or a media resource of the project (one is required).",
+        "properties": {
+            "url": {"type": ["string", "null"], "maxLength": 2000},
+            "media_resource_id": {"type": ["string", "null"], "format": "uuid"},
+            "alt_text": {"type": ["string", "null"]},
+            "caption": {"type": ["string", "null"]},
+            "color_profile": {"type": ["string", "null"]},
+            "dominant_color": {"type": ["string", "null"]},
+            "duration": {"type": ["number", "null"]},
+            "width": {"type": ["integer", "null"]},
+            "height": {"type": ["integer", "null"]},
+            "protected": {"type": "boolean", "default": False},
         },
     },
     "HTTPError": {

@@ -5,7 +5,7 @@ Nested selectors are reused: guidelines prefetch subjects with `subjects()`, set
 """
 from __future__ import annotations
 
-from django.db.models import CharField, IntegerField, Prefetch, UUIDField, Value
+from django.db.models import Prefetch
 
 from sartiq.catalog import models
 
@@ -60,24 +60,9 @@ def guidelines():
 
 
 def products():
-    """Products with their media. The shot and export figures are annotated by `with_activity`."""
+    """Products with their media (`shootings.selectors.products_for` adds the computed fields)."""
     return (
         models.Product.objects.select_related("cover_image_media", "back_image_media")
         .prefetch_related("reference_images_media")
         .order_by("name", "id")
-    )
-
-
-def with_activity(queryset):
-    """Annotate the computed ProductPublic fields.
-
-    They summarise the product's looks, shots and exports, which the shootings, shots and
-    integrations apps own; until a product has any, they are null (and `shots` empty).
-    """
-    return queryset.annotate(
-        shot_status=Value(None, output_field=CharField()),
-        shot_status_shooting_look_id=Value(None, output_field=UUIDField()),
-        integration_name=Value(None, output_field=CharField()),
-        exports_completed=Value(None, output_field=IntegerField()),
-        exports_total=Value(None, output_field=IntegerField()),
     )

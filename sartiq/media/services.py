@@ -93,3 +93,14 @@ def media_delete(*, user, instance: MediaResource) -> None:
     with transaction.atomic():
         instance.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def media_release(*, media) -> None:
+    """Delete unprotected media rows now and their files once the transaction commits."""
+    doomed = list(media.filter(protected=False).values_list("pk", "file"))
+    if not doomed:
+        return
+    MediaResource.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+    names = [name for _, name in doomed if name]
+    storage = MediaResource._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -3,11 +3,15 @@ and `*Update` serializers describe request bodies (PUT and PATCH both take parti
 reference's `*Update` models do)."""
 from __future__ import annotations
 
+from drf_spectacular.helpers import lazy_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sartiq.api.fields import StrictCharField, optional
 from sartiq.catalog import choices, models
 from sartiq.media.api.serializers import MediaResourcePublicSerializer
+from shots.api.fields import RankedStatusField
+from shots.choices import ShotStatus
 
 
 class TenantPublicSerializer(serializers.ModelSerializer):
@@ -170,13 +174,14 @@ class ProductPublicSerializer(TenantPublicSerializer):
     reference_images_media = media_list()
     reference_images = serializers.ListField(child=serializers.CharField(), read_only=True)
     data_image_urls = serializers.ListField(child=serializers.CharField(), read_only=True)
-    # Computed from the product's shots and exports by the product selector.
-    shot_status = serializers.CharField(read_only=True, allow_null=True)
+    # Computed by `shootings.selectors.products_for(user)` from what the caller may see.
+    shot_status = RankedStatusField(ShotStatus, source="shot_status_rank",
+                                    help_text="Status of the product's latest look")
     shot_status_shooting_look_id = serializers.UUIDField(read_only=True, allow_null=True)
     integration_name = serializers.CharField(read_only=True, allow_null=True)
     exports_completed = serializers.IntegerField(read_only=True, allow_null=True)
     exports_total = serializers.IntegerField(read_only=True, allow_null=True)
-    shots = serializers.ListField(child=serializers.DictField(), read_only=True)
+    shots = serializers.SerializerMethodField(help_text="Shots of the product's latest look")
 
     class Meta:
         model = models.Product
@@ -191,6 +196,15 @@ class ProductPublicSerializer(TenantPublicSerializer):
             "shot_status", "shot_status_shooting_look_id", "integration_name", "exports_completed",
             "exports_total", "shots",
         ]
+
+    @extend_schema_field(lazy_serializer("shots.api.serializers.ShotSummarySerializer")(many=True))
+    def get_shots(self, product) -> list:
+        from shots.api.serializers import ShotSummarySerializer
+
+        latest = getattr(product, "latest_looks", None)
+        if not latest:
+            return []
+        return ShotSummarySerializer(latest[0].shots.all(), many=True, context=self.context).data
 
 
 # --- input ----------------------------------------------------------------------------------------

@@ -28,12 +28,22 @@ def catalog_viewset(name, *, thing, lookup, selector, public, create, filterset,
     )
 
 
-ProductViewSet = catalog_viewset(
-    "ProductViewSet", thing="Product", lookup="product_id",
-    selector=lambda: selectors.with_activity(selectors.products()),
+_ProductViewSet = catalog_viewset(
+    "ProductViewSet", thing="Product", lookup="product_id", selector=selectors.products,
     public=s.ProductPublicSerializer, create=s.ProductCreateSerializer, filterset=filters.ProductFilterSet,
     prefix="product", list_name="ProductsPublic",
 )
+
+
+class ProductViewSet(_ProductViewSet):
+    queryset = selectors.products().none()  # the schema generator's model; requests use products_for
+    def get_queryset(self):
+        # The computed fields (latest look's status, its shots, exports) depend on the caller.
+        from shootings.selectors import products_for
+
+        return products_for(self.request.user)
+
+
 SubjectViewSet = catalog_viewset(
     "SubjectViewSet", thing="Subject", lookup="subject_id", selector=selectors.subjects,
     public=s.SubjectPublicSerializer, create=s.SubjectCreateSerializer, filterset=filters.SubjectFilterSet,

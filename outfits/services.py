@@ -1,0 +1,126 @@
+"""Writes for outfits: manual outfits, the stylist's proposals, finalization."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+
+from outfits.choices import OutfitGenerationStatus, OutfitSource
+from outfits.models import Outfit, OutfitProduct
+from sartiq.accounts import tenancy
+from sartiq.catalog.models import Product
+from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.media.models import MediaResource
+
+
+def _organization_of(look):
+    return look.shooting.organization_id
+
+
+def _outfit_rows(user, look, data: dict, **fields) -> tuple[Outfit, list[OutfitProduct], list]:
+    """An unsaved outfit from ManualOutfitCreate-like data, its product links and media."""
+    org = _organization_of(look)
+    product_ids = list(dict.fromkeys(data.get("outfit_product_ids") or []))
+    tenancy.get_many_usable(Product.objects, product_ids, user, org, "Product")
+    refs = data.get("outfit_ref_imgs_urls") or []
+    media_ids = [ref["media_resource_id"] for ref in refs if ref.get("media_resource_id")]
+    media = {m.pk: m for m in tenancy.get_many_usable(MediaResource.objects, media_ids, user, org, "Media resource")}
+    urls = [ref.get("url") or media[ref["media_resource_id"]].url for ref in refs]
+    outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),
+                    outfit_ref_imgs_urls=urls, **fields)
+    links = [OutfitProduct(outfit_id=outfit.pk, product_id=pk, position=i) for i, pk in enumerate(product_ids)]
+    return outfit, links, list(media.values())
+
+
+def _save(rows) -> list[Outfit]:
+    outfits = [outfit for outfit, _, _ in rows]
+    Outfit.objects.bulk_create(outfits)
+    OutfitProduct.objects.bulk_create([link for _, links, _ in rows for link in links])
+    through = Outfit.outfit_ref_images_media.through
+    through.objects.bulk_create([through(outfit_id=outfit.pk, mediaresource_id=m.pk) for outfit, _, media in rows
+                                 for m in media])
+    return outfits
+
+
+def outfits_create_selected(*, user, looks_and_configs) -> None:
+    """Give each look its configured outfit as THE outfit (look creation with configs)."""
+    if not looks_and_configs:
+        return
+    from shootings.models import ShootingLook
+
+    rows = [_outfit_rows(user, look, config) for look, config in looks_and_configs]
+    outfits = _save(rows)
+    looks = []
+    for (look, _), outfit in zip(looks_and_configs, outfits):
+        look.outfit_id = outfit.pk
+        looks.append(look)
+    ShootingLook.objects.bulk_update(looks, ["outfit"])
+
+
+def outfit_proposals_request(*, looks, count: int | None = None) -> list[uuid.UUID]:
+    """Record `count` PENDING proposals per look; the stylist fills them in after commit."""
+    from outfits.tasks import style_outfit_proposal
+
+    count = count or settings.OUTFIT_PROPOSALS_PER_LOOK
+    proposals = [Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, source=OutfitSource.STYLIST,
+                        generation_status=OutfitGenerationStatus.PENDING)
+                 for look in looks for _ in range(count)]
+    Outfit.objects.bulk_create(proposals)
+    ids = [p.pk for p in proposals]
+    transaction.on_commit(lambda: [style_outfit_proposal.delay(str(pk)) for pk in ids])
+    return ids
+
+
+def outfit_for_look(*, look, outfit_id) -> uuid.UUID | None:
+    """Check that `outfit_id` is one of the look's outfits (400 otherwise) and return it."""
+    if outfit_id is None:
+        return None
+    outfit = Outfit.objects.filter(pk=outfit_id).only("shooting_look_id").first()
+    if outfit is None:
+        raise NotFound("Outfit")
+    if outfit.shooting_look_id != look.pk:
+        raise BusinessRuleError("Outfit does not belong to this look")
+    return outfit.pk
+
+
+def _select(look, outfit_id) -> None:
+    """Make the outfit THE outfit of the look and delete every other outfit of the look."""
+    from shootings.models import ShootingLook
+
+    ShootingLook.objects.filter(pk=look.pk).update(outfit_id=outfit_id)
+    Outfit.objects.filter(shooting_look=look).exclude(pk=outfit_id).delete()
+    look.outfit_id = outfit_id
+
+
+@transaction.atomic
+def outfit_create_manual(*, user, look, data: dict):
+    """A person's outfit becomes THE outfit of the look; the proposals are deleted."""
+    tenancy.check_change(user, look)
+    outfit = _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]
+    _select(look, outfit.pk)
+    return look
+
+
+@transaction.atomic
+def outfit_finalize(*, user, look, data: dict):
+    """Option A: select one of the look's proposals (`outfit_id`). Option B: create a new outfit.
+    Either way it becomes THE outfit and every other outfit of the look is deleted."""
+    tenancy.check_change(user, look)
+    if data.get("outfit_id"):
+        outfit_id = outfit_for_look(look=look, outfit_id=data["outfit_id"])
+        outfit = Outfit.objects.get(pk=outfit_id)
+        if outfit.generation_status in (OutfitGenerationStatus.PENDING, OutfitGenerationStatus.FAILED):
+            raise BusinessRuleError(f"Outfit proposal is {outfit.generation_status.lower()}, it cannot be finalized")
+        _select(look, outfit_id)
+    else:
+        outfit = _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]
+        _select(look, outfit.pk)
+    return look
+
+
+@transaction.atomic
+def outfit_create(*, user, look, data: dict) -> Outfit:
+    """A manual proposal for a look (POST /outfits/): it joins the proposals, not selected."""
+    tenancy.check_change(user, look)
+    return _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]

@@ -1,0 +1,180 @@
+"""The shootings and looks endpoints of the reference."""
+from __future__ import annotations
+
+from rest_framework import serializers as drf
+
+from outfits import services as outfit_services
+from sartiq.accounts import tenancy
+from sartiq.api.serializers import MessageSerializer
+from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin
+from sartiq.errors import NotFound
+from shootings import selectors, services
+from shootings.api import serializers as s
+from shootings.filters import LookFilterSet, ShootingFilterSet
+from shootings.models import Shooting, ShootingLook
+from shots import services as shot_services
+
+
+class SummaryQuerySerializer(drf.Serializer):
+    shooting_id = drf.UUIDField(required=False, allow_null=True)
+
+
+class ShootingViewSet(CrudViewSet):
+    not_found = "Shooting"
+    lookup_url_kwarg = "shooting_id"
+    queryset = Shooting.objects.none()
+    serializer_class = s.ShootingPublicSerializer
+    filterset_class = ShootingFilterSet
+    organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
+    body_serializers = {
+        "create": s.ShootingCreateSerializer,
+        "update": s.ShootingUpdateSerializer,
+        "partial_update": s.ShootingUpdateSerializer,
+    }
+    query_serializers = {"summary": SummaryQuerySerializer}
+    response_serializers = {
+        "retrieve": s.ShootingDetailPublicSerializer,
+        "destroy": MessageSerializer,
+        "summary": s.ShootingSummarySerializer,
+        "draft_summary": s.DraftLooksSummarySerializer,
+    }
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.shooting_details(self.request.user)
+        return selectors.shootings()
+
+    def create(self, request, *args, **kwargs):
+        shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)
+        return self.respond(self.refetch(shooting))
+
+    def update(self, request, *args, **kwargs):
+        shooting = services.shooting_update(user=request.user, shooting=self.get_object(), data=self.body)
+        return self.respond(self.refetch(shooting), s.ShootingPublicSerializer)
+
+    def destroy(self, request, *args, **kwargs):
+        services.shooting_delete(user=request.user, shooting=self.get_object())
+        return self.respond({"message": "Shooting deleted successfully"}, MessageSerializer)
+
+    def summary(self, request):
+        shootings = tenancy.scope(Shooting.objects.all(), request.user, self.organization_id)
+        shooting_id = self.query.get("shooting_id")
+        if shooting_id is not None:
+            shooting = tenancy.get_visible(Shooting.objects.all(), shooting_id, request.user, "Shooting")
+            if self.organization_id is not None and shooting.organization_id != self.organization_id:
+                raise NotFound("Shooting")
+            shootings = Shooting.objects.filter(pk=shooting.pk)
+        return self.respond(selectors.summary(shootings), s.ShootingSummarySerializer)
+
+    def draft_summary(self, request, **kwargs):
+        return self.respond(selectors.draft_summary(self.get_object()), s.DraftLooksSummarySerializer)
+
+
+class LookViewSet(ListMixin, ApiViewSet):
+    """Looks, nested under their shooting or by id alone."""
+
+    not_found = "Look"
+    lookup_url_kwarg = "look_id"
+    queryset = ShootingLook.objects.none()
+    serializer_class = s.ShootingLookPublicSerializer
+    filterset_class = LookFilterSet
+    list_actions = ("list", "summary_list")
+    list_component_name = {"list": "ShootingLooksPublic", "summary_list": "ShootingLooksSummaryPublic"}
+    organization_scoped = True
+    organization_actions = ("list", "summary_list", "retrieve", "retrieve_flat")
+    tenant_scoped = False  # a look list is one shooting's: the shooting is checked instead
+    body_serializers = {
+        "update": s.ShootingLookUpdateSerializer,
+        "manual_outfit": s.ManualOutfitCreateSerializer,
+        "finalize_outfit": s.FinalizeOutfitRequestSerializer,
+        "create_looks": s.GenerateShootingLooksRequestSerializer,
+        "start_generations": s.StartGenerationsRequestSerializer,
+        "start_shot_type_generations": s.StartShotTypeGenerationsRequestSerializer,
+    }
+    partial_actions = ("update",)
+    operation_ids = {"retrieve_flat": "shootings_looks_retrieve_by_id"}
+    response_serializers = {
+        "summary_list": s.ShootingLookSummarySerializer,
+        "destroy": MessageSerializer,
+        "create_looks": s.GenerateShootingLooksResponseSerializer,
+        "start_generations": s.StartGenerationsResponseSerializer,
+        "start_shot_type_generations": s.StartShotTypeGenerationsResponseSerializer,
+    }
+
+    def get_queryset(self):
+        if self.action == "summary_list":
+            return selectors.look_summaries()
+        return selectors.looks(self.request.user)
+
+    def shooting(self) -> Shooting:
+        """The path's shooting: 404 unknown, 403 invisible, 404 when not in `organization_id`."""
+        tenancy.require_member(self.request.user, self.organization_id)
+        shooting = tenancy.get_visible(Shooting.objects.all(), self.path["shooting_id"], self.request.user, "Shooting")
+        if self.organization_id is not None and shooting.organization_id != self.organization_id:
+            raise NotFound("Shooting")
+        return shooting
+
+    def get_list_queryset(self):
+        return self.filter_queryset(self.get_queryset().filter(shooting=self.shooting()))
+
+    def get_object(self):
+        look = super().get_object()
+        if "shooting_id" in self.path and look.shooting_id != self.path["shooting_id"]:
+            raise NotFound("Look")
+        return look
+
+    def summary_list(self, request, **kwargs):
+        return self.list(request, **kwargs)
+
+    def retrieve(self, request, **kwargs):
+        return self.respond(self.get_object())
+
+    retrieve_flat = retrieve
+
+    def update(self, request, **kwargs):
+        look = services.look_update(user=request.user, look=self.get_object(), data=self.body)
+        return self.respond(self.refetch(look))
+
+    def destroy(self, request, **kwargs):
+        services.look_delete(user=request.user, look=self.get_object())
+        return self.respond({"message": "Look deleted successfully"}, MessageSerializer)
+
+    def manual_outfit(self, request, **kwargs):
+        look = outfit_services.outfit_create_manual(user=request.user, look=self.get_object(), data=self.body)
+        return self.respond(self.refetch(look))
+
+    def finalize_outfit(self, request, **kwargs):
+        look = outfit_services.outfit_finalize(user=request.user, look=self.get_object(), data=self.body)
+        return self.respond(self.refetch(look))
+
+    def create_looks(self, request, **kwargs):
+        shooting = self.shooting()
+        look_ids, generation_results = services.looks_generate(user=request.user, shooting=shooting, data=self.body)
+        looks = list(selectors.looks(request.user).filter(pk__in=look_ids))
+        return self.respond(
+            {"looks": looks, "generation_results": generation_results,
+             "total_generations_created": len(generation_results)},
+            s.GenerateShootingLooksResponseSerializer,
+        )
+
+    def start_generations(self, request, **kwargs):
+        count = self.body["generations_per_shot_type"]
+        generation_ids = shot_services.look_generations_start(user=request.user, look=self.get_object(), count=count)
+        return self.respond(
+            {"message": f"Started {len(generation_ids)} generation(s)", "look_id": self.path["look_id"],
+             "generation_ids": generation_ids, "generations_per_shot_type": count},
+            s.StartGenerationsResponseSerializer,
+        )
+
+    def start_shot_type_generations(self, request, **kwargs):
+        count, shot_type_id = self.body["generations_count"], self.body["shot_type_id"]
+        generation_ids = shot_services.look_generations_start(
+            user=request.user, look=self.get_object(), count=count, shot_type_id=shot_type_id
+        )
+        message = (f"Started {len(generation_ids)} generation(s)" if generation_ids
+                   else "Skipped: back view or no matching subject base image")
+        return self.respond(
+            {"message": message, "look_id": self.path["look_id"], "shot_type_id": shot_type_id,
+             "generation_ids": generation_ids, "generations_count": count},
+            s.StartShotTypeGenerationsResponseSerializer,
+        )

@@ -1,0 +1,193 @@
+"""Shooting and look querysets with their computed statuses (contract §3) as SQL annotations.
+
+- look `shot_status_rank`: MIN over its shots' ranks (NULL: no shots).
+- look `summary_rank`: DRAFT for a draft look, else its shot status, else WITHOUT_STATUS.
+- shooting `shot_status_rank`: MIN over all its shots; `status_rank`: MIN over its looks'
+  summary ranks (NULL: no looks).
+"""
+from __future__ import annotations
+
+from django.db.models import (
+    Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+)
+from django.db.models.functions import Coalesce
+
+from integrations.models import ExternalImagePush, ExternalProductMapping
+from outfits.choices import OutfitGenerationStatus
+from outfits.models import Outfit, OutfitProduct
+from outfits.selectors import outfits
+from sartiq.accounts import tenancy
+from sartiq.catalog import selectors as catalog
+from shootings.choices import ShootingLookComputedStatus as Computed
+from shootings.choices import ShootingLookStatus
+from shootings.models import Shooting, ShootingLook
+from shots import selectors as shot_selectors
+from shots.choices import STATUS_ORDER
+from shots.selectors import RANK, min_shot_rank
+
+SHOT_STATUS_VALUES = {str(s) for s in STATUS_ORDER} - {"WITHOUT_STATUS", "DRAFT", "READY"}
+
+
+def look_summary_rank():
+    return Case(
+        When(status=ShootingLookStatus.DRAFT, then=Value(RANK["DRAFT"])),
+        When(shot_status_rank__isnull=True, then=Value(RANK["WITHOUT_STATUS"])),
+        default=F("shot_status_rank"),
+        output_field=IntegerField(),
+    )
+
+
+def with_look_statuses(queryset):
+    return queryset.annotate(shot_status_rank=min_shot_rank(shooting_look=OuterRef("pk"))).annotate(
+        summary_rank=look_summary_rank()
+    )
+
+
+def with_shooting_statuses(queryset):
+    looks = (
+        with_look_statuses(ShootingLook.objects.filter(shooting=OuterRef("pk")))
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(rank=Min("summary_rank"))
+        .values("rank")[:1]
+    )
+    return queryset.annotate(
+        shot_status_rank=min_shot_rank(shooting_look__shooting=OuterRef("pk")),
+        status_rank=Subquery(looks, output_field=IntegerField()),
+    )
+
+
+# --- products as the catalog shows them (their looks, shots and exports) ----------------------
+def products_for(user):
+    """ProductPublic's computed fields, from what `user` may see.
+
+    A product's `shot_status` is the status of its latest look the user can see
+    (`shot_status_shooting_look_id`), `shots` that look's shots; exports count the pushes of the
+    product's revisions; `integration_name` is the first integration it is mapped to.
+    """
+    visible_looks = tenancy.visible(ShootingLook.objects.all(), user)
+    latest = visible_looks.filter(product=OuterRef("pk")).order_by("-created_at", "-id")
+    pushes = tenancy.visible(ExternalImagePush.objects.all(), user).filter(
+        revision__shot__shooting_look__product=OuterRef("pk")
+    ).order_by().annotate(group=Value(1)).values("group")
+    latest_looks = visible_looks.filter(
+        pk=Subquery(visible_looks.filter(product=OuterRef("product")).order_by("-created_at", "-id").values("pk")[:1])
+    )
+    return catalog.products().annotate(
+        shot_status_shooting_look_id=Subquery(latest.values("pk")[:1]),
+        latest_look_status=Subquery(latest.values("status")[:1]),
+        shot_status_rank=Subquery(
+            with_look_statuses(latest).values("shot_status_rank")[:1], output_field=IntegerField()
+        ),
+        exports_total=Coalesce(Subquery(pushes.annotate(n=Count("pk")).values("n")[:1]), 0),
+        exports_completed=Coalesce(
+            Subquery(pushes.filter(push_status="COMPLETED").annotate(n=Count("pk")).values("n")[:1]), 0
+        ),
+        integration_name=Subquery(
+            ExternalProductMapping.objects.filter(product=OuterRef("pk")).order_by("created_at", "id")
+            .values("integration__name")[:1]
+        ),
+    ).prefetch_related(
+        Prefetch("looks", latest_looks.prefetch_related(Prefetch("shots", shot_selectors.shot_summaries())),
+                 to_attr="latest_looks")
+    )
+
+
+# --- looks --------------------------------------------------------------------------------------
+def looks(user):
+    """Looks as ShootingLookPublic shows them."""
+    return (
+        with_look_statuses(ShootingLook.objects.select_related("subject", "product", "assignee", "shooting"))
+        .prefetch_related(
+            Prefetch("set_design", catalog.set_designs()),
+            Prefetch("pose_presets", catalog.pose_presets()),
+            Prefetch("shots", shot_selectors.shots()),
+            Prefetch("outfits", outfits(user)),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def look_summaries():
+    """Looks as ShootingLookSummary shows them: no revisions, images or proposals' products."""
+    pending = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.PENDING)
+    completed = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.COMPLETED)
+    failed = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.FAILED)
+    products = (
+        OutfitProduct.objects.filter(outfit=OuterRef("outfit_id")).order_by().annotate(group=Value(1))
+        .values("group").annotate(n=Count("pk")).values("n")[:1]
+    )
+    return (
+        with_look_statuses(ShootingLook.objects.select_related("product", "assignee", "shooting"))
+        .annotate(
+            outfit_generation_status=Case(
+                When(Exists(pending), then=Value(OutfitGenerationStatus.PENDING)),
+                When(Exists(completed), then=Value(OutfitGenerationStatus.COMPLETED)),
+                When(Exists(failed), then=Value(OutfitGenerationStatus.FAILED)),
+                default=None,
+            ),
+            outfit_products_count=Coalesce(Subquery(products, output_field=IntegerField()), 0),
+        )
+        .prefetch_related(Prefetch("shots", shot_selectors.shot_summaries()))
+        .order_by("created_at", "id")
+    )
+
+
+def filter_looks_by_status(queryset, statuses):
+    """`shot_statuses`: a shot status matches the look's shot_status, DRAFT/READY its own status,
+    WITHOUT_STATUS a look without shots; values are ORed."""
+    values = {str(s) for s in statuses}
+    query = Q(shot_status_rank__in=[RANK[s] for s in values & SHOT_STATUS_VALUES])
+    if look_statuses := values & {Computed.DRAFT, Computed.READY}:
+        query |= Q(status__in=look_statuses)
+    if Computed.WITHOUT_STATUS in values:
+        query |= Q(shot_status_rank__isnull=True)
+    return queryset.filter(query)
+
+
+# --- shootings ----------------------------------------------------------------------------------
+def shootings():
+    """Shootings as ShootingPublic shows them (no looks)."""
+    return with_shooting_statuses(Shooting.objects.all()).prefetch_related(
+        Prefetch("default_guidelines", catalog.guidelines())
+    ).order_by("-created_at", "-id")
+
+
+def shooting_details(user):
+    return shootings().prefetch_related(Prefetch("looks", looks(user)))
+
+
+def filter_shootings_by_status(queryset, statuses):
+    """`statuses`: a shot status matches the shooting's shot_status, DRAFT/READY any of its looks'
+    status, WITHOUT_STATUS a shooting without looks or without shots; values are ORed."""
+    values = {str(s) for s in statuses}
+    query = Q(shot_status_rank__in=[RANK[s] for s in values & SHOT_STATUS_VALUES])
+    for look_status in values & {Computed.DRAFT, Computed.READY}:
+        query |= Q(Exists(ShootingLook.objects.filter(shooting=OuterRef("pk"), status=look_status)))
+    if Computed.WITHOUT_STATUS in values:
+        query |= Q(shot_status_rank__isnull=True)
+    return queryset.filter(query)
+
+
+def summary(shootings_queryset) -> dict:
+    """Totals and the breakdown of looks by summary status, in two queries."""
+    looks_qs = with_look_statuses(ShootingLook.objects.filter(shooting__in=shootings_queryset.values("pk")))
+    totals = looks_qs.aggregate(
+        total_shooting_looks=Count("pk"), total_products=Count("product_id", distinct=True)
+    )
+    breakdown = looks_qs.order_by().values("summary_rank").annotate(count=Count("pk")).order_by("summary_rank")
+    return {
+        **totals,
+        "status_breakdown": [
+            {"status": str(STATUS_ORDER[row["summary_rank"]]), "count": row["count"]} for row in breakdown
+        ],
+    }
+
+
+def draft_summary(shooting) -> dict:
+    pending = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.PENDING)
+    return ShootingLook.objects.filter(shooting=shooting, status=ShootingLookStatus.DRAFT).aggregate(
+        total_draft_looks=Count("pk"),
+        generating_count=Count("pk", filter=Q(Exists(pending))),
+    )

@@ -1,0 +1,302 @@
+"""Writes for shootings and looks."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from itertools import product as cartesian
+
+from django.db import transaction
+from django.http import QueryDict
+
+from outfits import services as outfit_services
+from sartiq.accounts import tenancy
+from sartiq.accounts.models import User
+from sartiq.catalog import models as catalog
+from sartiq.catalog.choices import FileFormat, Gender, ProductGender
+from sartiq.catalog.filters import ProductFilterSet
+from sartiq.api.pagination import parse_skip_limit
+from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, PermissionDenied, ValidationErrors
+from shootings.choices import ShootingLookStatus
+from shootings.models import Shooting, ShootingLook
+from shots import services as shot_services
+
+SHOOTING_FIELDS = ("name", "description", "due_date", "archived", "season", "collection", "brand")
+
+
+# --- shootings ----------------------------------------------------------------------------------
+@transaction.atomic
+def shooting_create(*, user: User, organization_id: uuid.UUID | None, data: dict) -> Shooting:
+    """`organization_id` comes from the body or, failing that, the query."""
+    organization_id = data.get("organization_id") or organization_id
+    tenancy.require_member(user, organization_id)
+    shooting = Shooting(owner=user, organization_id=organization_id,
+                        **{k: data[k] for k in SHOOTING_FIELDS if k in data})
+    if data.get("default_guidelines_id"):
+        shooting.default_guidelines = tenancy.get_usable(
+            catalog.ShootingGuidelines.objects, data["default_guidelines_id"], user, organization_id, "Guidelines"
+        )
+    shooting.save()
+    return shooting
+
+
+@transaction.atomic
+def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
+    """A partial update; a different `organization_id` transfers the shooting (the caller must be
+    a member of the target; `null` makes it the owner's personal shooting again)."""
+    shooting = Shooting.objects.select_for_update().get(pk=shooting.pk)
+    tenancy.check_change(user, shooting)
+    if "organization_id" in data and data["organization_id"] != shooting.organization_id:
+        target = data["organization_id"]
+        if target is None:
+            if shooting.owner_id != user.pk and not user.is_superuser:
+                raise PermissionDenied("Only the owner can make a shooting personal")
+        else:
+            tenancy.require_member(user, target)
+        shooting.organization_id = target
+    for name in SHOOTING_FIELDS:
+        if name in data:
+            if name in ("name", "archived") and data[name] is None:
+                raise InvalidInput(f"{name} cannot be null", loc=("body", name))
+            setattr(shooting, name, data[name])
+    if "default_guidelines_id" in data:
+        guidelines_id = data["default_guidelines_id"]
+        shooting.default_guidelines = None if guidelines_id is None else tenancy.get_usable(
+            catalog.ShootingGuidelines.objects, guidelines_id, user, shooting.organization_id, "Guidelines"
+        )
+    shooting.save()
+    return shooting
+
+
+@transaction.atomic
+def shooting_delete(*, user: User, shooting: Shooting) -> None:
+    """Delete the shooting with its looks, shots, revisions and outfits; the revisions' stored
+    images are removed once the transaction commits."""
+    tenancy.check_change(user, shooting)
+    shot_services.release_revision_media(revision_filter={"shot__shooting_look__shooting": shooting})
+    shooting.delete()
+
+
+# --- look creation --------------------------------------------------------------------------------
+@dataclass
+class LookDefaults:
+    """What every new look of a request gets, after request and guidelines are combined."""
+
+    style_id: uuid.UUID | None
+    resolution_preset_id: uuid.UUID | None
+    width: int | None
+    height: int | None
+    background_preset_id: uuid.UUID | None
+    file_format: str
+    instructions: str
+    status: str
+    set_design_id: uuid.UUID | None
+    pose_preset_ids: list = field(default_factory=list)
+
+
+def _compatible(subject_gender: str, product_gender: str, unisex_preference: str | None) -> bool:
+    """MALE↔MALE, FEMALE↔FEMALE; UNISEX products with everyone unless the preference says otherwise."""
+    if product_gender == ProductGender.UNISEX:
+        return unisex_preference in (None, ProductGender.UNISEX) or unisex_preference == subject_gender
+    return product_gender == subject_gender
+
+
+def _products_from_filters(user, shooting, filters: dict) -> list[catalog.Product]:
+    """The products the product list would return for these filters (skip/limit included)."""
+    from shootings.selectors import products_for
+
+    query = QueryDict(mutable=True)
+    for key, value in filters.items():
+        for item in value if isinstance(value, list) else [value]:
+            query.appendlist(key, str(item).lower() if isinstance(item, bool) else str(item))
+    scoped = tenancy.scope(products_for(user), user, shooting.organization_id)
+    filterset = ProductFilterSet(query, queryset=scoped)
+    (skip, limit), page_errors = parse_skip_limit(query)
+    errors = filterset.errors_as_pydantic() + page_errors
+    if errors:
+        raise ValidationErrors([{**e, "loc": ["body", "product_filters", *e["loc"][1:]]} for e in errors])
+    return list(filterset.qs[skip : skip + limit])
+
+
+def _resolve(user, organization_id, model, pk, thing):
+    return None if pk is None else tenancy.get_usable(model.objects, pk, user, organization_id, thing).pk
+
+
+@transaction.atomic
+def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[uuid.UUID], list[dict]]:
+    """Create one look per gender-compatible (subject, product) pair, one shot per shot type.
+
+    Everything is written with bulk inserts in this transaction; outfit proposals and generations
+    are handed to the workers after commit. Returns the new look ids and the generation results.
+    """
+    tenancy.check_change(user, shooting)
+    org = shooting.organization_id
+    guidelines = shooting.default_guidelines
+    configs = {c["product_id"]: c for c in data.get("product_outfit_configs") or []}
+
+    # Products: ids, configured products and filters, in the order given, without repeats.
+    product_ids = list(dict.fromkeys([*(data.get("product_ids") or []), *configs]))
+    products = tenancy.get_many_usable(catalog.Product.objects, product_ids, user, org, "Product")
+    if data.get("product_filters") is not None:
+        known = {p.pk for p in products}
+        products += [p for p in _products_from_filters(user, shooting, data["product_filters"]) if p.pk not in known]
+    if not product_ids and data.get("product_filters") is None:
+        raise InvalidInput("Provide product_ids, product_outfit_configs or product_filters")
+
+    subject_ids = data.get("subject_ids") or ([s.pk for s in guidelines.subjects.all()] if guidelines else [])
+    shot_type_ids = data.get("shot_type_ids") or ([s.pk for s in guidelines.shot_types.all()] if guidelines else [])
+    if not subject_ids:
+        raise BusinessRuleError("No subjects: give subject_ids or set them in the shooting's guidelines")
+    subjects = tenancy.get_many_usable(catalog.Subject.objects, subject_ids, user, org, "Subject")
+    shot_types = tenancy.get_many_usable(catalog.ShotType.objects, shot_type_ids, user, org, "Shot type")
+
+    pose_preset_ids = data.get("pose_preset_ids")
+    if pose_preset_ids is None:
+        pose_preset_ids = [p.pk for p in guidelines.pose_presets.all()] if guidelines else []
+    tenancy.get_many_usable(catalog.PosePreset.objects, pose_preset_ids, user, org, "Pose preset")
+
+    def pick(key, guideline_attr, model, thing):
+        pk = data.get(key)
+        if pk is None and guidelines is not None:
+            pk = getattr(guidelines, guideline_attr)
+        return _resolve(user, org, model, pk, thing)
+
+    resolution_preset_id = pick("default_resolution_preset_id", "resolution_preset_id", catalog.ResolutionPreset,
+                                "Resolution preset")
+    explicit_size = data.get("default_width") is not None or data.get("default_height") is not None
+    defaults = LookDefaults(
+        style_id=pick("default_style_id", "style_id", catalog.Style, "Style"),
+        resolution_preset_id=None if explicit_size and data.get("default_resolution_preset_id") is None else resolution_preset_id,
+        width=data.get("default_width"),
+        height=data.get("default_height"),
+        background_preset_id=pick("default_background_preset_id", "background_preset_id", catalog.BackgroundPreset,
+                                  "Background preset"),
+        file_format=data.get("default_file_format") or (guidelines.file_format if guidelines else FileFormat.JPG),
+        instructions=data.get("default_instructions") or "",
+        status=data.get("status") or ShootingLookStatus.DRAFT,
+        set_design_id=pick("set_design_id", "set_design_id", catalog.SetDesign, "Set design"),
+        pose_preset_ids=pose_preset_ids,
+    )
+    for config in configs.values():
+        for key, model, thing in (("style_id", catalog.Style, "Style"),
+                                  ("resolution_preset_id", catalog.ResolutionPreset, "Resolution preset"),
+                                  ("background_preset_id", catalog.BackgroundPreset, "Background preset")):
+            _resolve(user, org, model, config.get(key), thing)
+        tenancy.get_many_usable(catalog.Product.objects, config.get("outfit_product_ids") or [], user, org, "Product")
+
+    preference = data.get("unisex_gender_preference")
+    pairs = [(s, p) for s, p in cartesian(subjects, products) if _compatible(s.gender, p.gender, preference)]
+    looks = [_new_look(shooting, subject, product, defaults, configs.get(product.pk)) for subject, product in pairs]
+    ShootingLook.objects.bulk_create(looks)
+    _link_pose_presets(looks, defaults.pose_preset_ids)
+    shots = shot_services.shots_create_for_looks(looks=looks, shot_types=shot_types)
+
+    # A product configured with an outfit gets it as THE outfit; the others may ask the stylist.
+    configured = [look for look in looks if _has_outfit(configs.get(look.product_id, {}))]
+    outfit_services.outfits_create_selected(
+        user=user, looks_and_configs=[(look, configs[look.product_id]) for look in configured]
+    )
+    if data.get("generate_outfit"):
+        configured_ids = {look.pk for look in configured}
+        outfit_services.outfit_proposals_request(looks=[look for look in looks if look.pk not in configured_ids])
+    generation_results = []
+    if data.get("generate_base_images"):
+        generation_results = shot_services.base_image_generations_request(shots=shots, user=user)
+    return [look.pk for look in looks], generation_results
+
+
+def _has_outfit(config: dict) -> bool:
+    return bool(config.get("outfit_product_ids") or config.get("outfit_instruction") or config.get("outfit_ref_imgs_urls"))
+
+
+def _new_look(shooting, subject, product, defaults: LookDefaults, config: dict | None) -> ShootingLook:
+    config = config or {}
+    resolution_preset_id = config.get("resolution_preset_id", defaults.resolution_preset_id)
+    width, height = config.get("width", defaults.width), config.get("height", defaults.height)
+    if config.get("resolution_preset_id"):
+        width = height = None
+    elif config.get("width") or config.get("height"):
+        resolution_preset_id = None
+    return ShootingLook(
+        id=uuid.uuid4(),
+        shooting=shooting,
+        subject=subject,
+        product=product,
+        style_id=config.get("style_id") or defaults.style_id,
+        resolution_preset_id=resolution_preset_id,
+        width=width,
+        height=height,
+        background_preset_id=config.get("background_preset_id") or defaults.background_preset_id,
+        file_format=config.get("file_format") or defaults.file_format,
+        instructions=defaults.instructions,
+        status=defaults.status,
+        set_design_id=defaults.set_design_id,
+    )
+
+
+def _link_pose_presets(looks: list[ShootingLook], pose_preset_ids: list) -> None:
+    through = ShootingLook.pose_presets.through
+    through.objects.bulk_create([through(shootinglook_id=look.pk, posepreset_id=pose_id)
+                                 for look in looks for pose_id in pose_preset_ids])
+
+
+# --- look updates ---------------------------------------------------------------------------------
+LOOK_REFS = {
+    "subject_id": (catalog.Subject, "Subject"),
+    "product_id": (catalog.Product, "Product"),
+    "style_id": (catalog.Style, "Style"),
+    "resolution_preset_id": (catalog.ResolutionPreset, "Resolution preset"),
+    "background_preset_id": (catalog.BackgroundPreset, "Background preset"),
+}
+
+
+@transaction.atomic
+def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
+    """Apply a ShootingLookUpdate. `resolution_preset_id` and `width`/`height` clear each other;
+    `shot_type_ids` adds and removes shots so that the look has exactly those shot types."""
+    look = ShootingLook.objects.select_for_update().select_related("shooting").get(pk=look.pk)
+    tenancy.check_change(user, look)
+    org = look.shooting.organization_id
+    for key, (model, thing) in LOOK_REFS.items():
+        if key in data:
+            setattr(look, key, _resolve(user, org, model, data[key], thing))
+    if data.get("resolution_preset_id"):
+        look.width = look.height = None
+    for key in ("width", "height"):
+        if key in data:
+            setattr(look, key, data[key])
+            if data[key] is not None:
+                look.resolution_preset_id = None
+    for key in ("file_format", "status"):
+        if key in data:
+            if data[key] is None:
+                raise InvalidInput(f"{key} cannot be null", loc=("body", key))
+            setattr(look, key, data[key])
+    if "outfit_id" in data:
+        look.outfit_id = outfit_services.outfit_for_look(look=look, outfit_id=data["outfit_id"])
+    if "assignee_id" in data:
+        look.assignee_id = _assignee(look, data["assignee_id"])
+    look.save()
+    if data.get("shot_type_ids") is not None:
+        shot_types = tenancy.get_many_usable(catalog.ShotType.objects, data["shot_type_ids"], user, org, "Shot type")
+        shot_services.shots_match_shot_types(look=look, shot_types=shot_types)
+    return look
+
+
+def _assignee(look: ShootingLook, user_id) -> uuid.UUID | None:
+    """An assignee must be able to see the look: the owner of a personal shooting, a member of
+    the shooting's organization, or a superuser."""
+    if user_id is None:
+        return None
+    assignee = User.objects.filter(pk=user_id).first()
+    if assignee is None:
+        raise NotFound("User")
+    if not tenancy.can_change(assignee, look):
+        raise BusinessRuleError("The assignee cannot access this shooting")
+    return assignee.pk
+
+
+@transaction.atomic
+def look_delete(*, user: User, look: ShootingLook) -> None:
+    tenancy.check_change(user, look)
+    shot_services.release_revision_media(revision_filter={"shot__shooting_look": look})
+    look.delete()

@@ -1,0 +1,104 @@
+"""Shot and revision querysets, and the SQL of the status rules (contract §3).
+
+Statuses are compared by rank (`STATUS_ORDER`): SQL computes ranks with CASE and MIN, the
+serializer turns a rank back into its name. A shot's status is its current revision's
+`shot_status`, PENDING without one.
+"""
+from __future__ import annotations
+
+from django.db.models import Case, F, IntegerField, Min, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
+
+from integrations.choices import PUSH_STATUS_PRIORITY
+from integrations.models import ExternalImagePush
+from shots.choices import STATUS_ORDER, ShotStatus
+from shots.models import Generation, Shot, ShotRevision, ShotRevisionImage
+
+RANK = {str(status): rank for rank, status in enumerate(STATUS_ORDER)}
+PUSH_RANK = {str(status): rank for rank, status in enumerate(PUSH_STATUS_PRIORITY)}
+
+
+def rank_of(expression, ranks: dict[str, int] = RANK) -> Case:
+    """The rank of a status expression (NULL for an unknown value)."""
+    return Case(*[When(Exact(expression, Value(name)), then=Value(rank)) for name, rank in ranks.items()],
+                output_field=IntegerField())
+
+
+def status_of_rank(rank: int | None, order=STATUS_ORDER) -> str | None:
+    return None if rank is None else str(order[rank])
+
+
+def push_status_of_rank(rank: int | None) -> str | None:
+    return status_of_rank(rank, PUSH_STATUS_PRIORITY)
+
+
+def shot_status_expression(prefix: str = ""):
+    """A shot's status: its current revision's, PENDING without one."""
+    return Coalesce(F(f"{prefix}current_revision__shot_status"), Value(ShotStatus.PENDING))
+
+
+def shot_rank_expression(prefix: str = ""):
+    return rank_of(shot_status_expression(prefix))
+
+
+def min_shot_rank(**shot_filter) -> Subquery:
+    """MIN rank over the shots matching `shot_filter` (an OuterRef), NULL when there are none."""
+    shots = (
+        Shot.objects.filter(**shot_filter)
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(rank=Min(shot_rank_expression()))
+        .values("rank")[:1]
+    )
+    return Subquery(shots, output_field=IntegerField())
+
+
+def push_rank(revision_ref) -> Subquery:
+    """The aggregate push status of a revision as a rank in PUSH_STATUS_PRIORITY (NULL: no pushes)."""
+    pushes = (
+        ExternalImagePush.objects.filter(revision=revision_ref)
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(rank=Min(rank_of(F("push_status"), PUSH_RANK)))
+        .values("rank")[:1]
+    )
+    return Subquery(pushes, output_field=IntegerField())
+
+
+def revisions():
+    """Revisions with their images, push records, owner and aggregate push status."""
+    return (
+        ShotRevision.objects.select_related("owner")
+        .annotate(push_status_rank=push_rank(OuterRef("pk")))
+        .prefetch_related(
+            Prefetch("images", ShotRevisionImage.objects.select_related("image_media", "sketch_image_media")),
+            Prefetch("push_records", ExternalImagePush.objects.order_by("created_at", "id")),
+        )
+        .order_by("version")
+    )
+
+
+def shots():
+    """Shots as ShotPublic shows them: shot type, status, revisions."""
+    return (
+        Shot.objects.select_related("shot_type__reference_image")
+        .annotate(status=shot_status_expression())
+        .prefetch_related(Prefetch("revisions", revisions()))
+        .order_by("created_at", "id")
+    )
+
+
+def shot_summaries():
+    """Shots as ShotSummary shows them: no revisions, the current revision's push status."""
+    return (
+        Shot.objects.select_related("shot_type__reference_image")
+        .annotate(status=shot_status_expression(), push_status_rank=push_rank(OuterRef("current_revision_id")))
+        .order_by("created_at", "id")
+    )
+
+
+def generations():
+    return Generation.objects.select_related("shot").prefetch_related("predictions__media").order_by("created_at", "id")
