@@ -45,8 +45,10 @@ class ShotRevision(TimestampedModel):
         max_length=16, choices=choices.ShotRevisionStatus.choices, null=True, blank=True
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # DO_NOTHING: a cascade deletes whole chains; deleting one referenced revision alone is refused
+    # by the service (409) and, as a backstop, by the database's deferred foreign key at commit.
     previous_revision = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revisions"
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="next_revisions"
     )
 
     tenant_path = "shot__shooting_look__shooting"

@@ -143,9 +143,19 @@ class ApiViewSet(viewsets.GenericViewSet):
             queryset = tenancy.scope(queryset, self.request.user, self.organization_id)
         return self.filter_queryset(queryset)
 
+    # Actions that fetch an object without serializing it (writes, summaries) use this lighter
+    # queryset for the lookup and permission check; the response re-reads through the selector.
+    lookup_queryset = None
+    serializing_actions = ("retrieve",)
+
+    def get_object_queryset(self):
+        if self.lookup_queryset is not None and self.action not in self.serializing_actions:
+            return self.lookup_queryset
+        return self.get_queryset()
+
     def get_object(self):
         tenancy.require_member(self.request.user, self.organization_id)
-        obj = self.get_queryset().filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
+        obj = self.get_object_queryset().filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
         if obj is None:
             raise NotFound(self.not_found)
         self.check_object_permissions(self.request, obj)

@@ -23,6 +23,7 @@ class ShootingViewSet(CrudViewSet):
     not_found = "Shooting"
     lookup_url_kwarg = "shooting_id"
     queryset = Shooting.objects.none()
+    lookup_queryset = Shooting.objects.all()
     serializer_class = s.ShootingPublicSerializer
     filterset_class = ShootingFilterSet
     organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
@@ -76,6 +77,8 @@ class LookViewSet(ListMixin, ApiViewSet):
     not_found = "Look"
     lookup_url_kwarg = "look_id"
     queryset = ShootingLook.objects.none()
+    lookup_queryset = ShootingLook.objects.select_related("shooting")
+    serializing_actions = ("retrieve", "retrieve_flat")
     serializer_class = s.ShootingLookPublicSerializer
     filterset_class = LookFilterSet
     list_actions = ("list", "summary_list")

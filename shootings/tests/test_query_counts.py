@@ -1,0 +1,66 @@
+"""Every shootings read runs a constant number of queries, at 1 look and at 50."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import client_for
+from sartiq.catalog.tests.factories import ShootingGuidelinesFactory, fully_loaded
+from shootings.tests.factories import ShootingFactory, fully_loaded_look
+
+pytestmark = pytest.mark.django_db
+
+AUTH = 1  # the token's user
+COUNT = 1  # total of a page
+# A shooting's default guidelines: the guidelines, their set design and its three image lists,
+# shot types, subjects and their base images / data media / portfolio media, pose presets.
+GUIDELINES = 11
+# A look as ShootingLookPublic: set design (+3 image lists), pose presets, shots, revisions, images,
+# push records, outfits, outfit product links, their products, the products' reference media, the
+# products' latest looks, outfit reference media. (Outfit products that are themselves shot in a
+# look add one query for that look's shots; these are not.)
+LOOK_TREE = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+
+EXPECTED = {
+    # shootings: rows (statuses are subqueries of the same SELECT) + guidelines
+    "/api/v1/shootings/": AUTH + COUNT + 1 + GUIDELINES,
+    # the shooting, its guidelines, its looks and their tree
+    "/api/v1/shootings/{shooting}": AUTH + 1 + GUIDELINES + 1 + LOOK_TREE,
+    # the shooting (access), count, looks, their tree
+    "/api/v1/shootings/{shooting}/looks": AUTH + 1 + COUNT + 1 + LOOK_TREE,
+    # the shooting, count, looks (product and assignee joined, outfit figures as subqueries), shots
+    "/api/v1/shootings/{shooting}/looks-summary": AUTH + 1 + COUNT + 1 + 1,
+    # two aggregates: totals, breakdown
+    "/api/v1/shootings/summary": AUTH + 2,
+    # the shooting, one aggregate
+    "/api/v1/shootings/{shooting}/draft-summary": AUTH + 1 + 1,
+    # the look and its tree
+    "/api/v1/shootings/looks/{look}": AUTH + 1 + LOOK_TREE,
+    "/api/v1/shootings/{shooting}/looks/{look}": AUTH + 1 + LOOK_TREE,
+    # count, outfits, links, products, their reference media, latest looks, outfit media
+    "/api/v1/outfits/": AUTH + COUNT + 1 + 1 + 1 + 1 + 1 + 1,
+}
+
+
+def measure(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.json())
+    return len(ctx.captured_queries)
+
+
+def test_reads_are_constant_from_1_to_50_looks(user):
+    client = client_for(user)
+    guidelines = fully_loaded(ShootingGuidelinesFactory, owner=user)
+    shooting = ShootingFactory(owner=user, default_guidelines=guidelines)
+    first = fully_loaded_look(shooting, revisions=2)
+
+    def counts():
+        return {url: measure(client, url.format(shooting=shooting.pk, look=first.pk)) for url in EXPECTED}
+
+    one = counts()
+    for _ in range(49):
+        fully_loaded_look(shooting, revisions=2)
+    ShootingFactory(owner=user, default_guidelines=fully_loaded(ShootingGuidelinesFactory, owner=user))
+    fifty = counts()
+    assert client.get(f"/api/v1/shootings/{shooting.pk}/looks?limit=100").json()["count"] == 50
+    assert one == fifty == EXPECTED
