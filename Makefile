@@ -23,3 +23,7 @@ test: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache
+
+## make bench: seed a 200-look shooting in a throwaway database and time the main reads.
+bench: $(INSTALLED)
+	$(BIN)/python bench/run.py

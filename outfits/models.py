@@ -25,14 +25,14 @@ class Outfit(TimestampedModel):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["shooting_look", "generation_status"], name="outfits_look_generation")]
 
-    # Read from prefetched links (selectors), so that serializing an outfit runs no query.
+    # Read from `product_link_list`, the links the outfit selector prefetches in order.
     @property
     def products_in_order(self):
-        return [link.product for link in self.outfit_product_links.all()]
+        return [link.product for link in self.product_link_list]
 
     @property
     def outfit_product_ids(self):
-        return [link.product_id for link in self.outfit_product_links.all()]
+        return [link.product_id for link in self.product_link_list]
 
 
 class OutfitProduct(models.Model):

@@ -62,14 +62,14 @@ class ShootingLook(TimestampedModel):
     def __str__(self) -> str:
         return f"Look {self.pk}"
 
-    # Read from the prefetched `outfits` (selectors): THE outfit and the other proposals.
+    # Read from `outfit_list`, the outfits the look selector prefetches: THE outfit and the others.
     @property
     def selected_outfit(self):
-        return next((o for o in self.outfits.all() if o.pk == self.outfit_id), None) if self.outfit_id else None
+        return next((o for o in self.outfit_list if o.pk == self.outfit_id), None) if self.outfit_id else None
 
     @property
     def outfit_proposals(self):
-        return [o for o in self.outfits.all() if o.pk != self.outfit_id]
+        return [o for o in self.outfit_list if o.pk != self.outfit_id]
 
     @property
     def outfit_ref_imgs_urls(self) -> list[str]:

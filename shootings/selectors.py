@@ -81,15 +81,18 @@ def products_for(user):
             with_look_statuses(latest).values("shot_status_rank")[:1], output_field=IntegerField()
         ),
         exports_total=Coalesce(Subquery(pushes.annotate(n=Count("pk")).values("n")[:1]), 0),
+        # A conditional count, not a WHERE on the status: the plan then always starts from the
+        # product's looks instead of from every completed push.
         exports_completed=Coalesce(
-            Subquery(pushes.filter(push_status="COMPLETED").annotate(n=Count("pk")).values("n")[:1]), 0
+            Subquery(pushes.annotate(n=Count("pk", filter=Q(push_status="COMPLETED"))).values("n")[:1]), 0
         ),
         integration_name=Subquery(
             ExternalProductMapping.objects.filter(product=OuterRef("pk")).order_by("created_at", "id")
             .values("integration__name")[:1]
         ),
     ).prefetch_related(
-        Prefetch("looks", latest_looks.prefetch_related(Prefetch("shots", shot_selectors.shot_summaries())),
+        Prefetch("looks", latest_looks.prefetch_related(
+            Prefetch("shots", shot_selectors.shot_summaries(), to_attr="shot_list")),
                  to_attr="latest_looks")
     )
 
@@ -101,9 +104,9 @@ def looks(user):
         with_look_statuses(ShootingLook.objects.select_related("subject", "product", "assignee", "shooting"))
         .prefetch_related(
             Prefetch("set_design", catalog.set_designs()),
-            Prefetch("pose_presets", catalog.pose_presets()),
-            Prefetch("shots", shot_selectors.shots()),
-            Prefetch("outfits", outfits(user)),
+            Prefetch("pose_presets", catalog.pose_presets(), to_attr="pose_preset_list"),
+            Prefetch("shots", shot_selectors.shots(), to_attr="shot_list"),
+            Prefetch("outfits", outfits(user), to_attr="outfit_list"),
         )
         .order_by("created_at", "id")
     )
@@ -129,7 +132,7 @@ def look_summaries():
             ),
             outfit_products_count=Coalesce(Subquery(products, output_field=IntegerField()), 0),
         )
-        .prefetch_related(Prefetch("shots", shot_selectors.shot_summaries()))
+        .prefetch_related(Prefetch("shots", shot_selectors.shot_summaries(), to_attr="shot_list"))
         .order_by("created_at", "id")
     )
 

@@ -1,5 +1,9 @@
 """Shot and revision querysets, and the SQL of the status rules (contract §3).
 
+Large reverse relations are prefetched into lists (`Prefetch(..., to_attr="<relation>_list")`):
+Django then attaches plain lists instead of building a queryset per parent object, which is
+most of the cost of loading a shooting with hundreds of looks. Serializers read those lists.
+
 Statuses are compared by rank (`STATUS_ORDER`): SQL computes ranks with CASE and MIN, the
 serializer turns a rank back into its name. A shot's status is its current revision's
 `shot_status`, PENDING without one.
@@ -74,8 +78,9 @@ def revisions():
         ShotRevision.objects.select_related("owner")
         .annotate(push_status_rank=push_rank(OuterRef("pk")))
         .prefetch_related(
-            Prefetch("images", ShotRevisionImage.objects.select_related("image_media", "sketch_image_media")),
-            Prefetch("push_records", ExternalImagePush.objects.order_by("created_at", "id")),
+            Prefetch("images", ShotRevisionImage.objects.select_related("image_media", "sketch_image_media"),
+                     to_attr="image_list"),
+            Prefetch("push_records", ExternalImagePush.objects.order_by("created_at", "id"), to_attr="push_record_list"),
         )
         .order_by("version")
     )
@@ -86,7 +91,7 @@ def shots():
     return (
         Shot.objects.select_related("shot_type__reference_image")
         .annotate(status=shot_status_expression())
-        .prefetch_related(Prefetch("revisions", revisions()))
+        .prefetch_related(Prefetch("revisions", revisions(), to_attr="revision_list"))
         .order_by("created_at", "id")
     )
 

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from integrations.models import ExternalImagePush
 
 
-class ExternalImagePushPublicSerializer(serializers.ModelSerializer):
+class ExternalImagePushPublicSerializer(ReadSerializer):
     integration_id = serializers.UUIDField(read_only=True)
 
     class Meta:

@@ -1,14 +1,16 @@
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from outfits.models import Outfit
 from sartiq.catalog.api.serializers import ProductPublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer
 
 
-class ShootingLookOutfitPublicSerializer(serializers.ModelSerializer):
+class ShootingLookOutfitPublicSerializer(ReadSerializer):
     shooting_look_id = serializers.UUIDField(read_only=True)
     outfit_ref_imgs_urls = serializers.ListField(child=serializers.CharField(), read_only=True)
-    outfit_ref_images_media = MediaResourcePublicSerializer(many=True, read_only=True)
+    outfit_ref_images_media = MediaResourcePublicSerializer(many=True, read_only=True, source="ref_media_list")
     outfit_product_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True)
     outfit_products = ProductPublicSerializer(many=True, read_only=True, source="products_in_order")
 

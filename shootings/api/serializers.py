@@ -2,6 +2,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
 from sartiq.api.fields import StrictCharField, optional
@@ -50,7 +52,7 @@ class LookProductFields(serializers.Serializer):
         return product.cover_image_media.url if product.cover_image_media_id and product.cover_image_media else None
 
 
-class ShootingLookPublicSerializer(LookProductFields, serializers.ModelSerializer):
+class ShootingLookPublicSerializer(LookProductFields, ReadSerializer):
     shooting_id = serializers.UUIDField(read_only=True)
     subject_id = serializers.UUIDField(read_only=True, allow_null=True)
     subject_name = serializers.SerializerMethodField()
@@ -59,8 +61,8 @@ class ShootingLookPublicSerializer(LookProductFields, serializers.ModelSerialize
     background_preset_id = serializers.UUIDField(read_only=True, allow_null=True)
     set_design_id = serializers.UUIDField(read_only=True, allow_null=True)
     set_design = SetDesignPublicSerializer(read_only=True, allow_null=True)
-    pose_presets = PosePresetPublicSerializer(many=True, read_only=True)
-    shots = ShotPublicSerializer(many=True, read_only=True)
+    pose_presets = PosePresetPublicSerializer(many=True, read_only=True, source="pose_preset_list")
+    shots = ShotPublicSerializer(many=True, read_only=True, source="shot_list")
     outfit_proposals = ShootingLookOutfitPublicSerializer(many=True, read_only=True)
     outfit_id = serializers.UUIDField(read_only=True, allow_null=True)
     outfit = ShootingLookOutfitPublicSerializer(source="selected_outfit", read_only=True, allow_null=True)
@@ -82,11 +84,11 @@ class ShootingLookPublicSerializer(LookProductFields, serializers.ModelSerialize
         return str(look.subject) if look.subject_id and look.subject else None
 
 
-class ShootingLookSummarySerializer(LookProductFields, serializers.ModelSerializer):
+class ShootingLookSummarySerializer(LookProductFields, ReadSerializer):
     shooting_id = serializers.UUIDField(read_only=True)
     outfit_generation_status = serializers.CharField(read_only=True, allow_null=True)
     outfit_products_count = serializers.IntegerField(read_only=True)
-    shots = ShotSummarySerializer(many=True, read_only=True)
+    shots = ShotSummarySerializer(many=True, read_only=True, source="shot_list")
 
     class Meta:
         model = ShootingLook

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from integrations.api.serializers import ExternalImagePushPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
 from sartiq.catalog.api.serializers import ShotTypePublicSerializer
@@ -9,7 +11,7 @@ from shots.choices import ShotStatus
 from shots.models import Shot, ShotRevision, ShotRevisionImage
 
 
-class ShotRevisionImagePublicSerializer(serializers.ModelSerializer):
+class ShotRevisionImagePublicSerializer(ReadSerializer):
     shot_revision_id = serializers.UUIDField(read_only=True)
     image_media = MediaResourcePublicSerializer(read_only=True, allow_null=True)
     sketch_image_media = MediaResourcePublicSerializer(read_only=True, allow_null=True)
@@ -22,15 +24,15 @@ class ShotRevisionImagePublicSerializer(serializers.ModelSerializer):
                   "updated_at", "effective_image_url"]
 
 
-class ShotRevisionPublicSerializer(serializers.ModelSerializer):
+class ShotRevisionPublicSerializer(ReadSerializer):
     shot_id = serializers.UUIDField(read_only=True)
     owner_id = serializers.UUIDField(read_only=True, allow_null=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     previous_revision_id = serializers.UUIDField(read_only=True, allow_null=True)
-    images = ShotRevisionImagePublicSerializer(many=True, read_only=True)
+    images = ShotRevisionImagePublicSerializer(many=True, read_only=True, source="image_list")
     display_name = serializers.CharField(read_only=True)
     effective_image_url = serializers.SerializerMethodField()
-    push_records = ExternalImagePushPublicSerializer(many=True, read_only=True)
+    push_records = ExternalImagePushPublicSerializer(many=True, read_only=True, source="push_record_list")
     push_status = push_status_field()
 
     class Meta:
@@ -41,19 +43,19 @@ class ShotRevisionPublicSerializer(serializers.ModelSerializer):
 
     def get_effective_image_url(self, revision) -> str | None:
         """The revision's picture: its first image's (prefetched, in position order)."""
-        for image in revision.images.all():
+        for image in revision.image_list:
             if image.effective_image_url:
                 return image.effective_image_url
         return None
 
 
-class ShotPublicSerializer(serializers.ModelSerializer):
+class ShotPublicSerializer(ReadSerializer):
     shooting_look_id = serializers.UUIDField(read_only=True, allow_null=True)
     shot_type = ShotTypePublicSerializer(read_only=True, allow_null=True)
     pose_preset_id = serializers.UUIDField(read_only=True, allow_null=True)
     status = serializers.ChoiceField(ShotStatus.choices, read_only=True)
     current_revision_id = serializers.UUIDField(read_only=True, allow_null=True)
-    revisions = ShotRevisionPublicSerializer(many=True, read_only=True)
+    revisions = ShotRevisionPublicSerializer(many=True, read_only=True, source="revision_list")
 
     class Meta:
         model = Shot
@@ -61,7 +63,7 @@ class ShotPublicSerializer(serializers.ModelSerializer):
                   "status", "current_revision_id", "revisions", "created_at", "updated_at"]
 
 
-class ShotSummarySerializer(serializers.ModelSerializer):
+class ShotSummarySerializer(ReadSerializer):
     shot_type = ShotTypePublicSerializer(read_only=True, allow_null=True)
     status = serializers.ChoiceField(ShotStatus.choices, read_only=True)
     current_revision_id = serializers.UUIDField(read_only=True, allow_null=True)

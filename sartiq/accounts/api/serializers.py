@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 from sartiq.api.fields import StrictCharField, StrictEmailField, optional
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(ReadSerializer):
+    memoize = True  # shared by many objects of one response
     class Meta:
         model = User
         fields = ["id", "email", "full_name"]
 
 
-class UserPublicSerializer(serializers.ModelSerializer):
+class UserPublicSerializer(ReadSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "full_name", "is_active", "is_superuser", "is_staff", "created_at"]
@@ -52,7 +55,7 @@ class TokenSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField()
 
 
-class OrganizationPublicSerializer(serializers.ModelSerializer):
+class OrganizationPublicSerializer(ReadSerializer):
     role = serializers.ChoiceField(MembershipRole.choices, read_only=True, allow_null=True, help_text="The caller's role")
     members_count = serializers.IntegerField(read_only=True)
 
@@ -69,7 +72,7 @@ class OrganizationUpdateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255, required=False)
 
 
-class MembershipPublicSerializer(serializers.ModelSerializer):
+class MembershipPublicSerializer(ReadSerializer):
     user = UserSummarySerializer(read_only=True)
 
     class Meta:

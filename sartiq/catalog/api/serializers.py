@@ -7,6 +7,8 @@ from drf_spectacular.helpers import lazy_serializer
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from sartiq.api.fields import StrictCharField, optional
 from sartiq.catalog import choices, models
 from sartiq.media.api.serializers import MediaResourcePublicSerializer
@@ -14,7 +16,7 @@ from shots.api.fields import RankedStatusField
 from shots.choices import ShotStatus
 
 
-class TenantPublicSerializer(serializers.ModelSerializer):
+class TenantPublicSerializer(ReadSerializer):
     owner_id = serializers.UUIDField(read_only=True)
     organization_id = serializers.UUIDField(read_only=True, allow_null=True)
 
@@ -29,6 +31,7 @@ def media_list():
 
 # --- output ---------------------------------------------------------------------------------------
 class ShotTypePublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     owner_id = serializers.UUIDField(read_only=True, allow_null=True)
     reference_image = media()
 
@@ -43,6 +46,7 @@ class ShotTypePublicSerializer(TenantPublicSerializer):
 
 
 class PosePresetPublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     shot_type_id = serializers.UUIDField(read_only=True)
     pose_image_media = media()
 
@@ -72,7 +76,7 @@ class BackgroundPresetPublicSerializer(TenantPublicSerializer):
                   "owner_id", "organization_id"]
 
 
-class BaseImagePublicSerializer(serializers.ModelSerializer):
+class BaseImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     shot_type_label = serializers.CharField(source="shot_type.name", read_only=True)
     image_media = media()
@@ -82,7 +86,7 @@ class BaseImagePublicSerializer(serializers.ModelSerializer):
         fields = ["shot_type_id", "shot_type_label", "image_url", "image_media"]
 
 
-class SubjectMeasurementsPublicSerializer(serializers.ModelSerializer):
+class SubjectMeasurementsPublicSerializer(ReadSerializer):
     shoe_eu = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -91,6 +95,7 @@ class SubjectMeasurementsPublicSerializer(serializers.ModelSerializer):
 
 
 class SubjectPublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     base_images = BaseImagePublicSerializer(many=True, read_only=True)
     measurements = SubjectMeasurementsPublicSerializer(read_only=True, allow_null=True)
     cover_image_media = media()
@@ -109,7 +114,7 @@ class SubjectPublicSerializer(TenantPublicSerializer):
         ]
 
 
-class SetBaseImagePublicSerializer(serializers.ModelSerializer):
+class SetBaseImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     subject_id = serializers.UUIDField(read_only=True)
     image_media = media()
@@ -119,7 +124,7 @@ class SetBaseImagePublicSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "updated_at", "shot_type_id", "subject_id", "image_url", "image_media"]
 
 
-class SetReferenceImagePublicSerializer(serializers.ModelSerializer):
+class SetReferenceImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     image_media = media()
 
@@ -128,7 +133,7 @@ class SetReferenceImagePublicSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "updated_at", "shot_type_id", "label", "image_url", "image_media"]
 
 
-class SubjectPortraitPublicSerializer(serializers.ModelSerializer):
+class SubjectPortraitPublicSerializer(ReadSerializer):
     subject_id = serializers.UUIDField(read_only=True)
     image_media = media()
 
@@ -138,6 +143,7 @@ class SubjectPortraitPublicSerializer(serializers.ModelSerializer):
 
 
 class SetDesignPublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     background_preset_id = serializers.UUIDField(read_only=True, allow_null=True)
     base_images = SetBaseImagePublicSerializer(many=True, read_only=True)
     reference_images = SetReferenceImagePublicSerializer(many=True, read_only=True)
@@ -150,6 +156,7 @@ class SetDesignPublicSerializer(TenantPublicSerializer):
 
 
 class ShootingGuidelinesPublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     set_design_id = serializers.UUIDField(read_only=True, allow_null=True)
     set_design = SetDesignPublicSerializer(read_only=True, allow_null=True)
     style_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -169,6 +176,7 @@ class ShootingGuidelinesPublicSerializer(TenantPublicSerializer):
 
 
 class ProductPublicSerializer(TenantPublicSerializer):
+    memoize = True  # shared by many objects of one response
     cover_image_media = media()
     back_image_media = media()
     reference_images_media = media_list()
@@ -204,7 +212,7 @@ class ProductPublicSerializer(TenantPublicSerializer):
         latest = getattr(product, "latest_looks", None)
         if not latest:
             return []
-        return ShotSummarySerializer(latest[0].shots.all(), many=True, context=self.context).data
+        return ShotSummarySerializer(latest[0].shot_list, many=True, context=self.context).data
 
 
 # --- input ----------------------------------------------------------------------------------------

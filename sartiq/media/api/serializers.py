@@ -1,11 +1,14 @@
 from rest_framework import serializers
 
+from sartiq.api.serializers import ReadSerializer
+
 from sartiq.api.fields import optional
 from sartiq.media.choices import Orientation
 from sartiq.media.models import MediaResource
 
 
-class MediaResourcePublicSerializer(serializers.ModelSerializer):
+class MediaResourcePublicSerializer(ReadSerializer):
+    memoize = True  # shared by many objects of one response
     url = serializers.CharField(read_only=True)
     aspect_ratio = serializers.FloatField(read_only=True, allow_null=True)
     orientation = serializers.ChoiceField(Orientation.choices, read_only=True, allow_null=True)
