@@ -157,6 +157,7 @@ def main() -> int:
         "/api/v1/shootings/",
         f"/api/v1/shootings/{shooting.pk}",
         f"/api/v1/shootings/{shooting.pk}/looks?limit=200",
+        f"/api/v1/shootings/{shooting.pk}/looks?limit=50",
         f"/api/v1/shootings/{shooting.pk}/looks-summary?limit=200",
         "/api/v1/shootings/summary",
     ]
