@@ -27,3 +27,6 @@ clean:
 ## make bench: seed a 200-look shooting in a throwaway database and time the main reads.
 bench: $(INSTALLED)
 	$(BIN)/python bench/run.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .

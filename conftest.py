@@ -3,7 +3,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sartiq.accounts.choices import MembershipRole
-from sartiq.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.api.auth import create_access_token
 
 

@@ -86,8 +86,7 @@ def main() -> int:
             "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
                      str(embedded.DATA_DIR / "celerybeat-schedule")],
         }
-        for name, command in commands.items():
-            processes.append(subprocess.Popen(command, env=env, cwd=BASE_DIR))
+        processes.extend(subprocess.Popen(command, env=env, cwd=BASE_DIR) for command in commands.values())
         print(f"\nSartiq is running: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
               "\nPress Ctrl-C to stop.\n", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)

@@ -6,7 +6,6 @@ DATABASE_URL a local run uses the embedded PostgreSQL of `sartiq.embedded` (see 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url

@@ -12,7 +12,7 @@ from outfits import services as outfit_services
 from sartiq.accounts import tenancy
 from sartiq.accounts.models import User
 from sartiq.catalog import models as catalog
-from sartiq.catalog.choices import FileFormat, Gender, ProductGender
+from sartiq.catalog.choices import FileFormat, ProductGender
 from sartiq.catalog.filters import ProductFilterSet
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, PermissionDenied, ValidationErrors

@@ -11,7 +11,7 @@ import enum
 import uuid
 from typing import Annotated, Any, Optional
 
-from fastapi import Body, FastAPI, Query
+from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, StringConstraints
 

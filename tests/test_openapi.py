@@ -1,7 +1,5 @@
 """The OpenAPI document, Swagger UI and ReDoc (contract §1.7)."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest

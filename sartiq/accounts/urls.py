@@ -1,5 +1,5 @@
 from sartiq.accounts.api import views
-from sartiq.api.routes import COLLECTION, ITEM, crud, endpoint
+from sartiq.api.routes import COLLECTION, crud, endpoint
 
 urlpatterns = [
     endpoint("login/access-token", views.LoginViewSet, {"post": "access_token"}),

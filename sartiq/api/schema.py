@@ -133,7 +133,7 @@ def postprocess_validation_errors(result, generator, request, public):
     """Document FastAPI's 422 body on every operation that takes input, as the reference does."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(VALIDATION_COMPONENTS)
     for path_item in result.get("paths", {}).values():
-        for method, operation in path_item.items():
+        for operation in path_item.values():
             if not isinstance(operation, dict):
                 continue
             responses = operation.setdefault("responses", {})

@@ -125,4 +125,4 @@ def update_serializer(create_class):
         field.default = serializers.empty
         fields[name] = field
     name = create_class.__name__.replace("Create", "Update")
-    return type(name, (create_class,), {**fields, "__doc__": f"Partial update: only the fields sent change."})
+    return type(name, (create_class,), {**fields, "__doc__": "Partial update: only the fields sent change."})
