@@ -181,76 +181,30 @@ SUBJECT = Resource(
 )
 
 
-def shot_type_create(*, user, organization_id, data):
-    return _create(SHOT_TYPE, user=user, organization_id=organization_id, data=data)
+def crud_services(resource: Resource):
+    """The create, update and delete services of a resource, as named functions below."""
+
+    def create(*, user, organization_id, data):
+        return _create(resource, user=user, organization_id=organization_id, data=data)
+
+    def update(*, user, instance, data):
+        return _update(resource, user=user, instance=instance, data=data)
+
+    def delete(*, user, instance):
+        _delete(user=user, instance=instance)
+
+    return create, update, delete
 
 
-def shot_type_update(*, user, instance, data):
-    return _update(SHOT_TYPE, user=user, instance=instance, data=data)
-
-
-def shot_type_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def pose_preset_create(*, user, organization_id, data):
-    return _create(POSE_PRESET, user=user, organization_id=organization_id, data=data)
-
-
-def pose_preset_update(*, user, instance, data):
-    return _update(POSE_PRESET, user=user, instance=instance, data=data)
-
-
-def pose_preset_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def style_create(*, user, organization_id, data):
-    return _create(STYLE, user=user, organization_id=organization_id, data=data)
-
-
-def style_update(*, user, instance, data):
-    return _update(STYLE, user=user, instance=instance, data=data)
-
-
-def style_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def resolution_preset_create(*, user, organization_id, data):
-    return _create(RESOLUTION_PRESET, user=user, organization_id=organization_id, data=data)
-
-
-def resolution_preset_update(*, user, instance, data):
-    return _update(RESOLUTION_PRESET, user=user, instance=instance, data=data)
-
-
-def resolution_preset_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def background_preset_create(*, user, organization_id, data):
-    return _create(BACKGROUND_PRESET, user=user, organization_id=organization_id, data=data)
-
-
-def background_preset_update(*, user, instance, data):
-    return _update(BACKGROUND_PRESET, user=user, instance=instance, data=data)
-
-
-def background_preset_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def product_create(*, user, organization_id, data):
-    return _create(PRODUCT, user=user, organization_id=organization_id, data=data)
-
-
-def product_update(*, user, instance, data):
-    return _update(PRODUCT, user=user, instance=instance, data=data)
-
-
-def product_delete(*, user, instance):
-    _delete(user=user, instance=instance)
+shot_type_create, shot_type_update, shot_type_delete = crud_services(SHOT_TYPE)
+pose_preset_create, pose_preset_update, pose_preset_delete = crud_services(POSE_PRESET)
+style_create, style_update, style_delete = crud_services(STYLE)
+resolution_preset_create, resolution_preset_update, resolution_preset_delete = crud_services(RESOLUTION_PRESET)
+background_preset_create, background_preset_update, background_preset_delete = crud_services(BACKGROUND_PRESET)
+product_create, product_update, product_delete = crud_services(PRODUCT)
+set_design_create, set_design_update, set_design_delete = crud_services(SET_DESIGN)
+guidelines_create, guidelines_update, guidelines_delete = crud_services(GUIDELINES)
+_, subject_update, subject_delete = crud_services(SUBJECT)
 
 
 def _unique_slug(name: str, owner, organization_id) -> str:
@@ -271,33 +225,3 @@ def subject_create(*, user, organization_id, data):
     return _create(SUBJECT, user=user, organization_id=organization_id, data=data, slug=slug)
 
 
-def subject_update(*, user, instance, data):
-    return _update(SUBJECT, user=user, instance=instance, data=data)
-
-
-def subject_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def set_design_create(*, user, organization_id, data):
-    return _create(SET_DESIGN, user=user, organization_id=organization_id, data=data)
-
-
-def set_design_update(*, user, instance, data):
-    return _update(SET_DESIGN, user=user, instance=instance, data=data)
-
-
-def set_design_delete(*, user, instance):
-    _delete(user=user, instance=instance)
-
-
-def guidelines_create(*, user, organization_id, data):
-    return _create(GUIDELINES, user=user, organization_id=organization_id, data=data)
-
-
-def guidelines_update(*, user, instance, data):
-    return _update(GUIDELINES, user=user, instance=instance, data=data)
-
-
-def guidelines_delete(*, user, instance):
-    _delete(user=user, instance=instance)
