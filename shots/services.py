@@ -1,17 +1,31 @@
-"""Writes for shots, revisions and generations. The status machine (approve, reject,
-set-current, restore) lives here too, so that shot and revision always move together."""
+"""Writes for shots, revisions and generations, and the status machine (contract §3).
+
+A shot's status is its current revision's `shot_status`, so every operation that changes either
+(revision creation, set-current, restore, delete, approve, reject) runs here, in a transaction,
+with the shot row locked (`select_for_update`): two requests on one shot are serialized, and a
+revision's `version` can never be taken twice (the unique constraint is the backstop).
+"""
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 
+from sartiq.accounts import tenancy
+from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
-from sartiq.media.services import media_release
-from shots.choices import GenerationKind
-from shots.models import Generation, Shot, ShotRevisionImage
+from sartiq.media.services import media_create_from_bytes, media_register_stored, media_release, storage_key_of
+from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
+from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+
+UPLOAD_PREFIX = "uploads/shots"
 
 
+# --- shots ----------------------------------------------------------------------------------------
 def shots_create_for_looks(*, looks, shot_types) -> list[Shot]:
     """One shot per shot type for each look, in one insert."""
     shots = [Shot(id=uuid.uuid4(), shooting_look_id=look.pk, shot_type_id=shot_type.pk)
@@ -32,6 +46,311 @@ def shots_match_shot_types(*, look, shot_types) -> None:
     shots_create_for_looks(looks=[look], shot_types=[st for type_id, st in wanted.items() if type_id not in existing])
 
 
+def _check_shot_type_free(look_id, shot_type_id, exclude_shot=None) -> None:
+    taken = Shot.objects.filter(shooting_look_id=look_id, shot_type_id=shot_type_id)
+    if exclude_shot is not None:
+        taken = taken.exclude(pk=exclude_shot)
+    if taken.exists():
+        raise BusinessRuleError("The look already has a shot of this shot type")
+
+
+@transaction.atomic
+def shot_create(*, user, look, shot_type_id=None) -> Shot:
+    from sartiq.catalog.models import ShotType
+
+    tenancy.check_change(user, look)
+    if shot_type_id is not None:
+        tenancy.get_usable(ShotType.objects, shot_type_id, user, look.shooting.organization_id, "Shot type")
+        _check_shot_type_free(look.pk, shot_type_id)
+    return Shot.objects.create(shooting_look=look, shot_type_id=shot_type_id)
+
+
+def _locked(shot) -> Shot:
+    return Shot.objects.select_for_update().select_related("shooting_look__shooting").get(pk=shot.pk)
+
+
+@transaction.atomic
+def shot_update(*, user, shot, data: dict) -> Shot:
+    """ShotUpdate: the current revision must be one of the shot's; counters are not negative."""
+    from sartiq.catalog.models import ShotType
+
+    shot = _locked(shot)
+    tenancy.check_change(user, shot)
+    if "current_revision_id" in data:
+        revision_id = data["current_revision_id"]
+        if revision_id is not None:
+            revision = ShotRevision.objects.filter(pk=revision_id).only("shot_id").first()
+            if revision is None:
+                raise NotFound("Revision")
+            if revision.shot_id != shot.pk:
+                raise BusinessRuleError("current_revision_id is not a revision of this shot")
+        shot.current_revision_id = revision_id
+    if "shot_type_id" in data:
+        shot_type_id = data["shot_type_id"]
+        if shot_type_id is not None:
+            tenancy.get_usable(ShotType.objects, shot_type_id, user, shot.shooting_look.shooting.organization_id,
+                               "Shot type")
+            _check_shot_type_free(shot.shooting_look_id, shot_type_id, exclude_shot=shot.pk)
+        shot.shot_type_id = shot_type_id
+    for counter in ("rework_available", "rework_used"):
+        if counter in data:
+            if data[counter] is None:
+                raise InvalidInput(f"{counter} cannot be null", loc=("body", counter))
+            setattr(shot, counter, data[counter])
+    shot.save()
+    return shot
+
+
+@transaction.atomic
+def shot_delete(*, user, shot) -> None:
+    tenancy.check_change(user, shot)
+    release_revision_media(revision_filter={"shot": shot})
+    Shot.objects.filter(pk=shot.pk).update(current_revision=None)
+    shot.delete()
+
+
+def _current(shot) -> ShotRevision | None:
+    return ShotRevision.objects.select_for_update().filter(pk=shot.current_revision_id).first()
+
+
+@transaction.atomic
+def shot_approve(*, user, shot) -> Shot:
+    """PROPOSAL, REVIEW or POST_PROD → APPROVED (on the current revision, and so the shot)."""
+    shot = _locked(shot)
+    tenancy.check_change(user, shot)
+    revision = _current(shot)
+    status = revision.shot_status if revision else ShotStatus.PENDING
+    if status not in REVIEWABLE:
+        raise BusinessRuleError(f"A shot in status {status} cannot be approved")
+    revision.shot_status = ShotStatus.APPROVED
+    revision.save(update_fields=["shot_status", "updated_at"])
+    return shot
+
+
+@transaction.atomic
+def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
+    """PROPOSAL or REVIEW → REJECTED, POST_PROD → POST_PROD_REJECTED, using one rework (409 when
+    none is left). Notes are added to the current revision's."""
+    shot = _locked(shot)
+    tenancy.check_change(user, shot)
+    revision = _current(shot)
+    status = revision.shot_status if revision else ShotStatus.PENDING
+    if status not in REVIEWABLE:
+        raise BusinessRuleError(f"A shot in status {status} cannot be rejected")
+    if shot.rework_available <= 0:
+        raise Conflict("No rework left for this shot")
+    shot.rework_available -= 1
+    shot.rework_used += 1
+    shot.save(update_fields=["rework_available", "rework_used", "updated_at"])
+    revision.shot_status = ShotStatus.POST_PROD_REJECTED if status == ShotStatus.POST_PROD else ShotStatus.REJECTED
+    if notes:
+        revision.notes = f"{revision.notes}\n{notes}" if revision.notes else notes
+    revision.save(update_fields=["shot_status", "notes", "updated_at"])
+    return shot
+
+
+# --- revisions ------------------------------------------------------------------------------------
+@dataclass
+class _Image:
+    """One image of a revision request, resolved but not yet written."""
+
+    index: int
+    data: dict
+    media: MediaResource | None = None
+    sketch_media: MediaResource | None = None
+    image_bytes: bytes | None = None
+    sketch_bytes: bytes | None = None
+    image_key: str | None = None
+    sketch_key: str | None = None
+
+
+def _decode(value: str, loc: tuple) -> bytes:
+    """Base64 image data, raw or as a data URL."""
+    payload = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("Invalid base64 image data", loc=loc)
+    if not data:
+        raise InvalidInput("Empty image data", loc=loc)
+    return data
+
+
+def _stored_key(url: str, shot, loc: tuple) -> tuple[str | None, MediaResource | None]:
+    """An image URL must be in the project's storage: an existing media resource, or a direct
+    upload under this shot's prefix. Anything else is refused, never fetched."""
+    key = storage_key_of(url)
+    if key is None:
+        raise InvalidInput("image_url must point to the project's storage (use the upload URL flow)", loc=loc)
+    existing = MediaResource.objects.filter(file=key).first()
+    if existing is not None:
+        return None, existing
+    if not key.startswith(f"{UPLOAD_PREFIX}/{shot.pk}/"):
+        raise InvalidInput("image_url was not uploaded for this shot", loc=loc)
+    return key, None
+
+
+def _resolve_image(user, shot, index: int, data: dict) -> _Image:
+    loc = ("body", "images", index)
+    image = _Image(index, data)
+    source = data.get("source_type") or RevisionSource.UPLOAD
+    if data.get("image_data"):
+        image.image_bytes = _decode(data["image_data"], (*loc, "image_data"))
+    elif data.get("image_url"):
+        image.image_key, image.media = _stored_key(data["image_url"], shot, (*loc, "image_url"))
+    elif source == RevisionSource.PREDICTION and data.get("prediction_id"):
+        prediction = Prediction.objects.select_related("media", "generation").filter(pk=data["prediction_id"]).first()
+        if prediction is None or prediction.generation.shot_id != shot.pk:
+            raise InvalidInput("prediction_id is not a prediction of this shot", loc=(*loc, "prediction_id"))
+        image.media = prediction.media
+    else:
+        raise InvalidInput("Each image needs image_data, image_url or (for a prediction) prediction_id", loc=loc)
+    if image.media is not None:
+        tenancy.check_view(user, image.media)
+    if data.get("sketch_image_data"):
+        image.sketch_bytes = _decode(data["sketch_image_data"], (*loc, "sketch_image_data"))
+    elif data.get("sketch_image_url"):
+        image.sketch_key, image.sketch_media = _stored_key(data["sketch_image_url"], shot, (*loc, "sketch_image_url"))
+    return image
+
+
+def _store(user, org, image: _Image, written: list) -> None:
+    """Write the image's files (decoded data, registered uploads); `written` collects what to
+    remove if the transaction does not commit."""
+    loc = ("body", "images", image.index)
+    if image.image_bytes is not None:
+        image.media = media_create_from_bytes(owner=user, organization_id=org, data=image.image_bytes,
+                                              loc=(*loc, "image_data"))
+        written.append(image.media.file.name)
+    elif image.image_key is not None:
+        image.media = media_register_stored(owner=user, organization_id=org, key=image.image_key,
+                                            loc=(*loc, "image_url"))
+    if image.sketch_bytes is not None:
+        image.sketch_media = media_create_from_bytes(owner=user, organization_id=org, data=image.sketch_bytes,
+                                                     loc=(*loc, "sketch_image_data"))
+        written.append(image.sketch_media.file.name)
+    elif image.sketch_key is not None:
+        image.sketch_media = media_register_stored(owner=user, organization_id=org, key=image.sketch_key,
+                                                   loc=(*loc, "sketch_image_url"))
+
+
+def revision_create(*, user, shot, shot_status: str, images: list[dict], notes: str | None = None,
+                    previous_revision_id=None, previous_given: bool = False, owner=None) -> ShotRevision:
+    """A new revision at the end of the shot's chain, which becomes current (and sets the shot's
+    status). `previous_revision_id` must be a revision of this shot; by default it is the current
+    one. Files written for it are removed again if anything fails."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _revision_create(user, shot, shot_status, images, notes, previous_revision_id, previous_given,
+                                    owner, written)
+    except Exception:
+        storage = MediaResource._meta.get_field("file").storage
+        for name in written:
+            storage.delete(name)
+        raise
+
+
+def _revision_create(user, shot, shot_status, images, notes, previous_revision_id, previous_given, owner, written):
+    shot = _locked(shot)
+    tenancy.check_change(user, shot)
+    if previous_given and previous_revision_id is not None:
+        previous = ShotRevision.objects.filter(pk=previous_revision_id).only("shot_id").first()
+        if previous is None:
+            raise NotFound("Revision")
+        if previous.shot_id != shot.pk:
+            raise BusinessRuleError("previous_revision_id is not a revision of this shot")
+    elif not previous_given:
+        previous_revision_id = shot.current_revision_id
+    resolved = [_resolve_image(user, shot, i, data) for i, data in enumerate(images)]
+    org = shot.shooting_look.shooting.organization_id
+    for image in resolved:
+        _store(user, org, image, written)
+    version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
+    revision = ShotRevision.objects.create(shot=shot, version=version, shot_status=shot_status, notes=notes,
+                                           owner=owner if owner is not None else user,
+                                           previous_revision_id=previous_revision_id)
+    ShotRevisionImage.objects.bulk_create([
+        ShotRevisionImage(
+            shot_revision=revision, position=image.index,
+            source_type=image.data.get("source_type") or RevisionSource.UPLOAD,
+            prediction_id=image.data.get("prediction_id"), refine_id=image.data.get("refine_id"),
+            image_url=image.data.get("image_url") or (image.media.url if image.media else None),
+            sketch_image_url=image.data.get("sketch_image_url") or (
+                image.sketch_media.url if image.sketch_media else None),
+            image_media=image.media, sketch_image_media=image.sketch_media,
+            notes=image.data.get("notes"), autogenerated=bool(image.data.get("autogenerated")),
+        )
+        for image in resolved
+    ])
+    shot.current_revision = revision
+    shot.save(update_fields=["current_revision", "updated_at"])
+    return revision
+
+
+def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
+    shot = Shot.objects.select_for_update().get(pk=revision.shot_id)
+    return ShotRevision.objects.get(pk=revision.pk), shot
+
+
+@transaction.atomic
+def revision_set_current(*, user, revision) -> ShotRevision:
+    revision, shot = _lock_revision(revision)
+    tenancy.check_change(user, revision)
+    shot.current_revision = revision
+    shot.save(update_fields=["current_revision", "updated_at"])
+    return revision
+
+
+@transaction.atomic
+def revision_delete(*, user, revision) -> None:
+    """Delete a revision and the files only it uses. 409 while another revision follows it;
+    deleting the current revision makes its previous one current."""
+    revision, shot = _lock_revision(revision)
+    tenancy.check_change(user, revision)
+    if ShotRevision.objects.filter(previous_revision=revision).exists():
+        raise Conflict("Revision is referenced by another revision as its previous revision")
+    if shot.current_revision_id == revision.pk:
+        shot.current_revision_id = revision.previous_revision_id
+        shot.save(update_fields=["current_revision", "updated_at"])
+    release_revision_media(revision_filter={"pk": revision.pk})
+    revision.delete()
+
+
+def _descendants(revision) -> list[uuid.UUID]:
+    """Every revision that follows `revision` in its shot's chain, directly or not."""
+    children: dict = {}
+    for pk, previous in ShotRevision.objects.filter(shot_id=revision.shot_id).values_list("pk", "previous_revision_id"):
+        children.setdefault(previous, []).append(pk)
+    found, todo = [], list(children.get(revision.pk, []))
+    while todo:
+        pk = todo.pop()
+        found.append(pk)
+        todo.extend(children.get(pk, []))
+    return found
+
+
+@transaction.atomic
+def revision_restore(*, user, revision) -> ShotRevision:
+    """Make `revision` current again and delete every revision after it in the chain, in one
+    transaction. A no-op when it is already current. 409 when a later revision was exported."""
+    from integrations.choices import PushStatus
+    from integrations.models import ExternalImagePush
+
+    revision, shot = _lock_revision(revision)
+    tenancy.check_change(user, revision)
+    if shot.current_revision_id == revision.pk:
+        return revision
+    later = _descendants(revision)
+    if ExternalImagePush.objects.filter(revision_id__in=later).exclude(push_status=PushStatus.FAILED).exists():
+        raise Conflict("A later revision has been exported; it cannot be deleted")
+    shot.current_revision = revision
+    shot.save(update_fields=["current_revision", "updated_at"])
+    release_revision_media(revision_filter={"pk__in": later})
+    ShotRevision.objects.filter(pk__in=later).delete()
+    return revision
+
+
 def release_revision_media(*, revision_filter: dict) -> None:
     """Before revisions are deleted: drop the stored images only they use (files go after commit)."""
     prefixed = {f"shot_revision__{key}": value for key, value in revision_filter.items()}
@@ -42,16 +361,14 @@ def release_revision_media(*, revision_filter: dict) -> None:
     media_ids.discard(None)
     if not media_ids:
         return
-    shared = set(
-        ShotRevisionImage.objects.exclude(pk__in=images.values("pk"))
-        .filter(image_media_id__in=media_ids).values_list("image_media_id", flat=True)
-    ) | set(
-        ShotRevisionImage.objects.exclude(pk__in=images.values("pk"))
-        .filter(sketch_image_media_id__in=media_ids).values_list("sketch_image_media_id", flat=True)
-    )
+    others = ShotRevisionImage.objects.exclude(pk__in=images.values("pk"))
+    shared = set(others.filter(image_media_id__in=media_ids).values_list("image_media_id", flat=True)) | set(
+        others.filter(sketch_image_media_id__in=media_ids).values_list("sketch_image_media_id", flat=True)
+    ) | set(Prediction.objects.filter(media_id__in=media_ids).values_list("media_id", flat=True))
     media_release(media=MediaResource.objects.filter(pk__in=media_ids - shared))
 
 
+# --- generations ----------------------------------------------------------------------------------
 def generations_request(*, shots, user, kind=GenerationKind.SHOT, count: int = 1) -> list[Generation]:
     """Record `count` PENDING generations per shot in one insert; the workers run them after
     commit. Whoever polls `/generations/{id}` sees them at once."""
@@ -90,9 +407,7 @@ def generatable_shots(look, shot_type_id=None) -> list[Shot]:
 @transaction.atomic
 def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list[uuid.UUID]:
     """Start `count` generations for each generatable shot of the look (or of one shot type)."""
-    from sartiq.accounts import tenancy
     from sartiq.catalog.models import ShotType
-    from sartiq.errors import BusinessRuleError, NotFound
 
     tenancy.check_change(user, look)
     if shot_type_id is not None:
@@ -102,3 +417,46 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
             raise BusinessRuleError("The look has no shot of this shot type")
     shots = generatable_shots(look, shot_type_id)
     return [g.pk for g in generations_request(shots=shots, user=user, count=count)]
+
+
+# --- downloads and export configuration -----------------------------------------------------------
+def export_configuration_for(user):
+    """The user's export configuration; the default (JPEG, DEFAULT adapter) until they set one."""
+    from shots.models import ExportConfiguration
+
+    return ExportConfiguration.objects.filter(user=user).first() or ExportConfiguration(user=user)
+
+
+@transaction.atomic
+def export_configuration_update(*, user, data: dict):
+    from shots.models import ExportConfiguration
+
+    configuration, _ = ExportConfiguration.objects.select_for_update().get_or_create(user=user)
+    for name, value in data.items():
+        setattr(configuration, name, value)
+    configuration.save()
+    return configuration
+
+
+def shot_download(*, user, shot) -> tuple[bytes, str, str]:
+    """The shot's current image rendered in the user's export configuration."""
+    from integrations.models import ExternalProductMapping
+    from shots.exporting import ExportSubject, export_image
+
+    tenancy.check_view(user, shot)
+    revision = ShotRevision.objects.filter(pk=shot.current_revision_id).first()
+    if revision is None:
+        raise BusinessRuleError("The shot has no current revision")
+    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
+    if image is None:
+        raise BusinessRuleError("The current revision has no image")
+    look = shot.shooting_look
+    configuration = export_configuration_for(user)
+    mapping = None
+    if look.product_id and configuration.adapter == "OVS":
+        mapping = ExternalProductMapping.objects.filter(product_id=look.product_id,
+                                                        integration__integration_type="OVS").first()
+    subject = ExportSubject(shot=shot, revision=revision, image=image, product=look.product, shot_type=shot.shot_type,
+                            copyright=configuration.copyright, mapping=mapping)
+    return export_image(subject, export_format=configuration.format, quality=configuration.quality,
+                        adapter=configuration.adapter)

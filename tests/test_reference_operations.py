@@ -18,14 +18,15 @@ spec.loader.exec_module(api_diff)
 
 pytestmark = pytest.mark.django_db
 
-DONE = ["/api/v1/shootings"]
+# (operations whose "METHOD /path" contains this, except those containing that)
+DONE = [("/api/v1/shootings", None), ("/api/v1/shots", "/export")]
 
 
-@pytest.mark.parametrize("section", DONE)
-def test_every_reference_operation_of_the_section_passes(anon, section):
+@pytest.mark.parametrize("section, skip", DONE)
+def test_every_reference_operation_of_the_section_passes(anon, section, skip):
     ours = anon.get("/api/v1/openapi.json").json()
     reference = json.loads((REFERENCE / "openapi-reference.json").read_text())
     report = io.StringIO()
     with redirect_stdout(report):
-        failed = api_diff.compare(reference, ours, only=section)
+        failed = api_diff.compare(reference, ours, only=section, skip=skip)
     assert failed == 0, report.getvalue()

@@ -155,7 +155,10 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def get_object(self):
         tenancy.require_member(self.request.user, self.organization_id)
-        obj = self.get_object_queryset().filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
+        queryset = self.get_object_queryset()
+        if tenant_path := getattr(queryset.model, "tenant_path", ""):
+            queryset = queryset.select_related(tenant_path)  # the permission check reads it
+        obj = queryset.filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
         if obj is None:
             raise NotFound(self.not_found)
         self.check_object_permissions(self.request, obj)
@@ -169,10 +172,12 @@ class ApiViewSet(viewsets.GenericViewSet):
         declared = self.response_serializers.get(self.action, ...)
         return self.serializer_class if declared is ... or declared is None else declared
 
-    def respond(self, obj_or_data, serializer_class=None, status=200) -> Response:
-        serializer_class = serializer_class or self.get_serializer_class()
-        if isinstance(obj_or_data, (dict, list)) and serializer_class is None:
+    def respond(self, obj_or_data, serializer_class=..., status=200) -> Response:
+        """Serialize with `serializer_class` (default: the action's); `None` sends the data as is."""
+        if serializer_class is None:
             return Response(obj_or_data, status=status)
+        if serializer_class is ...:
+            serializer_class = self.get_serializer_class()
         return Response(serializer_class(obj_or_data, context=self.get_serializer_context()).data, status=status)
 
 

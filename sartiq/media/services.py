@@ -104,3 +104,42 @@ def media_release(*, media) -> None:
     names = [name for _, name in doomed if name]
     storage = MediaResource._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def storage_key_of(url: str) -> str | None:
+    """The storage key of a URL of the project's own storage, else None (such a URL is never fetched).
+
+    Works for local files (`/media/<key>`) and S3/MinIO (`https://host/bucket/<key>?X-Amz-...`):
+    the storage tells where its URLs start.
+    """
+    from django.core.files.storage import default_storage
+
+    probe = "__sartiq_probe__"
+    prefix = default_storage.url(probe).split(probe, 1)[0]
+    if not url or not url.split("?", 1)[0].startswith(prefix):
+        return None
+    key = url.split("?", 1)[0][len(prefix):]
+    if not key or key.startswith("/") or ".." in key.split("/"):
+        return None
+    return key
+
+
+def media_register_stored(*, owner, organization_id, key: str, loc: tuple) -> MediaResource:
+    """Register a file already in the project's storage (a direct upload) as a media resource,
+    after checking that it is a sound image within the size cap."""
+    storage = MediaResource._meta.get_field("file").storage
+    if not storage.exists(key):
+        raise InvalidInput("The uploaded file was not found in storage", loc=loc)
+    if storage.size(key) > settings.MEDIA_MAX_UPLOAD_BYTES:
+        storage.delete(key)
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
+    with storage.open(key, "rb") as handle:
+        data = handle.read()
+    info = inspect_image(data, loc=loc)
+    media = MediaResource(owner=owner, organization_id=organization_id, content_hash=hashlib.sha256(data).hexdigest(),
+                          file_size=len(data), resource_type=MediaResourceType.IMAGE, extension=info.extension,
+                          content_type=info.content_type, width=info.width, height=info.height,
+                          color_profile=info.color_profile, dominant_color=info.dominant_color)
+    media.file.name = key
+    media.save()
+    return media

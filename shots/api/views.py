@@ -1,0 +1,148 @@
+"""The shots and revisions endpoints of the reference, plus approve/reject and downloads."""
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework import status
+
+from sartiq.accounts import tenancy
+from sartiq.errors import DomainError
+from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
+from shootings.models import ShootingLook
+from shots import selectors, services, uploads
+from shots.api import serializers as s
+from shots.filters import ShotFilterSet
+from shots.models import Shot, ShotRevision
+
+
+class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+    not_found = "Shot"
+    lookup_url_kwarg = "shot_id"
+    queryset = Shot.objects.none()
+    lookup_queryset = Shot.objects.select_related("shooting_look__shooting")
+    serializer_class = s.ShotPublicSerializer
+    filterset_class = ShotFilterSet
+    list_component_name = "ShotsPublic"
+    organization_scoped = True
+    organization_actions = ("list",)
+    serializing_actions = ("retrieve", "destroy")
+    body_serializers = {
+        "create": s.ShotCreateSerializer,
+        "update": s.ShotUpdateSerializer,
+        "partial_update": s.ShotUpdateSerializer,
+        "create_revision": s.CreateShotRevisionRequestSerializer,
+        "reject": s.RejectShotSerializer,
+    }
+    partial_actions = ("update", "partial_update")
+    response_serializers = {"create_revision": s.ShotRevisionPublicSerializer}
+
+    def get_queryset(self):
+        return selectors.shots()
+
+    def create(self, request):
+        look = tenancy.get_visible(ShootingLook.objects.select_related("shooting"), self.body["shooting_look_id"],
+                                   request.user, "Look", change=True)
+        shot = services.shot_create(user=request.user, look=look, shot_type_id=self.body.get("shot_type_id"))
+        return self.respond(self.refetch(shot))
+
+    def update(self, request, **kwargs):
+        shot = services.shot_update(user=request.user, shot=self.get_object(), data=self.body)
+        return self.respond(self.refetch(shot))
+
+    def partial_update(self, request, **kwargs):
+        return self.update(request, **kwargs)
+
+    def destroy(self, request, **kwargs):
+        """Answers the shot as it was (ShotPublic), as the reference does."""
+        shot = self.get_object()
+        data = self.get_serializer(shot).data
+        services.shot_delete(user=request.user, shot=shot)
+        return self.respond(data, None)
+
+    def approve(self, request, **kwargs):
+        return self.respond(self.refetch(services.shot_approve(user=request.user, shot=self.get_object())))
+
+    def reject(self, request, **kwargs):
+        shot = services.shot_reject(user=request.user, shot=self.get_object(), notes=self.body.get("notes"))
+        return self.respond(self.refetch(shot))
+
+    def create_revision(self, request, **kwargs):
+        body = self.body
+        revision = services.revision_create(
+            user=request.user, shot=self.get_object(), shot_status=body["shot_status"], images=body["images"],
+            notes=body.get("notes"), previous_revision_id=body.get("previous_revision_id"),
+            previous_given="previous_revision_id" in body,
+        )
+        return self.respond(selectors.revisions().get(pk=revision.pk), s.ShotRevisionPublicSerializer)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY},
+                   description="The current revision's image in the caller's export configuration, as an attachment.")
+    def download(self, request, **kwargs):
+        data, filename, content_type = services.shot_download(user=request.user, shot=self.get_object())
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Length"] = str(len(data))
+        return response
+
+
+class RevisionViewSet(RetrieveMixin, ApiViewSet):
+    not_found = "Revision"
+    lookup_url_kwarg = "revision_id"
+    queryset = ShotRevision.objects.none()
+    lookup_queryset = ShotRevision.objects.select_related("shot__shooting_look__shooting")
+    serializer_class = s.ShotRevisionPublicSerializer
+    query_serializers = {"upload_url": s.UploadUrlQuerySerializer}
+    response_serializers = {"destroy": None, "upload_url": s.UploadUrlSerializer}
+
+    def get_queryset(self):
+        return selectors.revisions()
+
+    def destroy(self, request, **kwargs):
+        services.revision_delete(user=request.user, revision=self.get_object())
+        return HttpResponse(status=status.HTTP_204_NO_CONTENT)
+
+    def set_current(self, request, **kwargs):
+        revision = services.revision_set_current(user=request.user, revision=self.get_object())
+        return self.respond(self.refetch(revision))
+
+    def restore(self, request, **kwargs):
+        revision = services.revision_restore(user=request.user, revision=self.get_object())
+        return self.respond(self.refetch(revision))
+
+    def upload_url(self, request):
+        shot = tenancy.get_visible(Shot.objects.select_related("shooting_look__shooting"), self.query["shot_id"],
+                                   request.user, "Shot", change=True)
+        target = uploads.upload_target(request=request, shot=shot, filename=self.query["filename"],
+                                       content_type=self.query["content_type"])
+        return self.respond(target, s.UploadUrlSerializer)
+
+
+class ExportConfigurationViewSet(ApiViewSet):
+    """The caller's export configuration (downloads); the default until they change it."""
+
+    serializer_class = s.ExportConfigurationSerializer
+    body_serializers = {"update": s.ExportConfigurationUpdateSerializer}
+    partial_actions = ("update",)
+
+    def retrieve(self, request):
+        return self.respond(services.export_configuration_for(request.user))
+
+    def update(self, request):
+        return self.respond(services.export_configuration_update(user=request.user, data=self.body))
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+def receive_upload(request, token: str):
+    """PUT target of a local upload URL: the signed token is the credential, as in S3."""
+    try:
+        key = uploads.receive_local_upload(token=token, content_type=request.content_type, body=request.body)
+    except DomainError as error:
+        from sartiq.api.errors import exception_handler
+
+        response = exception_handler(error, {})
+        return JsonResponse(response.data, status=response.status_code, safe=False)
+    return JsonResponse({"key": key})

@@ -1,0 +1,20 @@
+from django.urls import re_path
+
+from sartiq.api.routes import COLLECTION, endpoint
+from shots.api import views
+
+urlpatterns = [
+    endpoint("shots/revisions/upload-url", views.RevisionViewSet, {"get": "upload_url"}),
+    endpoint("shots/revisions/{revision_id}", views.RevisionViewSet, {"get": "retrieve", "delete": "destroy"}),
+    endpoint("shots/revisions/{revision_id}/set-current", views.RevisionViewSet, {"post": "set_current"}),
+    endpoint("shots/revisions/{revision_id}/restore", views.RevisionViewSet, {"post": "restore"}),
+    endpoint("shots", views.ShotViewSet, COLLECTION),
+    endpoint("shots/{shot_id}", views.ShotViewSet,
+             {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}),
+    endpoint("shots/{shot_id}/revision", views.ShotViewSet, {"post": "create_revision"}),
+    endpoint("shots/{shot_id}/download", views.ShotViewSet, {"get": "download"}),
+    endpoint("shots/{shot_id}/approve", views.ShotViewSet, {"post": "approve"}),
+    endpoint("shots/{shot_id}/reject", views.ShotViewSet, {"post": "reject"}),
+    endpoint("export-configuration", views.ExportConfigurationViewSet, {"get": "retrieve", "put": "update"}),
+    re_path(r"^uploads/(?P<token>[^/]+)/?$", views.receive_upload, name="revision-upload"),
+]
