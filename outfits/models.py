@@ -18,6 +18,9 @@ class Outfit(TimestampedModel):
     generation_status = models.CharField(max_length=16, choices=OutfitGenerationStatus.choices, null=True, blank=True)
     generation_error = models.TextField(null=True, blank=True)
     retry_count = models.PositiveIntegerField(default=0)
+    # The stylist worker holding a PENDING proposal (see outfits/styling.py).
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "shooting_look__shooting"
 

@@ -157,6 +157,29 @@ SHOT_DEFAULT_REWORK = int(env("SHOT_DEFAULT_REWORK", "2"))
 # Proposals the stylist makes for a look created with `generate_outfit`.
 OUTFIT_PROPOSALS_PER_LOOK = int(env("OUTFIT_PROPOSALS_PER_LOOK", "3"))
 
+# --- Asynchronous work -------------------------------------------------------------------------
+# Image provider: "local" (Pillow, offline) or "http" (a remote generation service).
+IMAGE_PROVIDER = env("IMAGE_PROVIDER", "local")
+IMAGE_PROVIDER_URL = env("IMAGE_PROVIDER_URL", "")
+IMAGE_PROVIDER_API_KEY = env("IMAGE_PROVIDER_API_KEY", "")
+IMAGE_PROVIDER_TIMEOUT = float(env("IMAGE_PROVIDER_TIMEOUT", "30"))
+IMAGE_PROVIDER_POLL_INTERVAL = float(env("IMAGE_PROVIDER_POLL_INTERVAL", "2"))
+IMAGE_PROVIDER_MAX_WAIT = float(env("IMAGE_PROVIDER_MAX_WAIT", "900"))
+LOCAL_PROVIDER_DELAY_SECONDS = float(env("LOCAL_PROVIDER_DELAY_SECONDS", "0"))
+GENERATION_MAX_SIZE = int(env("GENERATION_MAX_SIZE", "1024"))  # longest side of a local rendering
+# Outfit stylist: "local" (rules) or "llm" (an OpenAI-compatible chat-completions endpoint).
+STYLIST = env("STYLIST", "local")
+LLM_BASE_URL = env("LLM_BASE_URL", "")
+LLM_API_KEY = env("LLM_API_KEY", "")
+LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
+LLM_TIMEOUT = float(env("LLM_TIMEOUT", "60"))
+LLM_MAX_ATTEMPTS = int(env("LLM_MAX_ATTEMPTS", "3"))  # answers that are not valid JSON are asked again
+# A worker holds a claimed row this long without news before another may take it over.
+WORK_LEASE_SECONDS = int(env("WORK_LEASE_SECONDS", "300"))
+# Transient errors are retried this many times, with exponential backoff from this base.
+WORK_MAX_RETRIES = int(env("WORK_MAX_RETRIES", "5"))
+WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
+
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
 REDIS_URL = env("REDIS_URL", _DEFAULT_REDIS)
@@ -169,6 +192,16 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ROUTES = {
+    "shots.*": {"queue": "generation"},
+    "outfits.*": {"queue": "styling"},
+    "integrations.*": {"queue": "integrations"},
+}
+CELERY_BEAT_SCHEDULE = {
+    # Re-send work whose message was lost or whose worker died (claims make this harmless).
+    "sweep-generations": {"task": "shots.sweep_generations", "schedule": 60.0},
+    "sweep-outfit-proposals": {"task": "outfits.sweep_proposals", "schedule": 60.0},
+}
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

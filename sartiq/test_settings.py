@@ -1,4 +1,8 @@
-"""Settings for the test suite: the real settings, a throwaway media folder, a fast hasher."""
+"""Settings for the test suite: the real settings, a throwaway media folder, a fast hasher.
+
+A worker subprocess started by the tests (tests/test_async_worker.py) imports these settings too,
+with TEST_MEDIA_ROOT and the broker URL of the test's Redis in its environment.
+"""
 import os
 import tempfile
 
@@ -8,5 +12,8 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 
 from sartiq.settings import *  # noqa: E402,F401,F403
 
-MEDIA_ROOT = tempfile.mkdtemp(prefix="sartiq-test-media-")
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="sartiq-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="sartiq-test-static-")
+# Tasks sent by tests that do not start a worker go to an in-memory queue, never to a missing server.
+CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
+WORK_RETRY_BACKOFF_SECONDS = float(os.environ.get("WORK_RETRY_BACKOFF_SECONDS", "0.01"))

@@ -1,7 +1,7 @@
 from django.db.models import Exists, OuterRef
 
 from sartiq.api.filters import BooleanFilter, ChoiceFilter, FilterSet, UUIDFilter
-from shots.choices import ShotStatus
+from shots.choices import GenerationKind, GenerationStatus, ShotStatus
 from shots.models import Generation, Shot
 
 
@@ -20,3 +20,15 @@ class ShotFilterSet(FilterSet):
     def filter_has_generations(self, queryset, name, value):
         generations = Exists(Generation.objects.filter(shot=OuterRef("pk")))
         return queryset.filter(generations if value else ~generations)
+
+
+class GenerationFilterSet(FilterSet):
+    shot_id = UUIDFilter()
+    look_id = UUIDFilter(field_name="shot__shooting_look_id")
+    shooting_id = UUIDFilter(field_name="shot__shooting_look__shooting_id")
+    status = ChoiceFilter(GenerationStatus, many=True, help_text="Repeat for several")
+    kind = ChoiceFilter(GenerationKind)
+
+    class Meta:
+        model = Generation
+        fields = []

@@ -109,6 +109,10 @@ class Generation(TimestampedModel):
     revision = models.ForeignKey(ShotRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker holding the generation: its token fences every write, its lease says until when
+    # it is presumed alive (see shots/generation.py).
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "shot__shooting_look__shooting"
 

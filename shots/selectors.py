@@ -17,7 +17,7 @@ from django.db.models.lookups import Exact
 from integrations.choices import PUSH_STATUS_PRIORITY
 from integrations.models import ExternalImagePush
 from shots.choices import STATUS_ORDER, ShotStatus
-from shots.models import Generation, Shot, ShotRevision, ShotRevisionImage
+from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 RANK = {str(status): rank for rank, status in enumerate(STATUS_ORDER)}
 PUSH_RANK = {str(status): rank for rank, status in enumerate(PUSH_STATUS_PRIORITY)}
@@ -106,4 +106,8 @@ def shot_summaries():
 
 
 def generations():
-    return Generation.objects.select_related("shot").prefetch_related("predictions__media").order_by("created_at", "id")
+    return (
+        Generation.objects.select_related("shot__shooting_look")
+        .prefetch_related(Prefetch("predictions", Prediction.objects.select_related("media"), to_attr="prediction_list"))
+        .order_by("created_at", "id")
+    )

@@ -205,7 +205,7 @@ def _resolve_image(user, shot, index: int, data: dict) -> _Image:
         image.media = prediction.media
     else:
         raise InvalidInput("Each image needs image_data, image_url or (for a prediction) prediction_id", loc=loc)
-    if image.media is not None:
+    if image.media is not None and user is not None:
         tenancy.check_view(user, image.media)
     if data.get("sketch_image_data"):
         image.sketch_bytes = _decode(data["sketch_image_data"], (*loc, "sketch_image_data"))
@@ -238,7 +238,8 @@ def revision_create(*, user, shot, shot_status: str, images: list[dict], notes: 
                     previous_revision_id=None, previous_given: bool = False, owner=None) -> ShotRevision:
     """A new revision at the end of the shot's chain, which becomes current (and sets the shot's
     status). `previous_revision_id` must be a revision of this shot; by default it is the current
-    one. Files written for it are removed again if anything fails."""
+    one. Files written for it are removed again if anything fails. `user=None` is the system (a
+    worker storing a generation's result): no permission check, `owner` becomes the owner."""
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -253,7 +254,8 @@ def revision_create(*, user, shot, shot_status: str, images: list[dict], notes: 
 
 def _revision_create(user, shot, shot_status, images, notes, previous_revision_id, previous_given, owner, written):
     shot = _locked(shot)
-    tenancy.check_change(user, shot)
+    if user is not None:
+        tenancy.check_change(user, shot)
     if previous_given and previous_revision_id is not None:
         previous = ShotRevision.objects.filter(pk=previous_revision_id).only("shot_id").first()
         if previous is None:
@@ -264,6 +266,7 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
         previous_revision_id = shot.current_revision_id
     resolved = [_resolve_image(user, shot, i, data) for i, data in enumerate(images)]
     org = shot.shooting_look.shooting.organization_id
+    user = user if user is not None else owner
     for image in resolved:
         _store(user, org, image, written)
     version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -402,6 +405,17 @@ def generatable_shots(look, shot_type_id=None) -> list[Shot]:
         SubjectBaseImage.objects.filter(subject_id=look.subject_id).values_list("shot_type_id", flat=True)
     ) if look.subject_id else set()
     return [shot for shot in shots if shot.shot_type.view_angle != ViewAngle.BACK and shot.shot_type_id in with_base]
+
+
+@transaction.atomic
+def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
+    """`count` generations for one shot (POST /shots/{id}/generate); 400 when it cannot be generated."""
+    tenancy.check_change(user, shot)
+    if shot.shot_type_id is None:
+        raise BusinessRuleError("The shot has no shot type")
+    if shot not in generatable_shots(shot.shooting_look, shot.shot_type_id):
+        raise BusinessRuleError("The shot cannot be generated: back view, or no subject base image for its shot type")
+    return generations_request(shots=[shot], user=user, count=count)
 
 
 @transaction.atomic

@@ -15,6 +15,10 @@ urlpatterns = [
     endpoint("shots/{shot_id}/download", views.ShotViewSet, {"get": "download"}),
     endpoint("shots/{shot_id}/approve", views.ShotViewSet, {"post": "approve"}),
     endpoint("shots/{shot_id}/reject", views.ShotViewSet, {"post": "reject"}),
+    endpoint("shots/{shot_id}/generate", views.ShotViewSet, {"post": "generate"}),
+    endpoint("generations", views.GenerationViewSet, {"get": "list"}),
+    endpoint("generations/{generation_id}", views.GenerationViewSet, {"get": "retrieve"}),
+    endpoint("generations/{generation_id}/cancel", views.GenerationViewSet, {"post": "cancel"}),
     endpoint("export-configuration", views.ExportConfigurationViewSet, {"get": "retrieve", "put": "update"}),
     re_path(r"^uploads/(?P<token>[^/]+)/?$", views.receive_upload, name="revision-upload"),
 ]

@@ -9,7 +9,7 @@ from sartiq.media.api.serializers import MediaResourcePublicSerializer
 from shots.api.fields import push_status_field
 from sartiq.api.fields import StrictCharField, optional
 from shots.choices import ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
-from shots.models import ExportConfiguration, Shot, ShotRevision, ShotRevisionImage
+from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 
 class ShotRevisionImagePublicSerializer(ReadSerializer):
@@ -141,3 +141,44 @@ class ExportConfigurationUpdateSerializer(serializers.Serializer):
     quality = serializers.IntegerField(min_value=1, max_value=100, required=False)
     adapter = serializers.ChoiceField(MetadataAdapter.choices, required=False)
     copyright = optional(max_length=255)
+
+
+class PredictionPublicSerializer(ReadSerializer):
+    media = MediaResourcePublicSerializer(read_only=True, allow_null=True)
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "index", "seed", "media", "image_url", "created_at"]
+
+    def get_image_url(self, prediction) -> str | None:
+        return prediction.media.url if prediction.media_id and prediction.media else None
+
+
+class GenerationPublicSerializer(ReadSerializer):
+    shot_id = serializers.UUIDField(read_only=True)
+    look_id = serializers.UUIDField(source="shot.shooting_look_id", read_only=True)
+    shooting_id = serializers.UUIDField(source="shot.shooting_look.shooting_id", read_only=True)
+    revision_id = serializers.UUIDField(read_only=True, allow_null=True)
+    requested_by_id = serializers.UUIDField(read_only=True, allow_null=True)
+    predictions = PredictionPublicSerializer(many=True, read_only=True, source="prediction_list")
+
+    class Meta:
+        model = Generation
+        fields = ["id", "shot_id", "look_id", "shooting_id", "kind", "status", "progress", "error", "attempts",
+                  "provider", "prompt", "revision_id", "requested_by_id", "predictions", "created_at", "updated_at",
+                  "started_at", "finished_at"]
+
+
+class GenerateShotRequestSerializer(serializers.Serializer):
+    generations_count = serializers.IntegerField(min_value=1, max_value=10, default=1,
+                                                 help_text="Number of generations to create (1-10)")
+
+
+class ShotGenerationsPublicSerializer(ShotPublicSerializer):
+    """ShotPublic with the ids of the generations just started."""
+
+    generation_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True)
+
+    class Meta(ShotPublicSerializer.Meta):
+        fields = [*ShotPublicSerializer.Meta.fields, "generation_ids"]

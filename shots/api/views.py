@@ -14,8 +14,9 @@ from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from shootings.models import ShootingLook
 from shots import selectors, services, uploads
 from shots.api import serializers as s
-from shots.filters import ShotFilterSet
-from shots.models import Shot, ShotRevision
+from shots import generation as generation_service
+from shots.filters import GenerationFilterSet, ShotFilterSet
+from shots.models import Generation, Shot, ShotRevision
 
 
 class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -35,9 +36,11 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         "partial_update": s.ShotUpdateSerializer,
         "create_revision": s.CreateShotRevisionRequestSerializer,
         "reject": s.RejectShotSerializer,
+        "generate": s.GenerateShotRequestSerializer,
     }
     partial_actions = ("update", "partial_update")
-    response_serializers = {"create_revision": s.ShotRevisionPublicSerializer}
+    response_serializers = {"create_revision": s.ShotRevisionPublicSerializer,
+                            "generate": s.ShotGenerationsPublicSerializer}
 
     def get_queryset(self):
         return selectors.shots()
@@ -69,6 +72,15 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         shot = services.shot_reject(user=request.user, shot=self.get_object(), notes=self.body.get("notes"))
         return self.respond(self.refetch(shot))
 
+    def generate(self, request, **kwargs):
+        """Start generations for the shot; answers the shot with the new generation ids."""
+        shot = self.get_object()
+        generations = services.shot_generations_start(user=request.user, shot=shot,
+                                                      count=self.body["generations_count"])
+        shot = self.refetch(shot)
+        shot.generation_ids = [g.pk for g in generations]
+        return self.respond(shot, s.ShotGenerationsPublicSerializer)
+
     def create_revision(self, request, **kwargs):
         body = self.body
         revision = services.revision_create(
@@ -86,6 +98,28 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Content-Length"] = str(len(data))
         return response
+
+
+class GenerationViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+    """Asynchronous generations, to poll: status, progress, error, predictions."""
+
+    not_found = "Generation"
+    lookup_url_kwarg = "generation_id"
+    queryset = Generation.objects.none()
+    lookup_queryset = Generation.objects.all()
+    serializing_actions = ("retrieve",)
+    serializer_class = s.GenerationPublicSerializer
+    filterset_class = GenerationFilterSet
+    list_component_name = "GenerationsPublic"
+    organization_scoped = True
+    organization_actions = ("list",)
+
+    def get_queryset(self):
+        return selectors.generations()
+
+    def cancel(self, request, **kwargs):
+        generation = generation_service.generation_cancel(user=request.user, generation=self.get_object())
+        return self.respond(self.refetch(generation))
 
 
 class RevisionViewSet(RetrieveMixin, ApiViewSet):

@@ -1,0 +1,121 @@
+"""Filling in one outfit proposal in a worker (the `outfits.style_outfit_proposal` task).
+
+The same discipline as generations (shots/generation.py): a PENDING proposal is claimed with a
+token and a lease in one UPDATE; a duplicate message finds it held (looks again after the lease)
+or done; the result is written only while the token still holds, so it is written once.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from outfits.choices import OutfitGenerationStatus
+from outfits.models import Outfit, OutfitProduct
+from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
+from sartiq.accounts import tenancy
+from sartiq.catalog.models import Product
+
+logger = logging.getLogger(__name__)
+PENDING, COMPLETED, FAILED = OutfitGenerationStatus.PENDING, OutfitGenerationStatus.COMPLETED, OutfitGenerationStatus.FAILED
+MAX_CANDIDATES = 200
+
+
+@dataclass
+class Outcome:
+    state: str  # "completed", "failed", "busy", "transient", "skipped"
+    retry_in: float = 0
+    error: str | None = None
+
+
+def _candidate(product: Product) -> Candidate:
+    return Candidate(id=str(product.pk), name=product.name, placement=product.placement, gender=product.gender,
+                     season=product.season, brand=product.brand, colour=product.colour, is_filler=product.is_filler)
+
+
+def proposal_claim(outfit_id) -> uuid.UUID | Outcome:
+    token, now = uuid.uuid4(), timezone.now()
+    lease = now + timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    claimed = Outfit.objects.filter(pk=outfit_id, generation_status=PENDING).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    ).update(claim_token=token, lease_until=lease, updated_at=now)
+    if claimed:
+        return token
+    row = Outfit.objects.filter(pk=outfit_id).values("generation_status", "lease_until").first()
+    if row is not None and row["generation_status"] == PENDING and row["lease_until"]:
+        return Outcome("busy", retry_in=max(1.0, (row["lease_until"] - now).total_seconds() + 1))
+    return Outcome("skipped")
+
+
+def _held(outfit_id, token):
+    return Outfit.objects.filter(pk=outfit_id, claim_token=token, generation_status=PENDING)
+
+
+def proposal_style(*, outfit_id) -> Outcome:
+    claim = proposal_claim(outfit_id)
+    if isinstance(claim, Outcome):
+        return claim
+    token = claim
+    try:
+        outfit = Outfit.objects.select_related("shooting_look__shooting", "shooting_look__product",
+                                               "shooting_look__subject").get(pk=outfit_id)
+        look = outfit.shooting_look
+        if look.product is None:
+            raise PermanentStylistError("The look has no product to style")
+        position = list(Outfit.objects.filter(shooting_look=look, source=outfit.source)
+                        .order_by("created_at", "id").values_list("pk", flat=True)).index(outfit.pk)
+        candidates = (tenancy.scope(Product.objects.all(), look.shooting.owner, look.shooting.organization_id)
+                      .filter(enabled=True, archived=False).exclude(pk=look.product_id)
+                      .order_by("name", "id")[:MAX_CANDIDATES])
+        request = StylingRequest(look_product=_candidate(look.product),
+                                 subject_gender=look.subject.gender if look.subject else None,
+                                 candidates=[_candidate(p) for p in candidates], proposal_index=position,
+                                 instructions=look.instructions)
+        result = get_stylist().propose(request)
+        with transaction.atomic():
+            if not _held(outfit_id, token).select_for_update().exists():
+                return Outcome("skipped")
+            OutfitProduct.objects.filter(outfit_id=outfit_id).delete()
+            OutfitProduct.objects.bulk_create([OutfitProduct(outfit_id=outfit_id, product_id=pid, position=i)
+                                               for i, pid in enumerate(result.product_ids)])
+            _held(outfit_id, token).update(generation_status=COMPLETED, outfit_instruction=result.instruction,
+                                           generation_error=None, claim_token=None, lease_until=None,
+                                           updated_at=timezone.now())
+        return Outcome("completed")
+    except TransientStylistError as exc:
+        _held(outfit_id, token).update(claim_token=None, lease_until=None, generation_error=str(exc)[:2000],
+                                       retry_count=F("retry_count") + 1, updated_at=timezone.now())
+        return Outcome("transient", error=str(exc))
+    except PermanentStylistError as exc:
+        _fail(outfit_id, token, str(exc))
+        return Outcome("failed", error=str(exc))
+    except Outfit.DoesNotExist:
+        return Outcome("skipped")
+    except Exception as exc:
+        logger.exception("outfit proposal %s failed", outfit_id)
+        _fail(outfit_id, token, f"Internal error: {exc.__class__.__name__}: {exc}")
+        return Outcome("failed", error=str(exc))
+
+
+def _fail(outfit_id, token, reason: str) -> None:
+    _held(outfit_id, token).update(generation_status=FAILED, generation_error=reason[:2000], claim_token=None,
+                                   lease_until=None, updated_at=timezone.now())
+
+
+def proposal_give_up(outfit_id, reason: str) -> None:
+    Outfit.objects.filter(pk=outfit_id, generation_status=PENDING, claim_token__isnull=True).update(
+        generation_status=FAILED, generation_error=reason[:2000], updated_at=timezone.now())
+
+
+def proposals_stale(older_than_seconds: int = 300):
+    now = timezone.now()
+    return Outfit.objects.filter(generation_status=PENDING).filter(
+        Q(claim_token__isnull=True, updated_at__lt=now - timedelta(seconds=older_than_seconds))
+        | Q(lease_until__lt=now)
+    ).values_list("pk", flat=True)

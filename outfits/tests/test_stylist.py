@@ -1,0 +1,140 @@
+"""The stylist: local rules, and the LLM client against a real local HTTP server."""
+import json
+
+import pytest
+
+from conftest import client_for
+from outfits.models import Outfit
+from outfits.stylist import (
+    Candidate, LLMStylist, LocalStylist, PermanentStylistError, StylingRequest, TransientStylistError,
+)
+from outfits.tasks import style_outfit_proposal
+from sartiq.catalog.tests.factories import ProductFactory
+from shootings.tests.factories import LookFactory, ShootingFactory
+from tests.fake_http import FakeService, sequence, slow
+
+
+def candidate(pid, placement, gender="UNISEX", season=None, brand=None, colour=None, filler=False):
+    return Candidate(id=pid, name=f"Product {pid}", placement=placement, gender=gender, season=season, brand=brand,
+                     colour=colour, is_filler=filler)
+
+
+MAIN = candidate("main", "TOP", season="FW26", brand="Acme", colour="blue")
+CANDIDATES = [
+    candidate("jeans-acme", "BOTTOM", season="FW26", brand="Acme"),
+    candidate("jeans-other", "BOTTOM"),
+    candidate("skirt", "BOTTOM", gender="FEMALE", season="FW26", brand="Acme"),
+    candidate("boots", "FOOTWEAR", season="FW26"),
+    candidate("coat", "OUTERWEAR", gender="MALE"),
+]
+
+
+def request(index=0, gender="MALE"):
+    return StylingRequest(look_product=MAIN, subject_gender=gender, candidates=CANDIDATES, proposal_index=index)
+
+
+def test_local_stylist_completes_the_outfit_by_placement_gender_and_affinity():
+    outfit = LocalStylist().propose(request())
+    assert outfit.product_ids == ["jeans-acme", "boots", "coat"]  # same season+brand first; no skirt for him
+    assert "Product jeans-acme" in outfit.instruction
+    assert LocalStylist().propose(request()) == outfit  # deterministic
+    second = LocalStylist().propose(request(index=1))
+    assert second.product_ids[0] == "jeans-other"  # another proposal, another choice
+    assert "coat" not in LocalStylist().propose(request(gender="FEMALE")).product_ids
+
+
+@pytest.fixture
+def llm():
+    with FakeService() as service:
+        yield service
+
+
+def answer(content):
+    return 200, {"choices": [{"message": {"role": "assistant", "content": content}}]}, {}
+
+
+def stylist(service, **kwargs):
+    return LLMStylist(service.url, "key", "test-model", **kwargs)
+
+
+def test_llm_stylist_asks_for_json_and_validates_it(llm):
+    llm.route("POST /chat/completions", lambda r: answer(json.dumps(
+        {"product_ids": ["boots", "jeans-acme"], "instruction": "Cuffed jeans over boots"})))
+    outfit = stylist(llm).propose(request())
+    assert (outfit.product_ids, outfit.instruction) == (["boots", "jeans-acme"], "Cuffed jeans over boots")
+    sent = llm.requests[0]["body"]
+    assert sent["model"] == "test-model" and sent["response_format"] == {"type": "json_object"}
+    assert {c["id"] for c in json.loads(sent["messages"][1]["content"])["candidates"]} == {c.id for c in CANDIDATES}
+    assert llm.requests[0]["headers"]["Authorization"] == "Bearer key"
+
+
+def test_invalid_answers_are_asked_again(llm):
+    llm.route("POST /chat/completions", sequence(
+        answer("Sure! Here is an outfit: jeans"),
+        answer(json.dumps({"product_ids": ["not-a-candidate"], "instruction": "x"})),
+        answer(json.dumps({"product_ids": ["boots"], "instruction": "Boots"})),
+    ))
+    assert stylist(llm).propose(request()).product_ids == ["boots"]
+    assert len(llm.requests) == 3
+    assert "not valid" in llm.requests[2]["body"]["messages"][-1]["content"]
+
+
+def test_never_valid_answers_fail(llm):
+    llm.route("POST /chat/completions", lambda r: answer('{"product_ids": "boots"}'))
+    with pytest.raises(PermanentStylistError, match="after 3 attempts"):
+        stylist(llm).propose(request())
+
+
+@pytest.mark.parametrize("status, error", [(503, TransientStylistError), (401, PermanentStylistError)])
+def test_http_errors(llm, status, error):
+    llm.route("POST /chat/completions", lambda r: (status, {"error": "no"}, {}))
+    with pytest.raises(error):
+        stylist(llm).propose(request())
+
+
+def test_slow_answers_are_transient(llm):
+    llm.route("POST /chat/completions", slow(1.0, answer("{}")))
+    with pytest.raises(TransientStylistError, match="timed out"):
+        stylist(llm, timeout=0.2).propose(request())
+
+
+# --- the styling task -----------------------------------------------------------------------------
+@pytest.fixture
+def proposals(user):
+    look = LookFactory(shooting=ShootingFactory(owner=user), product__placement="TOP", product__gender="UNISEX",
+                       subject__gender="FEMALE")
+    ProductFactory(owner=user, name="Skirt", placement="BOTTOM", gender="FEMALE")
+    ProductFactory(owner=user, name="Trousers", placement="BOTTOM", gender="UNISEX")
+    ProductFactory(owner=user, name="Loafers", placement="FOOTWEAR", gender="UNISEX")
+    ProductFactory(owner=user, name="Archived", placement="BOTTOM", archived=True)
+    return [Outfit.objects.create(shooting_look=look, source="STYLIST", generation_status="PENDING") for _ in range(2)]
+
+
+@pytest.mark.django_db
+def test_styling_fills_in_pending_proposals(user, proposals):
+    for proposal in proposals:
+        assert style_outfit_proposal.apply(args=[str(proposal.pk)]).get() == "completed"
+    names = []
+    for proposal in proposals:
+        proposal.refresh_from_db()
+        assert proposal.generation_status == "COMPLETED" and proposal.outfit_instruction
+        names.append([link.product.name for link in proposal.outfit_product_links.select_related("product")])
+    assert names[0] != names[1] and all("Archived" not in n for n in names)
+    assert style_outfit_proposal.apply(args=[str(proposals[0].pk)]).get() == "skipped"  # duplicate message
+    look_body = client_for(user).get(f"/api/v1/shootings/looks/{proposals[0].shooting_look_id}").json()
+    assert {p["generation_status"] for p in look_body["outfit_proposals"]} == {"COMPLETED"}
+    assert all(p["outfit_products"] for p in look_body["outfit_proposals"])
+
+
+@pytest.mark.django_db
+def test_styling_failures_are_recorded(user, proposals, llm, settings):
+    settings.STYLIST, settings.LLM_BASE_URL, settings.WORK_MAX_RETRIES = "llm", llm.url, 1
+    llm.route("POST /chat/completions", lambda r: (503, {}, {}))
+    assert style_outfit_proposal.apply(args=[str(proposals[0].pk)]).get() == "failed"
+    proposals[0].refresh_from_db()
+    assert proposals[0].generation_status == "FAILED" and proposals[0].retry_count == 2
+    assert "503" in proposals[0].generation_error
+    llm.route("POST /chat/completions", lambda r: answer("not json"))
+    assert style_outfit_proposal.apply(args=[str(proposals[1].pk)]).get() == "failed"
+    proposals[1].refresh_from_db()
+    assert proposals[1].generation_status == "FAILED" and "after 3 attempts" in proposals[1].generation_error

@@ -1,0 +1,287 @@
+"""Running one generation in a worker (the `shots.run_generation` task calls `generation_run`).
+
+Exactly one result, whatever happens to the messages and workers:
+1. **Claim**: one UPDATE moves the row to RUNNING with a fresh `claim_token` and a lease, if it is
+   PENDING or RUNNING with an expired lease (its worker died). Otherwise the message is a
+   duplicate: if another worker holds a live lease, the task looks again when it ends (so a
+   generation whose worker was killed is taken over, never lost); if it is finished, cancelled or
+   gone, there is nothing to do.
+2. **Work**: the provider reports progress, which also renews the lease; a renewal that finds the
+   token gone (cancelled, or taken over after a lost lease) stops the work.
+3. **Complete**: the outputs are stored and the revision created in one transaction that flips
+   RUNNING → COMPLETED only for this token. A late worker can never write a second result.
+Transient provider errors hand the row back (PENDING) for the task to retry with backoff;
+permanent ones fail it with the reason.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from sartiq.media.models import MediaResource
+from sartiq.media.services import media_create_from_bytes, storage_key_of
+from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
+from shots.models import Generation, Prediction
+from shots.providers import (
+    GenerationRequest, PermanentProviderError, TransientProviderError, get_provider, stable_seed,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Fenced(Exception):
+    """This worker no longer holds the generation (cancelled, or taken over)."""
+
+
+@dataclass
+class Outcome:
+    state: str  # "completed", "failed", "busy", "transient", "skipped"
+    retry_in: float = 0
+    error: str | None = None
+
+
+# --- claim, lease, release ------------------------------------------------------------------------
+def _lease():
+    return timezone.now() + timedelta(seconds=settings.WORK_LEASE_SECONDS)
+
+
+def generation_claim(generation_id) -> uuid.UUID | Outcome:
+    token, now = uuid.uuid4(), timezone.now()
+    claimed = Generation.objects.filter(pk=generation_id).filter(
+        Q(status=GenerationStatus.PENDING) | Q(status=GenerationStatus.RUNNING, lease_until__lt=now)
+    ).update(status=GenerationStatus.RUNNING, claim_token=token, lease_until=_lease(), attempts=F("attempts") + 1,
+             started_at=Coalesce(F("started_at"), now), error=None, updated_at=now)
+    if claimed:
+        return token
+    row = Generation.objects.filter(pk=generation_id).values("status", "lease_until").first()
+    if row is not None and row["status"] == GenerationStatus.RUNNING:
+        wait = (row["lease_until"] - now).total_seconds() if row["lease_until"] else 0
+        return Outcome("busy", retry_in=max(1.0, wait + 1))
+    return Outcome("skipped")
+
+
+def _renew(generation_id, token, progress: int | None = None) -> None:
+    values = {"lease_until": _lease(), "updated_at": timezone.now()}
+    if progress is not None:
+        values["progress"] = max(0, min(99, progress))
+    if not Generation.objects.filter(pk=generation_id, claim_token=token,
+                                     status=GenerationStatus.RUNNING).update(**values):
+        raise Fenced()
+
+
+def _fail(generation_id, token, reason: str) -> None:
+    Generation.objects.filter(pk=generation_id, claim_token=token, status=GenerationStatus.RUNNING).update(
+        status=GenerationStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), claim_token=None,
+        lease_until=None, updated_at=timezone.now())
+
+
+def _release(generation_id, token, reason: str) -> None:
+    """Hand the row back (PENDING) after a transient error, for the retry to claim again."""
+    Generation.objects.filter(pk=generation_id, claim_token=token, status=GenerationStatus.RUNNING).update(
+        status=GenerationStatus.PENDING, error=reason[:2000], claim_token=None, lease_until=None,
+        updated_at=timezone.now())
+
+
+def generation_give_up(generation_id, reason: str) -> None:
+    """After the last retry: a PENDING generation fails with the last transient error."""
+    Generation.objects.filter(pk=generation_id, status=GenerationStatus.PENDING).update(
+        status=GenerationStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), updated_at=timezone.now())
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+def _stored_bytes(media: MediaResource | None = None, url: str | None = None) -> bytes | None:
+    """Bytes of a file in the project's storage; anything else is left out (never fetched)."""
+    name = media.file.name if media is not None and media.file else (storage_key_of(url) if url else None)
+    if not name or not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _size(look) -> tuple[int, int]:
+    if look.width and look.height:
+        width, height = look.width, look.height
+    elif look.resolution_preset_id:
+        width, height = look.resolution_preset.width, look.resolution_preset.height
+    else:
+        width, height = 800, 1000
+    scale = min(1.0, settings.GENERATION_MAX_SIZE / max(width, height))
+    return max(64, int(width * scale)), max(64, int(height * scale))
+
+
+def build_request(generation: Generation) -> GenerationRequest:
+    """The prompt and inputs of a generation, from its shot, look, subject, outfit and set."""
+    from sartiq.catalog.models import PosePreset, SubjectBaseImage
+
+    shot = generation.shot
+    look = shot.shooting_look
+    subject, product, shot_type = look.subject, look.product, shot.shot_type
+    outfit = look.outfit
+    outfit_products = [link.product for link in outfit.outfit_product_links.select_related("product")] if outfit else []
+    pose = shot.pose_preset or (
+        PosePreset.objects.filter(pk__in=look.pose_presets.values("pk"), shot_type=shot_type).first()
+        if shot_type else None)
+    background = look.background_preset or (look.set_design.background_preset if look.set_design else None)
+    if generation.kind == GenerationKind.BASE_IMAGE:
+        parts = [subject and subject.lora_trigger, subject and str(subject), subject and subject.positive_prompt,
+                 shot_type and (shot_type.prompt or f"{shot_type.framing} {shot_type.view_angle} view"),
+                 "neutral studio, plain clothes, reference photo"]
+    else:
+        parts = [
+            subject and subject.lora_trigger, subject and str(subject), subject and subject.positive_prompt,
+            product and f"wearing {product.name}" + (f" in {product.colour}" if product.colour else ""),
+            outfit_products and "with " + ", ".join(p.name for p in outfit_products),
+            outfit and outfit.outfit_instruction,
+            shot_type and (shot_type.prompt or f"{shot_type.framing.lower().replace('_', ' ')} "
+                                               f"{shot_type.view_angle.lower()} shot"),
+            shot_type and shot_type.shot_type_prompt_instruction, pose and pose.prompt,
+            look.set_design and (look.set_design.description or look.set_design.name),
+            background and (background.prompt or background.name), look.style and look.style.prompt, look.instructions,
+        ]
+    negative = [subject and subject.negative_prompt, look.style and look.style.negative_prompt]
+    base = None
+    if subject is not None and shot_type is not None and generation.kind == GenerationKind.SHOT:
+        base_image = SubjectBaseImage.objects.select_related("image_media").filter(
+            subject=subject, shot_type=shot_type).first()
+        if base_image is not None:
+            base = _stored_bytes(base_image.image_media, base_image.image_url)
+    elif subject is not None:
+        base = _stored_bytes(subject.portrait_image_media, subject.portrait_image_url) or _stored_bytes(
+            subject.cover_image_media, subject.cover_image_url)
+    products = [] if generation.kind == GenerationKind.BASE_IMAGE else [product, *outfit_products]
+    references = []
+    if look.set_design is not None and generation.kind == GenerationKind.SHOT:
+        for reference in look.set_design.reference_images.select_related("image_media").filter(shot_type=shot_type):
+            references.append(_stored_bytes(reference.image_media, reference.image_url))
+    width, height = _size(look)
+    return GenerationRequest(
+        prompt=", ".join(str(p) for p in parts if p), negative_prompt=", ".join(str(p) for p in negative if p),
+        width=width, height=height, count=int(generation.params.get("num_outputs", 1)),
+        seed=stable_seed(generation.pk), base_image=base,
+        product_images=[b for b in (_stored_bytes(p.cover_image_media, p.cover_image_url) for p in products if p) if b],
+        reference_images=[r for r in references if r], background=background.color if background else None,
+    )
+
+
+# --- the run --------------------------------------------------------------------------------------
+def generation_run(*, generation_id) -> Outcome:
+    claim = generation_claim(generation_id)
+    if isinstance(claim, Outcome):
+        return claim
+    token = claim
+    try:
+        generation = Generation.objects.select_related(
+            "shot__shot_type", "shot__pose_preset", "shot__shooting_look__shooting",
+            "shot__shooting_look__subject__portrait_image_media", "shot__shooting_look__subject__cover_image_media",
+            "shot__shooting_look__product__cover_image_media", "shot__shooting_look__outfit",
+            "shot__shooting_look__set_design__background_preset", "shot__shooting_look__style",
+            "shot__shooting_look__background_preset", "shot__shooting_look__resolution_preset",
+        ).get(pk=generation_id)
+        request = build_request(generation)
+        Generation.objects.filter(pk=generation_id, claim_token=token).update(
+            prompt=request.prompt, negative_prompt=request.negative_prompt, provider=get_provider().name)
+        outputs = get_provider().generate(request, progress=lambda value: _renew(generation_id, token, value))
+        _complete(generation, token, outputs)
+        return Outcome("completed")
+    except Fenced:
+        logger.info("generation %s: claim lost (cancelled or taken over); stopping", generation_id)
+        return Outcome("skipped")
+    except TransientProviderError as exc:
+        _release(generation_id, token, str(exc))
+        return Outcome("transient", error=str(exc))
+    except PermanentProviderError as exc:
+        _fail(generation_id, token, str(exc))
+        return Outcome("failed", error=str(exc))
+    except Generation.DoesNotExist:
+        return Outcome("skipped")
+    except Exception as exc:  # a bug or a broken input: fail visibly rather than retry forever
+        logger.exception("generation %s failed", generation_id)
+        _fail(generation_id, token, f"Internal error: {exc.__class__.__name__}: {exc}")
+        return Outcome("failed", error=str(exc))
+
+
+def _complete(generation: Generation, token, outputs) -> None:
+    """Store the outputs and the result, only if this worker still holds the generation."""
+    from shots.services import revision_create
+
+    look = generation.shot.shooting_look
+    owner = generation.requested_by or look.shooting.owner
+    written = []
+    try:
+        with transaction.atomic():
+            locked = Generation.objects.select_for_update().get(pk=generation.pk)
+            if locked.claim_token != token or locked.status != GenerationStatus.RUNNING:
+                raise Fenced()
+            predictions = []
+            for index, output in enumerate(outputs):
+                media = media_create_from_bytes(owner=owner, organization_id=look.shooting.organization_id,
+                                                data=output.data, alt_text=f"Generation {generation.pk} #{index}")
+                written.append(media.file.name)
+                predictions.append(Prediction.objects.create(generation=locked, index=index, media=media,
+                                                             seed=output.seed))
+            revision = None
+            if generation.kind == GenerationKind.BASE_IMAGE:
+                _store_base_image(generation, predictions[0].media)
+            else:
+                revision = revision_create(
+                    user=None, owner=owner, shot=generation.shot, shot_status=ShotStatus.PROPOSAL,
+                    images=[{"source_type": RevisionSource.PREDICTION, "prediction_id": p.pk, "autogenerated": True}
+                            for p in predictions],
+                    notes=f"Generated ({generation.pk})",
+                )
+            locked.status = GenerationStatus.COMPLETED
+            locked.progress = 100
+            locked.revision = revision
+            locked.finished_at = timezone.now()
+            locked.claim_token = None
+            locked.lease_until = None
+            locked.save()
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+def _store_base_image(generation: Generation, media: MediaResource) -> None:
+    """A base-image generation gives the look's subject its base image for the shot type."""
+    from sartiq.catalog.models import SubjectBaseImage
+
+    look, shot_type = generation.shot.shooting_look, generation.shot.shot_type
+    if look.subject_id is None or shot_type is None:
+        return
+    SubjectBaseImage.objects.update_or_create(
+        subject_id=look.subject_id, shot_type=shot_type, defaults={"image_url": media.url, "image_media": media}
+    )
+
+
+def generation_cancel(*, user, generation) -> Generation:
+    """PENDING or RUNNING → CANCELLED; a running worker notices at its next progress report."""
+    from sartiq.accounts import tenancy
+    from sartiq.errors import BusinessRuleError
+
+    tenancy.check_change(user, generation)
+    if not Generation.objects.filter(pk=generation.pk, status__in=[GenerationStatus.PENDING,
+                                                                   GenerationStatus.RUNNING]).update(
+            status=GenerationStatus.CANCELLED, finished_at=timezone.now(), claim_token=None, lease_until=None,
+            updated_at=timezone.now()):
+        raise BusinessRuleError(f"The generation is already {generation.status.lower()}")
+    generation.refresh_from_db()
+    return generation
+
+
+def generations_stale(older_than_seconds: int = 300):
+    """Generations whose message may have been lost: PENDING for a while, or RUNNING past their lease."""
+    now = timezone.now()
+    return Generation.objects.filter(
+        Q(status=GenerationStatus.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
+        | Q(status=GenerationStatus.RUNNING, lease_until__lt=now)
+    ).values_list("pk", flat=True)
