@@ -89,21 +89,23 @@ class LocalImageProvider:
         if subject is not None:
             subject = subject.convert("RGBA")
             subject.thumbnail((int(width * 0.8), int(height * 0.9)))
-            canvas.paste(subject, ((width - subject.width) // 2, height - subject.height), subject)
+            box = ((width - subject.width) // 2, height - subject.height, subject.width, subject.height)
+            canvas.paste(subject, box[:2], subject)
         else:
-            draw = ImageDraw.Draw(canvas)
-            cx = width // 2
-            draw.ellipse([cx - width // 10, height // 10, cx + width // 10, height // 4], fill=(150, 120, 100))
-            draw.rectangle([cx - width // 6, height // 4, cx + width // 6, int(height * 0.95)], fill=(150, 120, 100))
+            box = (width // 3, height // 10, width // 3, int(height * 0.85))
+            ImageDraw.Draw(canvas).rectangle([box[0], box[1], box[0] + box[2], box[1] + box[3]], fill=(150, 120, 100))
+        # Garments on the figure: the main product on the torso, then legs, then feet.
+        x0, y0, figure_w, figure_h = box
         for index, product in enumerate(request.product_images[:3]):
             garment = _open(product)
             if garment is None:
                 continue
-            garment = garment.convert("RGBA")
-            garment.thumbnail((width // 3, height // 3))
-            x = width // 2 - garment.width // 2 + (index - 1) * width // 5 + rng.randint(-8, 8)
-            y = int(height * (0.3 + 0.2 * index))
-            canvas.paste(garment, (x, min(y, height - garment.height)), garment)
+            garment = _cut_out(garment)
+            garment.thumbnail((int(figure_w * (0.6 - 0.1 * index)), int(figure_h * 0.28)))
+            centre_y = y0 + figure_h * (0.35, 0.62, 0.93)[index]
+            x = x0 + (figure_w - garment.width) // 2 + rng.randint(-3, 3)
+            y = int(centre_y - garment.height / 2)
+            canvas.paste(garment, (x, max(0, min(y, height - garment.height))), garment)
         draw = ImageDraw.Draw(canvas)
         caption = textwrap.shorten(request.prompt, width=max(20, width // 7))
         draw.rectangle([0, height - 22, width, height], fill=(255, 255, 255))
@@ -192,6 +194,14 @@ class HttpImageProvider:
         if not isinstance(data, dict):
             raise PermanentProviderError("The provider answered an unexpected JSON document")
         return data
+
+
+def _cut_out(image: Image.Image) -> Image.Image:
+    """A product photo on white, with the white made transparent (packshots are shot on white)."""
+    image = image.convert("RGBA")
+    mask = image.convert("L").point(lambda v: 0 if v > 240 else 255)
+    image.putalpha(mask)
+    return image.crop(mask.getbbox()) if mask.getbbox() else image
 
 
 def _open(data: bytes | None) -> Image.Image | None:
