@@ -19,6 +19,8 @@ class ExternalIntegration(TenantModel):
     credentials = models.TextField(blank=True, default="")
     enabled = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True)
+    # Signs the retailer's confirmation callbacks (HMAC-SHA256); encrypted like the credentials.
+    callback_secret = models.TextField(blank=True, default="")
 
     class Meta(TenantModel.Meta):
         ordering = ["name", "id"]
@@ -57,7 +59,9 @@ class ExternalImagePush(TimestampedModel):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     external_reference = models.CharField(max_length=255, null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker pushing it: token fencing every write, lease until when it is presumed alive.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "revision__shot__shooting_look__shooting"
 

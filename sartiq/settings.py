@@ -180,6 +180,11 @@ WORK_LEASE_SECONDS = int(env("WORK_LEASE_SECONDS", "300"))
 WORK_MAX_RETRIES = int(env("WORK_MAX_RETRIES", "5"))
 WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
 
+# Retailer integrations: key of the credentials' encryption (defaults to one derived from SECRET_KEY),
+# lifetime of an answer awaiting the retailer's confirmation before it is polled.
+INTEGRATION_SECRETS_KEY = env("INTEGRATION_SECRETS_KEY")
+PUSH_TIMEOUT = float(env("PUSH_TIMEOUT", "30"))
+
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
 REDIS_URL = env("REDIS_URL", _DEFAULT_REDIS)
@@ -201,6 +206,9 @@ CELERY_BEAT_SCHEDULE = {
     # Re-send work whose message was lost or whose worker died (claims make this harmless).
     "sweep-generations": {"task": "shots.sweep_generations", "schedule": 60.0},
     "sweep-outfit-proposals": {"task": "outfits.sweep_proposals", "schedule": 60.0},
+    "sweep-pushes": {"task": "integrations.sweep_pushes", "schedule": 60.0},
+    # Ask retailers about pushes awaiting their confirmation.
+    "poll-push-confirmations": {"task": "integrations.poll_confirmations", "schedule": 120.0},
 }
 
 # --- API --------------------------------------------------------------------------------------

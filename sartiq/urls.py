@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("sartiq.catalog.urls")),
     path("", include("shootings.urls")),
     path("", include("outfits.urls")),
+    path("", include("integrations.urls")),
     path("", include("shots.urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^utils/health-check/?$", health_check, name="health-check"),

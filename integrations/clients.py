@@ -1,0 +1,135 @@
+"""Retailer clients: the one module that talks to retailers' systems.
+
+`client_for(integration)` returns the client of the integration's type. A client uploads one
+image with the push's idempotency key (a retried upload never creates a second image at the
+retailer) and asks the retailer about a push awaiting its confirmation. Errors are classified for
+the retry policy: `TransientPushError` (network, timeouts, 5xx, 429) and `PermanentPushError`
+(4xx: the retailer's message is kept).
+
+To add a retailer, write a class like `OvsClient` and register it in `CLIENTS` under its
+`IntegrationType` (docs/integrations.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+
+from integrations.choices import IntegrationType
+from integrations.secrets import reveal
+
+
+class PushError(Exception):
+    def __init__(self, message: str, http_status: int | None = None, excerpt: str = ""):
+        super().__init__(message)
+        self.http_status, self.excerpt = http_status, excerpt
+
+
+class TransientPushError(PushError):
+    pass
+
+
+class PermanentPushError(PushError):
+    pass
+
+
+@dataclass
+class UploadResult:
+    reference: str  # the retailer's id of the image
+    confirmed: bool  # published already (no confirmation to wait for)
+    http_status: int
+    excerpt: str
+
+
+@dataclass
+class StatusResult:
+    state: str  # "pending", "confirmed", "rejected"
+    message: str | None
+    http_status: int
+    excerpt: str
+
+
+@dataclass
+class PushPayload:
+    idempotency_key: str
+    image: bytes
+    filename: str
+    content_type: str
+    fields: dict  # what the retailer needs to file the image (style, colour, SKU, shot)
+
+
+class OvsClient:
+    """OVS's image intake.
+
+    `POST {endpoint}/api/images` (multipart: `file` + fields; `Idempotency-Key` header) answers
+    `{"id", "status": "received|processing|published"}`; `GET {endpoint}/api/images/{id}` answers
+    `{"status": "received|processing|published|rejected", "message"}`. Bearer token auth.
+    """
+
+    def __init__(self, integration):
+        self.base = integration.endpoint_url.rstrip("/")
+        token = reveal(integration.credentials)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.timeout = settings.PUSH_TIMEOUT
+
+    def upload(self, payload: PushPayload) -> UploadResult:
+        response = self._call("POST", f"{self.base}/api/images",
+                              headers={**self.headers, "Idempotency-Key": payload.idempotency_key},
+                              files={"file": (payload.filename, payload.image, payload.content_type)},
+                              data={k: "" if v is None else str(v) for k, v in payload.fields.items()})
+        body = self._json(response)
+        reference = body.get("id")
+        if not reference:
+            raise PermanentPushError("OVS answered without an image id", response.status_code, response.text[:500])
+        return UploadResult(str(reference), body.get("status") == "published", response.status_code,
+                            response.text[:500])
+
+    def status(self, reference: str) -> StatusResult:
+        response = self._call("GET", f"{self.base}/api/images/{reference}", headers=self.headers)
+        body = self._json(response)
+        state = {"published": "confirmed", "rejected": "rejected"}.get(body.get("status"), "pending")
+        return StatusResult(state, body.get("message"), response.status_code, response.text[:500])
+
+    def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
+        try:
+            response = httpx.request(method, url, timeout=self.timeout, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TransientPushError("OVS timed out") from exc
+        except httpx.TransportError as exc:
+            raise TransientPushError(f"OVS could not be reached ({exc.__class__.__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientPushError(f"OVS answered {response.status_code}", response.status_code, response.text[:500])
+        if response.status_code >= 400:
+            raise PermanentPushError(f"OVS refused the image ({response.status_code}): {_message(response)}",
+                                     response.status_code, response.text[:500])
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            raise PermanentPushError("OVS answered something that is not JSON", response.status_code,
+                                     response.text[:500])
+        if not isinstance(body, dict):
+            raise PermanentPushError("OVS answered an unexpected document", response.status_code, response.text[:500])
+        return body
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return str(body.get("message") or body.get("error") or body)[:300]
+    except ValueError:
+        return response.text[:300]
+
+
+CLIENTS = {IntegrationType.OVS: OvsClient}
+
+
+def client_for(integration):
+    try:
+        return CLIENTS[integration.integration_type](integration)
+    except KeyError:
+        raise PermanentPushError(f"No client for integration type {integration.integration_type}")

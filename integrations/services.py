@@ -1,0 +1,365 @@
+"""Exports to retailers: push records, the push itself, confirmations, re-pushes.
+
+A push moves PENDING → IN_PROGRESS → AWAITING_CONFIRMATION → COMPLETED, or FAILED. Workers claim
+pushes as they claim generations (docs/async.md): a token and a lease in one UPDATE, every write
+fenced by the token, so a push redelivered, retried or swept is uploaded by one worker at a time,
+and always with the same idempotency key, so the retailer files it once.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations import clients
+from integrations.choices import PUSH_ACTIVE_OR_DONE, PushStatus
+from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
+from integrations.secrets import reveal, seal
+from sartiq.accounts import tenancy
+from sartiq.catalog.models import Product
+from sartiq.errors import BusinessRuleError, NotFound
+from shots.choices import ShotStatus
+from shots.models import Shot, ShotRevision
+
+logger = logging.getLogger(__name__)
+
+
+# --- integrations and mappings --------------------------------------------------------------------
+INTEGRATION_FIELDS = ("name", "integration_type", "endpoint_url", "enabled", "settings")
+
+
+@transaction.atomic
+def integration_create(*, user, organization_id, data: dict) -> ExternalIntegration:
+    tenancy.require_member(user, organization_id)
+    integration = ExternalIntegration(owner=user, organization_id=organization_id,
+                                      **{k: data[k] for k in INTEGRATION_FIELDS if k in data})
+    integration.credentials = seal(data.get("credentials"))
+    integration.callback_secret = seal(data.get("callback_secret") or secrets.token_urlsafe(32))
+    integration.save()
+    return integration
+
+
+@transaction.atomic
+def integration_update(*, user, instance: ExternalIntegration, data: dict) -> ExternalIntegration:
+    tenancy.check_change(user, instance)
+    for name in INTEGRATION_FIELDS:
+        if name in data:
+            setattr(instance, name, data[name])
+    if "credentials" in data:
+        instance.credentials = seal(data["credentials"])
+    if data.get("callback_secret"):
+        instance.callback_secret = seal(data["callback_secret"])
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def integration_delete(*, user, instance: ExternalIntegration) -> None:
+    tenancy.check_change(user, instance)
+    instance.delete()
+
+
+MAPPING_FIELDS = ("external_id", "style_code", "colour_code", "extra")
+
+
+@transaction.atomic
+def mapping_create(*, user, organization_id, data: dict) -> ExternalProductMapping:
+    integration = tenancy.get_visible(ExternalIntegration.objects.all(), data["integration_id"], user, "Integration",
+                                      change=True)
+    product = tenancy.get_usable(Product.objects, data["product_id"], user, integration.organization_id, "Product")
+    if ExternalProductMapping.objects.filter(product=product, integration=integration).exists():
+        raise BusinessRuleError("The product is already mapped for this integration")
+    return ExternalProductMapping.objects.create(product=product, integration=integration,
+                                                 **{k: data[k] for k in MAPPING_FIELDS if k in data})
+
+
+@transaction.atomic
+def mapping_update(*, user, instance: ExternalProductMapping, data: dict) -> ExternalProductMapping:
+    tenancy.check_change(user, instance)
+    for name in MAPPING_FIELDS:
+        if name in data:
+            setattr(instance, name, data[name])
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def mapping_delete(*, user, instance: ExternalProductMapping) -> None:
+    tenancy.check_change(user, instance)
+    instance.delete()
+
+
+# --- exports --------------------------------------------------------------------------------------
+@dataclass
+class ExportCount:
+    created: int = 0
+    skipped: int = 0
+
+
+def _integrations_of(product_id) -> list[ExternalIntegration]:
+    return [m.integration for m in ExternalProductMapping.objects.select_related("integration")
+            .filter(product_id=product_id, integration__enabled=True).order_by("created_at")]
+
+
+def _export(revision: ShotRevision, integrations) -> tuple[ExportCount, list[uuid.UUID]]:
+    """One push per integration for the revision; completed or in-flight pushes are skipped,
+    failed ones are started again."""
+    count, to_push = ExportCount(), []
+    existing = {p.integration_id: p for p in ExternalImagePush.objects.select_for_update().filter(revision=revision)}
+    for integration in integrations:
+        push = existing.get(integration.pk)
+        if push is not None and push.push_status in PUSH_ACTIVE_OR_DONE:
+            count.skipped += 1
+            continue
+        if push is None:
+            push = ExternalImagePush.objects.create(revision=revision, integration=integration)
+        else:
+            ExternalImagePush.objects.filter(pk=push.pk).update(push_status=PushStatus.PENDING, error_message=None,
+                                                               updated_at=timezone.now())
+        count.created += 1
+        to_push.append(push.pk)
+    return count, to_push
+
+
+def _enqueue(push_ids) -> None:
+    from integrations.tasks import push_image
+
+    ids = [str(pk) for pk in push_ids]
+    if ids:
+        transaction.on_commit(lambda: [push_image.delay(pk) for pk in ids])
+
+
+def _mapped_integrations(look) -> list[ExternalIntegration]:
+    integrations = _integrations_of(look.product_id) if look.product_id else []
+    if not integrations:
+        raise BusinessRuleError("The product has no mapping to an external integration")
+    return integrations
+
+
+@transaction.atomic
+def revision_export(*, user, revision: ShotRevision) -> ExportCount:
+    """Export an APPROVED revision to every integration its product is mapped to."""
+    # The lock serializes concurrent exports of one revision (one push per integration).
+    revision = (ShotRevision.objects.select_for_update(of=("self",))
+                .select_related("shot__shooting_look__shooting").get(pk=revision.pk))
+    tenancy.check_change(user, revision)
+    if revision.shot_status != ShotStatus.APPROVED:
+        raise BusinessRuleError(f"Only an APPROVED revision can be exported (this one is {revision.shot_status})")
+    count, push_ids = _export(revision, _mapped_integrations(revision.shot.shooting_look))
+    _enqueue(push_ids)
+    return count
+
+
+@dataclass
+class LookExportCount(ExportCount):
+    processed: int = 0
+    revisions_skipped: int = 0
+
+
+@transaction.atomic
+def look_export(*, user, look) -> LookExportCount:
+    """Export the current revision of every APPROVED shot of the look; others are skipped."""
+    from shootings.models import ShootingLook
+
+    look = ShootingLook.objects.select_for_update(of=("self",)).select_related("shooting").get(pk=look.pk)
+    tenancy.check_change(user, look)
+    integrations = _mapped_integrations(look)
+    total, push_ids = LookExportCount(), []
+    for shot in Shot.objects.filter(shooting_look=look).select_related("current_revision").order_by("created_at"):
+        revision = shot.current_revision
+        if revision is None or revision.shot_status != ShotStatus.APPROVED:
+            total.revisions_skipped += 1
+            continue
+        count, ids = _export(revision, integrations)
+        total.processed += 1
+        total.created += count.created
+        total.skipped += count.skipped
+        push_ids += ids
+    _enqueue(push_ids)
+    return total
+
+
+@transaction.atomic
+def push_retry(*, user, push: ExternalImagePush) -> ExternalImagePush:
+    """A manual re-push of a FAILED push (same idempotency key: the retailer files it once)."""
+    tenancy.check_change(user, push)
+    if not ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.FAILED).update(
+            push_status=PushStatus.PENDING, error_message=None, updated_at=timezone.now()):
+        raise BusinessRuleError(f"Only a FAILED push can be pushed again (this one is {push.push_status})")
+    _enqueue([push.pk])
+    push.refresh_from_db()
+    return push
+
+
+# --- the push (in a worker) -----------------------------------------------------------------------
+@dataclass
+class Outcome:
+    state: str  # "awaiting", "completed", "failed", "busy", "transient", "skipped"
+    retry_in: float = 0
+    error: str | None = None
+
+
+def _lease():
+    return timezone.now() + timedelta(seconds=settings.WORK_LEASE_SECONDS)
+
+
+def push_claim(push_id) -> uuid.UUID | Outcome:
+    token, now = uuid.uuid4(), timezone.now()
+    if ExternalImagePush.objects.filter(pk=push_id).filter(
+        Q(push_status=PushStatus.PENDING) | Q(push_status=PushStatus.IN_PROGRESS, lease_until__lt=now)
+    ).update(push_status=PushStatus.IN_PROGRESS, claim_token=token, lease_until=_lease(), attempts=F("attempts") + 1,
+             updated_at=now):
+        return token
+    row = ExternalImagePush.objects.filter(pk=push_id).values("push_status", "lease_until").first()
+    if row is not None and row["push_status"] == PushStatus.IN_PROGRESS and row["lease_until"]:
+        return Outcome("busy", retry_in=max(1.0, (row["lease_until"] - now).total_seconds() + 1))
+    return Outcome("skipped")
+
+
+def _held(push_id, token):
+    return ExternalImagePush.objects.filter(pk=push_id, claim_token=token, push_status=PushStatus.IN_PROGRESS)
+
+
+def _payload(push: ExternalImagePush) -> clients.PushPayload:
+    """The image rendered with the OVS adapter (metadata and naming), and the filing fields."""
+    from shots.choices import ExportFormat, MetadataAdapter
+    from shots.exporting import ExportSubject, export_image
+
+    revision = push.revision
+    shot, look = revision.shot, revision.shot.shooting_look
+    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
+    if image is None:
+        raise clients.PermanentPushError("The revision has no stored image")
+    mapping = ExternalProductMapping.objects.filter(product_id=look.product_id, integration=push.integration).first()
+    subject = ExportSubject(shot=shot, revision=revision, image=image, product=look.product, shot_type=shot.shot_type,
+                            copyright=look.shooting.brand and f"(c) {look.shooting.brand}", mapping=mapping)
+    try:
+        data, filename, content_type = export_image(subject, export_format=ExportFormat.JPEG, quality=92,
+                                                    adapter=MetadataAdapter.OVS)
+    except BusinessRuleError as exc:
+        raise clients.PermanentPushError(str(exc))
+    product = look.product
+    return clients.PushPayload(
+        idempotency_key=str(push.idempotency_key), image=data, filename=filename, content_type=content_type,
+        fields={"external_id": mapping and mapping.external_id, "style_code": mapping and mapping.style_code,
+                "colour_code": mapping and mapping.colour_code, "sku": product and product.sku,
+                "shot_type": shot.shot_type and shot.shot_type.name, "revision": revision.version},
+    )
+
+
+def push_run(*, push_id) -> Outcome:
+    claim = push_claim(push_id)
+    if isinstance(claim, Outcome):
+        return claim
+    token = claim
+    push = ExternalImagePush.objects.select_related(
+        "integration", "revision__shot__shot_type", "revision__shot__shooting_look__product",
+        "revision__shot__shooting_look__shooting").get(pk=push_id)
+    attempt = PushAttempt(push=push, started_at=timezone.now())
+    try:
+        result = clients.client_for(push.integration).upload(_payload(push))
+    except clients.TransientPushError as exc:
+        _log(attempt, exc.http_status, str(exc), exc.excerpt)
+        _held(push_id, token).update(push_status=PushStatus.PENDING, error_message=str(exc)[:2000], claim_token=None,
+                                     lease_until=None, updated_at=timezone.now())
+        return Outcome("transient", error=str(exc))
+    except (clients.PermanentPushError, BusinessRuleError) as exc:
+        _log(attempt, getattr(exc, "http_status", None), str(exc), getattr(exc, "excerpt", ""))
+        _held(push_id, token).update(push_status=PushStatus.FAILED, error_message=str(exc)[:2000], claim_token=None,
+                                     lease_until=None, updated_at=timezone.now())
+        return Outcome("failed", error=str(exc))
+    _log(attempt, result.http_status, None, result.excerpt)
+    now = timezone.now()
+    state = PushStatus.COMPLETED if result.confirmed else PushStatus.AWAITING_CONFIRMATION
+    if not _held(push_id, token).update(push_status=state, external_reference=result.reference, pushed_at=now,
+                                        completed_at=now if result.confirmed else None, error_message=None,
+                                        claim_token=None, lease_until=None, updated_at=now):
+        return Outcome("skipped")  # taken over meanwhile; the retailer deduplicates by idempotency key
+    return Outcome("completed" if result.confirmed else "awaiting")
+
+
+def push_give_up(push_id, reason: str) -> None:
+    ExternalImagePush.objects.filter(pk=push_id, push_status=PushStatus.PENDING).update(
+        push_status=PushStatus.FAILED, error_message=reason[:2000], updated_at=timezone.now())
+
+
+def _log(attempt: PushAttempt, http_status, error, excerpt) -> None:
+    attempt.finished_at, attempt.http_status, attempt.error = timezone.now(), http_status, error
+    attempt.response_excerpt = excerpt or ""
+    attempt.save()
+
+
+# --- confirmation ---------------------------------------------------------------------------------
+def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | None = None) -> bool:
+    """AWAITING_CONFIRMATION → COMPLETED (or FAILED when the retailer rejected the image).
+    Returns whether anything changed (a repeated confirmation changes nothing)."""
+    now = timezone.now()
+    values = ({"push_status": PushStatus.COMPLETED, "completed_at": now, "error_message": None} if confirmed
+              else {"push_status": PushStatus.FAILED, "error_message": f"Rejected by the retailer: {message or ''}"})
+    return bool(ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
+                .update(updated_at=now, **values))
+
+
+def callback_verify(integration: ExternalIntegration, body: bytes, signature: str | None) -> bool:
+    """`X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the integration's callback secret>`."""
+    if not signature or not signature.startswith("sha256=") or not integration.callback_secret:
+        return False
+    expected = hmac.new(reveal(integration.callback_secret).encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature[7:])
+
+
+def push_poll(*, push_id) -> str:
+    """Ask the retailer about a push awaiting confirmation (the periodic poll)."""
+    push = ExternalImagePush.objects.select_related("integration").filter(
+        pk=push_id, push_status=PushStatus.AWAITING_CONFIRMATION).first()
+    if push is None or not push.external_reference:
+        return "skipped"
+    attempt = PushAttempt(push=push, started_at=timezone.now())
+    try:
+        status = clients.client_for(push.integration).status(push.external_reference)
+    except clients.PushError as exc:
+        _log(attempt, exc.http_status, str(exc), exc.excerpt)
+        return "error"
+    _log(attempt, status.http_status, None, status.excerpt)
+    if status.state == "pending":
+        return "pending"
+    push_confirm(push=push, confirmed=status.state == "confirmed", message=status.message)
+    return status.state
+
+
+def pushes_awaiting():
+    return ExternalImagePush.objects.filter(push_status=PushStatus.AWAITING_CONFIRMATION).values_list("pk", flat=True)
+
+
+def pushes_stale(older_than_seconds: int = 300):
+    now = timezone.now()
+    return ExternalImagePush.objects.filter(
+        Q(push_status=PushStatus.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
+        | Q(push_status=PushStatus.IN_PROGRESS, lease_until__lt=now)
+    ).values_list("pk", flat=True)
+
+
+def push_for_callback(integration: ExternalIntegration, reference: str | None, idempotency_key: str | None):
+    query = ExternalImagePush.objects.filter(integration=integration)
+    if reference:
+        query = query.filter(external_reference=reference)
+    elif idempotency_key:
+        try:
+            query = query.filter(idempotency_key=uuid.UUID(str(idempotency_key)))
+        except ValueError:
+            raise NotFound("Push")
+    else:
+        raise NotFound("Push")
+    push = query.first()
+    if push is None:
+        raise NotFound("Push")
+    return push
