@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from integrations import services
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from integrations.secrets import describe, seal
+from sartiq.admin_tenancy import TenantAdminMixin
 from sartiq.errors import DomainError
 
 
@@ -32,7 +33,7 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(ExternalIntegration)
-class ExternalIntegrationAdmin(admin.ModelAdmin):
+class ExternalIntegrationAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = IntegrationForm
     list_display = ["name", "integration_type", "endpoint_url", "enabled", "credentials_state", "organization"]
     list_filter = ["integration_type", "enabled", "organization"]
@@ -47,7 +48,7 @@ class ExternalIntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExternalProductMapping)
-class ExternalProductMappingAdmin(admin.ModelAdmin):
+class ExternalProductMappingAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["product", "integration", "external_id", "style_code", "colour_code"]
     list_filter = ["integration"]
     search_fields = ["product__name", "product__sku", "external_id", "style_code"]
@@ -77,7 +78,7 @@ def push_again(modeladmin, request, queryset):
 
 
 @admin.register(ExternalImagePush)
-class ExternalImagePushAdmin(admin.ModelAdmin):
+class ExternalImagePushAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["id", "revision", "integration", "push_status", "attempts", "pushed_at", "completed_at",
                     "error_message"]
     list_filter = ["push_status", "integration"]

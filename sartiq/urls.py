@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, 
 
 from sartiq.api.health import health_check
 
+admin.site.site_header = "Sartiq staff"
+admin.site.site_title = "Sartiq staff"
+admin.site.index_title = "Review and catalog"
+
 api_v1 = [
     path("", include("sartiq.accounts.urls")),
     path("", include("sartiq.media.urls")),

@@ -144,3 +144,12 @@ class ExportConfiguration(TimestampedModel):
     quality = models.PositiveSmallIntegerField(default=90, validators=[MaxValueValidator(100)])
     adapter = models.CharField(max_length=16, choices=choices.MetadataAdapter.choices, default=choices.MetadataAdapter.DEFAULT)
     copyright = models.CharField(max_length=255, null=True, blank=True)
+
+
+class ReviewShot(Shot):
+    """The shots awaiting review, as the admin's review queue shows them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "shot to review"
+        verbose_name_plural = "review queue"

@@ -98,9 +98,8 @@ def test_members_change_organization_resources_and_outsiders_cannot(resource, us
     assert client_for(member).delete(url(resource, shared)).status_code == 200
 
 
+@pytest.mark.parametrize("resource", [r for r in RESOURCES if r.create_body], ids=str)  # media: by upload
 def test_creating_in_an_organization_needs_membership(resource, user, org, other_user):
-    if resource.create_body is None:
-        pytest.skip("media resources are created by upload (tests in sartiq/media)")
     model = resource.factory._meta.model
     before = model.objects.count()
     body = resource.create_body(other_user, None)

@@ -47,3 +47,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        # Staff see the organizations they belong to; superusers all.
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(memberships__user=request.user)

@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from sartiq.admin_tenancy import TenantAdminMixin
 from sartiq.catalog import models
 from sartiq.media.admin import thumbnail
 
 TENANT = ["owner", "organization"]
 
 
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_select_related = TENANT
     autocomplete_fields = TENANT
     list_filter = ["organization"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from sartiq.admin_tenancy import TenantAdminMixin
 from sartiq.media.models import MediaResource
 
 
@@ -8,12 +9,12 @@ def thumbnail(url: str | None, size: int = 80):
     """An <img> of a stored image (served by the storage backend: signed URLs on S3)."""
     if not url:
         return "-"
-    return format_html('<img src="{}" style="max-height:{}px;max-width:{}px;object-fit:contain" loading="lazy">',
-                       url, size, size)
+    return format_html('<img src="{}" style="width:{}px;height:{}px;object-fit:contain;background:#f3f3f3;'
+                       'border-radius:3px" loading="lazy">', url, size, size)
 
 
 @admin.register(MediaResource)
-class MediaResourceAdmin(admin.ModelAdmin):
+class MediaResourceAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["preview", "file", "resource_type", "width", "height", "file_size", "owner", "organization",
                     "created_at"]
     list_filter = ["resource_type", "protected"]

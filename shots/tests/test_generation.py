@@ -207,4 +207,4 @@ def test_local_rendering_is_a_real_image_using_the_inputs():
     image = Image.open(io.BytesIO(output.data)).convert("RGB")
     assert image.size == (200, 260) and progress[-1] < 100
     # The red garment is on the picture.
-    assert any(r > 150 and g < 80 and b < 80 for r, g, b in image.getdata())
+    assert any(r > 150 and g < 80 and b < 80 for r, g, b in image.get_flattened_data())

@@ -1,0 +1,105 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.media.admin import thumbnail
+from shootings.models import Shooting, ShootingLook
+from shootings.selectors import with_look_statuses, with_shooting_statuses
+from shots.admin import status_badge
+from shots.models import Shot
+from shots.selectors import STATUS_ORDER, shot_status_expression
+
+
+def rank_badge(rank):
+    return "-" if rank is None else status_badge(str(STATUS_ORDER[rank]))
+
+
+class LookInline(admin.TabularInline):
+    model = ShootingLook
+    extra = 0
+    fields = ["link", "product", "subject", "status", "assignee"]
+    readonly_fields = ["link", "product", "subject"]
+    show_change_link = False
+    raw_id_fields = ["assignee"]
+
+    @admin.display(description="Look")
+    def link(self, look):
+        return format_html('<a href="{}">open</a>', reverse("admin:shootings_shootinglook_change", args=[look.pk]))
+
+
+@admin.register(Shooting)
+class ShootingAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "brand", "season", "due_date", "status", "shot_status", "looks",
+                    "archived"]
+    list_filter = ["archived", "organization", "brand", "season", ("due_date", admin.DateFieldListFilter)]
+    search_fields = ["name", "brand", "collection", "season"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["owner", "organization"]
+    raw_id_fields = ["default_guidelines"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [LookInline]
+    date_hierarchy = "due_date"
+
+    def get_queryset(self, request):
+        return with_shooting_statuses(super().get_queryset(request)).annotate(look_count=Count("looks"))
+
+    @admin.display(description="Status", ordering="status_rank")
+    def status(self, shooting):
+        return rank_badge(shooting.status_rank)
+
+    @admin.display(description="Shot status", ordering="shot_status_rank")
+    def shot_status(self, shooting):
+        return rank_badge(shooting.shot_status_rank)
+
+    @admin.display(description="Looks", ordering="look_count")
+    def looks(self, shooting):
+        return shooting.look_count
+
+
+class ShotInline(admin.TabularInline):
+    model = Shot
+    extra = 0
+    fields = ["shot_type", "status", "image", "review"]
+    readonly_fields = ["shot_type", "status", "image", "review"]
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(status=shot_status_expression()).select_related(
+            "shot_type", "current_revision")
+
+    @admin.display(description="Status")
+    def status(self, shot):
+        return status_badge(shot.status)
+
+    @admin.display(description="Current image")
+    def image(self, shot):
+        first = shot.current_revision.images.first() if shot.current_revision else None
+        return thumbnail(first.effective_image_url if first else None, 80)
+
+    @admin.display(description="")
+    def review(self, shot):
+        return format_html('<a href="{}">review</a>', reverse("admin:shots_reviewshot_review", args=[shot.pk]))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShootingLook)
+class ShootingLookAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "shooting", "product", "subject", "status", "shot_status", "assignee", "created_at"]
+    list_filter = ["status", ("shooting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["product__name", "product__sku", "subject__name", "shooting__name"]
+    list_select_related = ["shooting", "product", "subject", "assignee"]
+    raw_id_fields = ["shooting", "subject", "product", "style", "resolution_preset", "background_preset",
+                     "set_design", "assignee", "outfit"]
+    filter_horizontal = ["pose_presets"]
+    inlines = [ShotInline]
+
+    def get_queryset(self, request):
+        return with_look_statuses(super().get_queryset(request))
+
+    @admin.display(description="Shot status", ordering="shot_status_rank")
+    def shot_status(self, look):
+        return rank_badge(look.shot_status_rank)

@@ -1,0 +1,247 @@
+"""Staff review in the admin, through Django's test client."""
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
+from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
+from sartiq.media.models import MediaResource
+from sartiq.media.tests.factories import png_bytes
+from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, add_revision
+from shots.models import Shot, ShotRevision
+
+pytestmark = pytest.mark.django_db
+QUEUE = reverse("admin:shots_reviewshot_changelist")
+
+
+def review_url(shot):
+    return reverse("admin:shots_reviewshot_review", args=[shot.pk])
+
+
+def make_shot(shooting, status, name, days=10, shot_type_name="Front", assignee=None, image=None):
+    look = LookFactory(shooting=shooting, product__name=name, assignee=assignee)
+    shot = ShotFactory(shooting_look=look, shot_type__name=shot_type_name)
+    if status:
+        attach_revision(shot, status, image)
+    return shot
+
+
+def attach_revision(shot, status, image=None):
+    """A new current revision whose image is stored (png bytes, a tiny square by default)."""
+    revision = add_revision(shot, status)
+    first = revision.images.first()
+    first.image_media = MediaResource.objects.create(
+        owner=shot.shooting_look.shooting.owner, file=default_storage.save("r/x.png", ContentFile(image or png_bytes())),
+        content_hash="0", extension="png", file_size=1)
+    first.save()
+    return revision
+
+
+@pytest.fixture
+def world(user, org):
+    """The org's shootings (due in 5 and 20 days) with shots in every status, and another org's."""
+    reviewer = UserFactory(is_staff=True)
+    MembershipFactory(user=reviewer, organization=org, role=MembershipRole.MEMBER)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    soon = ShootingFactory(owner=user, organization=org, name="Soon", brand="Acme",
+                           due_date=timezone.now() + datetime.timedelta(days=5))
+    later = ShootingFactory(owner=user, organization=org, name="Later", brand="Zeta",
+                            due_date=timezone.now() + datetime.timedelta(days=20))
+    shots = {
+        "proposal": make_shot(later, "PROPOSAL", "Linen Shirt", assignee=reviewer),
+        "review": make_shot(soon, "REVIEW", "Wool Coat", shot_type_name="Back"),
+        "post_prod": make_shot(soon, "POST_PROD", "Silk Dress"),
+        "approved": make_shot(soon, "APPROVED", "Done Tee"),
+        "pending": make_shot(soon, None, "New Jeans"),
+    }
+    outsider = ShootingFactory(owner=UserFactory(), organization=MembershipFactory().organization, name="Theirs")
+    shots["foreign"] = make_shot(outsider, "PROPOSAL", "Foreign Hat")
+    return {"reviewer": reviewer, "shots": shots, "soon": soon, "later": later}
+
+
+def rows(response):
+    return re.findall(r'<tr[^>]*>.*?name="_selected_action" value="([0-9a-f-]+)"', response.content.decode(), re.S)
+
+
+def names(world, ids):
+    by_id = {str(shot.pk): key for key, shot in world["shots"].items()}
+    return [by_id[i] for i in ids]
+
+
+def test_only_staff_reach_the_admin(client, user):
+    client.force_login(user)  # not staff
+    assert client.get(QUEUE).status_code == 302
+    staff = UserFactory(is_staff=True)  # staff, but not a reviewer
+    client.force_login(staff)
+    assert client.get(QUEUE).status_code == 403
+
+
+def test_the_queue_lists_reviewable_shots_oldest_due_first_with_thumbnails(client, world):
+    client.force_login(world["reviewer"])
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    assert names(world, rows(response)) == ["review", "post_prod", "proposal"]  # soon before later
+    html = response.content.decode()
+    assert html.count('<img src="/media/r/') == 3
+    counts = dict(re.findall(r'data-status="(\w+)".*?<strong[^>]*>(\d+)</strong>', html, re.S))
+    assert counts == {"PROPOSAL": "1", "REVIEW": "1", "POST_PROD": "1", "APPROVED": "1"}
+
+
+def test_superusers_see_every_organizations_shots(client, world, superuser):
+    client.force_login(superuser)
+    assert set(names(world, rows(client.get(QUEUE)))) == {"review", "post_prod", "proposal", "foreign"}
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [("status=REVIEW", ["review"]), ("status=APPROVED", ["approved"]), ("brand=Zeta", ["proposal"]),
+     ("q=silk", ["post_prod"])],
+)
+def test_filters(client, world, query, expected):
+    client.force_login(world["reviewer"])
+    assert names(world, rows(client.get(f"{QUEUE}?{query}"))) == expected
+
+
+def test_related_filters(client, world, org):
+    client.force_login(world["reviewer"])
+    shots = world["shots"]
+    checks = {
+        f"shooting_look__shooting__organization__id__exact={org.pk}": ["review", "post_prod", "proposal"],
+        f"shooting_look__shooting__id__exact={world['soon'].pk}": ["review", "post_prod"],
+        f"shot_type__id__exact={shots['review'].shot_type_id}": ["review"],
+        f"shooting_look__assignee__id__exact={world['reviewer'].pk}": ["proposal"],
+        "shooting_look__shooting__due_date__gte=" + (timezone.now() + datetime.timedelta(days=10)).date().isoformat():
+            ["proposal"],
+    }
+    for query, expected in checks.items():
+        assert names(world, rows(client.get(f"{QUEUE}?{query}"))) == expected, query
+
+
+def act(client, action, shots, note="", query=""):
+    return client.post(f"{QUEUE}{query}", {"action": action, "_selected_action": [str(s.pk) for s in shots],
+                                           "note": note}, follow=True)
+
+
+def message_texts(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_bulk_approve_and_reject_through_the_services(client, world):
+    client.force_login(world["reviewer"])
+    shots = world["shots"]
+    response = act(client, "approve_shots", [shots["review"]])
+    assert message_texts(response) == ["Wool Coat (Back): approved"]
+    response = act(client, "reject_shots", [shots["post_prod"], shots["proposal"]], note="Fix the collar")
+    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
+                                               "Silk Dress (Front): rejected (1 rework left)"]
+    statuses = {key: Shot.objects.get(pk=shots[key].pk).current_revision.shot_status
+                for key in ("review", "post_prod", "proposal")}
+    assert statuses == {"review": "APPROVED", "post_prod": "POST_PROD_REJECTED", "proposal": "REJECTED"}
+    assert ShotRevision.objects.get(pk=Shot.objects.get(pk=shots["proposal"].pk).current_revision_id).notes == \
+        "Fix the collar"
+    assert rows(client.get(QUEUE)) == []
+
+
+def test_bulk_reject_without_rework_says_so_for_that_shot(client, world):
+    Shot.objects.filter(pk=world["shots"]["review"].pk).update(rework_available=0)
+    client.force_login(world["reviewer"])
+    response = act(client, "reject_shots", [world["shots"]["review"], world["shots"]["proposal"]])
+    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
+                                               "Wool Coat (Back): not rejected: No rework left for this shot"]
+
+
+def test_bulk_export(client, world, user):
+    shots = world["shots"]
+    client.force_login(world["reviewer"])
+    act(client, "approve_shots", [shots["review"], shots["proposal"]])
+    integration = ExternalIntegration.objects.create(owner=user, organization=world["soon"].organization, name="OVS")
+    ExternalProductMapping.objects.create(product=shots["review"].shooting_look.product, integration=integration)
+    # Approved shots leave the queue; the APPROVED filter lists them for export.
+    assert names(world, rows(client.get(f"{QUEUE}?status=APPROVED"))) == ["review", "approved", "proposal"]
+    response = act(client, "export_shots", [shots["review"], shots["proposal"]], query="?status=APPROVED")
+    assert sorted(message_texts(response)) == [
+        "Linen Shirt (Front): not exported: The product has no mapping to an external integration",
+        "Wool Coat (Back): 1 export(s) started, 0 skipped"]
+    assert ExternalImagePush.objects.get().revision == Shot.objects.get(pk=shots["review"].pk).current_revision
+
+
+def test_the_review_page_shows_the_chain_side_by_side(client, world):
+    shot = world["shots"]["review"]
+    add_revision(shot, "PROPOSAL")
+    client.force_login(world["reviewer"])
+    html = client.get(review_url(shot)).content.decode()
+    assert 'id="revision-1"' in html and 'id="revision-2"' in html
+    assert html.count('class="large"') == 2 and 'id="approve"' in html
+    assert client.get(reverse("admin:shots_reviewshot_change", args=[shot.pk])).status_code == 302
+
+
+def test_review_page_actions(client, world, user):
+    shot = world["shots"]["review"]
+    first = shot.current_revision
+    second = add_revision(shot, "PROPOSAL")
+    client.force_login(world["reviewer"])
+    url = review_url(shot)
+
+    def post(**data):
+        return message_texts(client.post(url, data, follow=True))
+
+    assert post(action="reject", note="Too dark") == ["Rejected (1 rework left)"]
+    assert ShotRevision.objects.get(pk=second.pk).shot_status == "REJECTED"
+    assert post(action="restore", revision_id=first.pk) == ["Restored version 1; later versions deleted"]
+    assert not ShotRevision.objects.filter(pk=second.pk).exists()
+    assert post(action="restore", revision_id=first.pk) == ["Version 1 is already current"]
+    third = add_revision(shot, "PROPOSAL")
+    assert post(action="set_current", revision_id=first.pk) == ["Version 1 is now current"]
+    assert Shot.objects.get(pk=shot.pk).current_revision_id == first.pk and ShotRevision.objects.filter(
+        pk=third.pk).exists()
+    assert post(action="approve") == ["Approved"]
+    assert post(action="approve") == ["A shot in status APPROVED cannot be approved"]
+    integration = ExternalIntegration.objects.create(owner=user, organization=world["soon"].organization, name="OVS")
+    ExternalProductMapping.objects.create(product=shot.shooting_look.product, integration=integration)
+    assert post(action="export", revision_id=first.pk) == ["1 export(s) started, 0 skipped"]
+    push = ExternalImagePush.objects.get()
+    push.push_status, push.error_message = "FAILED", "OVS refused the image (400)"
+    push.save()
+    assert "OVS refused the image (400)" in client.get(url).content.decode()
+    assert post(action="repush", push_id=push.pk) == ["Push queued again"]
+    push.refresh_from_db()
+    assert push.push_status == "PENDING"
+
+
+def test_review_page_permissions(client, world):
+    client.force_login(world["reviewer"])
+    assert client.get(review_url(world["shots"]["foreign"])).status_code == 403
+    assert client.post(review_url(world["shots"]["foreign"]), {"action": "approve"}).status_code == 403
+    viewer = UserFactory(is_staff=True)
+    MembershipFactory(user=viewer, organization=world["soon"].organization)
+    viewer.user_permissions.add(*Group.objects.get(name="Reviewers").permissions.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+    assert client.get(review_url(world["shots"]["review"])).status_code == 200
+    assert client.post(review_url(world["shots"]["review"]), {"action": "approve"}).status_code == 403
+    assert Shot.objects.get(pk=world["shots"]["review"].pk).current_revision.shot_status == "REVIEW"
+
+
+def test_other_admin_pages_follow_tenancy(client, world, superuser):
+    client.force_login(world["reviewer"])
+    shootings = client.get(reverse("admin:shootings_shooting_changelist")).content.decode()
+    assert "Soon" in shootings and "Theirs" not in shootings
+    generations = client.get(reverse("admin:shots_generation_changelist"))
+    assert generations.status_code == 200
+    foreign_look = world["shots"]["foreign"].shooting_look
+    assert client.get(reverse("admin:shootings_shootinglook_change", args=[foreign_look.pk])).status_code in (302, 403)
+    client.force_login(superuser)
+    for name in ("shootings_shooting", "shootings_shootinglook", "shots_shot", "shots_shotrevision",
+                 "shots_generation", "integrations_externalimagepush", "integrations_externalintegration",
+                 "catalog_product", "catalog_subject", "outfits_outfit", "media_mediaresource"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    look = world["shots"]["review"].shooting_look
+    assert client.get(reverse("admin:shootings_shootinglook_change", args=[look.pk])).status_code == 200
+    assert client.get(reverse("admin:shootings_shooting_change", args=[look.shooting_id])).status_code == 200
