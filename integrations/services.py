@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -27,6 +26,7 @@ from integrations.secrets import reveal, seal
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.work import Outcome, claim
 from shots.choices import ShotStatus
 from shots.models import Shot, ShotRevision
 
@@ -201,28 +201,14 @@ def push_retry(*, user, push: ExternalImagePush) -> ExternalImagePush:
 
 
 # --- the push (in a worker) -----------------------------------------------------------------------
-@dataclass
-class Outcome:
-    state: str  # "awaiting", "completed", "failed", "busy", "transient", "skipped"
-    retry_in: float = 0
-    error: str | None = None
-
-
-def _lease():
-    return timezone.now() + timedelta(seconds=settings.WORK_LEASE_SECONDS)
-
-
 def push_claim(push_id) -> uuid.UUID | Outcome:
-    token, now = uuid.uuid4(), timezone.now()
-    if ExternalImagePush.objects.filter(pk=push_id).filter(
-        Q(push_status=PushStatus.PENDING) | Q(push_status=PushStatus.IN_PROGRESS, lease_until__lt=now)
-    ).update(push_status=PushStatus.IN_PROGRESS, claim_token=token, lease_until=_lease(), attempts=F("attempts") + 1,
-             updated_at=now):
-        return token
-    row = ExternalImagePush.objects.filter(pk=push_id).values("push_status", "lease_until").first()
-    if row is not None and row["push_status"] == PushStatus.IN_PROGRESS and row["lease_until"]:
-        return Outcome("busy", retry_in=max(1.0, (row["lease_until"] - now).total_seconds() + 1))
-    return Outcome("skipped")
+    return claim(
+        ExternalImagePush.objects.filter(pk=push_id),
+        claimable=lambda now: Q(push_status=PushStatus.PENDING) | Q(push_status=PushStatus.IN_PROGRESS,
+                                                                    lease_until__lt=now),
+        held=Q(push_status=PushStatus.IN_PROGRESS),
+        push_status=PushStatus.IN_PROGRESS, attempts=F("attempts") + 1,
+    )
 
 
 def _held(push_id, token):

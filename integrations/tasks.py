@@ -1,23 +1,14 @@
 """Celery tasks of the integrations app (queue "integrations"). Each takes an id and calls a service."""
 from celery import shared_task
-from django.conf import settings
 
-from shots.tasks import backoff
+from sartiq.work import finish
 
 
 @shared_task(bind=True, name="integrations.push_image", acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def push_image(self, push_id: str) -> str:
     from integrations.services import push_give_up, push_run
 
-    outcome = push_run(push_id=push_id)
-    if outcome.state == "busy":
-        raise self.retry(countdown=outcome.retry_in)
-    if outcome.state == "transient":
-        if self.request.retries >= settings.WORK_MAX_RETRIES:
-            push_give_up(push_id, f"Gave up after {self.request.retries + 1} attempts: {outcome.error}")
-            return "failed"
-        raise self.retry(countdown=backoff(self.request.retries))
-    return outcome.state
+    return finish(self, push_run(push_id=push_id), lambda reason: push_give_up(push_id, reason))
 
 
 @shared_task(name="integrations.poll_confirmation", acks_late=True)

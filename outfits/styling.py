@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,17 +19,11 @@ from outfits.models import Outfit, OutfitProduct
 from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
+from sartiq.work import Outcome, claim
 
 logger = logging.getLogger(__name__)
 PENDING, COMPLETED, FAILED = OutfitGenerationStatus.PENDING, OutfitGenerationStatus.COMPLETED, OutfitGenerationStatus.FAILED
 MAX_CANDIDATES = 200
-
-
-@dataclass
-class Outcome:
-    state: str  # "completed", "failed", "busy", "transient", "skipped"
-    retry_in: float = 0
-    error: str | None = None
 
 
 def _candidate(product: Product) -> Candidate:
@@ -40,17 +32,8 @@ def _candidate(product: Product) -> Candidate:
 
 
 def proposal_claim(outfit_id) -> uuid.UUID | Outcome:
-    token, now = uuid.uuid4(), timezone.now()
-    lease = now + timedelta(seconds=settings.WORK_LEASE_SECONDS)
-    claimed = Outfit.objects.filter(pk=outfit_id, generation_status=PENDING).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    ).update(claim_token=token, lease_until=lease, updated_at=now)
-    if claimed:
-        return token
-    row = Outfit.objects.filter(pk=outfit_id).values("generation_status", "lease_until").first()
-    if row is not None and row["generation_status"] == PENDING and row["lease_until"]:
-        return Outcome("busy", retry_in=max(1.0, (row["lease_until"] - now).total_seconds() + 1))
-    return Outcome("skipped")
+    return claim(Outfit.objects.filter(pk=outfit_id, generation_status=PENDING),
+                 claimable=lambda now: Q(lease_until__isnull=True) | Q(lease_until__lt=now), held=Q())
 
 
 def _held(outfit_id, token):

@@ -1,8 +1,7 @@
 """Celery tasks of the outfits app (the stylist). Each takes an id and calls a service."""
 from celery import shared_task
-from django.conf import settings
 
-from shots.tasks import backoff
+from sartiq.work import finish
 
 
 @shared_task(bind=True, name="outfits.style_outfit_proposal", acks_late=True, reject_on_worker_lost=True,
@@ -10,15 +9,7 @@ from shots.tasks import backoff
 def style_outfit_proposal(self, outfit_id: str) -> str:
     from outfits.styling import proposal_give_up, proposal_style
 
-    outcome = proposal_style(outfit_id=outfit_id)
-    if outcome.state == "busy":
-        raise self.retry(countdown=outcome.retry_in)
-    if outcome.state == "transient":
-        if self.request.retries >= settings.WORK_MAX_RETRIES:
-            proposal_give_up(outfit_id, f"Gave up after {self.request.retries + 1} attempts: {outcome.error}")
-            return "failed"
-        raise self.retry(countdown=backoff(self.request.retries))
-    return outcome.state
+    return finish(self, proposal_style(outfit_id=outfit_id), lambda reason: proposal_give_up(outfit_id, reason))
 
 
 @shared_task(name="outfits.sweep_proposals")

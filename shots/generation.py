@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from sartiq.media.models import MediaResource
 from sartiq.media.services import media_create_from_bytes, storage_key_of
+from sartiq.work import Outcome, claim, lease_end
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction
 from shots.providers import (
@@ -42,35 +42,20 @@ class Fenced(Exception):
     """This worker no longer holds the generation (cancelled, or taken over)."""
 
 
-@dataclass
-class Outcome:
-    state: str  # "completed", "failed", "busy", "transient", "skipped"
-    retry_in: float = 0
-    error: str | None = None
-
-
 # --- claim, lease, release ------------------------------------------------------------------------
-def _lease():
-    return timezone.now() + timedelta(seconds=settings.WORK_LEASE_SECONDS)
-
-
 def generation_claim(generation_id) -> uuid.UUID | Outcome:
-    token, now = uuid.uuid4(), timezone.now()
-    claimed = Generation.objects.filter(pk=generation_id).filter(
-        Q(status=GenerationStatus.PENDING) | Q(status=GenerationStatus.RUNNING, lease_until__lt=now)
-    ).update(status=GenerationStatus.RUNNING, claim_token=token, lease_until=_lease(), attempts=F("attempts") + 1,
-             started_at=Coalesce(F("started_at"), now), error=None, updated_at=now)
-    if claimed:
-        return token
-    row = Generation.objects.filter(pk=generation_id).values("status", "lease_until").first()
-    if row is not None and row["status"] == GenerationStatus.RUNNING:
-        wait = (row["lease_until"] - now).total_seconds() if row["lease_until"] else 0
-        return Outcome("busy", retry_in=max(1.0, wait + 1))
-    return Outcome("skipped")
+    return claim(
+        Generation.objects.filter(pk=generation_id),
+        claimable=lambda now: Q(status=GenerationStatus.PENDING) | Q(status=GenerationStatus.RUNNING,
+                                                                      lease_until__lt=now),
+        held=Q(status=GenerationStatus.RUNNING),
+        status=GenerationStatus.RUNNING, attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), timezone.now()), error=None,
+    )
 
 
 def _renew(generation_id, token, progress: int | None = None) -> None:
-    values = {"lease_until": _lease(), "updated_at": timezone.now()}
+    values = {"lease_until": lease_end(), "updated_at": timezone.now()}
     if progress is not None:
         values["progress"] = max(0, min(99, progress))
     if not Generation.objects.filter(pk=generation_id, claim_token=token,
