@@ -23,11 +23,6 @@ from sartiq.api.validation import validate
 _PYDANTIC = "pydantic"
 
 
-def _choices_enum(choices: type[models.TextChoices]) -> type[enum.Enum]:
-    # TextChoices members are str subclasses; Pydantic validates against their values.
-    return choices
-
-
 def json_schema(annotation: Any, many: bool = False) -> dict:
     """The OpenAPI schema of a parameter type (the few types filters use)."""
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -106,8 +101,9 @@ def TextFilter(*args, lookup_expr: str = "icontains", **kwargs) -> Filter:
     return Filter(str, *args, lookup_expr=lookup_expr, **kwargs)
 
 
-def ChoiceFilter(choices, *args, many: bool = False, **kwargs) -> Filter:
-    return Filter(_choices_enum(choices), *args, many=many, **kwargs)
+def ChoiceFilter(choices: type[models.TextChoices], *args, many: bool = False, **kwargs) -> Filter:
+    """A TextChoices parameter (Pydantic validates it as the enum it is)."""
+    return Filter(choices, *args, many=many, **kwargs)
 
 
 class FilterSet(django_filters.FilterSet):
