@@ -33,6 +33,18 @@ def _socket_dir(preferred: Path) -> Path:
     return short
 
 
+def local_secret_key() -> str:
+    """A secret key generated once per checkout (in .data/) for local runs; production sets SECRET_KEY."""
+    import secrets
+
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _quiet_runtime_dir() -> None:
     """pgserver asks platformdirs for a runtime directory, which must exist with mode 0700."""
     if not os.environ.get("XDG_RUNTIME_DIR"):

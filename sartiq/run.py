@@ -8,7 +8,6 @@ until Ctrl-C, which stops everything it started.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,15 +18,6 @@ from sartiq import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 QUEUES = "default,generation,styling,integrations"
-
-
-def _local_secret_key() -> str:
-    path = embedded.DATA_DIR / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _interrupt(signum, frame):
@@ -48,7 +38,7 @@ def main() -> int:
         env["REDIS_URL"] = redis.url
         print(f"Embedded Redis: {redis.url}")
     if not env.get("SECRET_KEY"):
-        env["SECRET_KEY"] = _local_secret_key()
+        env["SECRET_KEY"] = embedded.local_secret_key()
     port = env.get("PORT", "8000")
     python = sys.executable
     manage = [python, str(BASE_DIR / "manage.py")]

@@ -28,9 +28,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY") or ("dev-insecure-" + "x" * 40 if DEBUG or env("SARTIQ_EMBEDDED") else None)
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set (or DEBUG=1 for a local run).")
+# Without DATABASE_URL this is a developer's checkout on the embedded servers (see below).
+LOCAL = env("DATABASE_URL") is None
+if env("SECRET_KEY"):
+    SECRET_KEY = env("SECRET_KEY")
+elif LOCAL or DEBUG:
+    from sartiq.embedded import local_secret_key
+
+    SECRET_KEY = local_secret_key()
+else:
+    raise RuntimeError("SECRET_KEY must be set in production (DATABASE_URL is set).")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
