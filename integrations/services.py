@@ -13,7 +13,6 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -26,7 +25,8 @@ from integrations.secrets import reveal, seal
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
-from sartiq.work import Outcome, claim
+from sartiq.resources import Resource, crud_services
+from sartiq.work import Outcome, claim, release, stale
 from shots.choices import ShotStatus
 from shots.models import Shot, ShotRevision
 
@@ -62,11 +62,7 @@ def integration_update(*, user, instance: ExternalIntegration, data: dict) -> Ex
     return instance
 
 
-@transaction.atomic
-def integration_delete(*, user, instance: ExternalIntegration) -> None:
-    tenancy.check_change(user, instance)
-    instance.delete()
-
+_, _, integration_delete = crud_services(Resource(ExternalIntegration))
 
 MAPPING_FIELDS = ("external_id", "style_code", "colour_code", "extra")
 
@@ -82,20 +78,7 @@ def mapping_create(*, user, organization_id, data: dict) -> ExternalProductMappi
                                                  **{k: data[k] for k in MAPPING_FIELDS if k in data})
 
 
-@transaction.atomic
-def mapping_update(*, user, instance: ExternalProductMapping, data: dict) -> ExternalProductMapping:
-    tenancy.check_change(user, instance)
-    for name in MAPPING_FIELDS:
-        if name in data:
-            setattr(instance, name, data[name])
-    instance.save()
-    return instance
-
-
-@transaction.atomic
-def mapping_delete(*, user, instance: ExternalProductMapping) -> None:
-    tenancy.check_change(user, instance)
-    instance.delete()
+_, mapping_update, mapping_delete = crud_services(Resource(ExternalProductMapping))
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -218,21 +201,19 @@ def _held(push_id, token):
 def _payload(push: ExternalImagePush) -> clients.PushPayload:
     """The image rendered with the OVS adapter (metadata and naming), and the filing fields."""
     from shots.choices import ExportFormat, MetadataAdapter
-    from shots.exporting import ExportSubject, export_image
+    from shots.exporting import export_revision
 
     revision = push.revision
     shot, look = revision.shot, revision.shot.shooting_look
-    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
-    if image is None:
-        raise clients.PermanentPushError("The revision has no stored image")
     mapping = ExternalProductMapping.objects.filter(product_id=look.product_id, integration=push.integration).first()
-    subject = ExportSubject(shot=shot, revision=revision, image=image, product=look.product, shot_type=shot.shot_type,
-                            copyright=look.shooting.brand and f"(c) {look.shooting.brand}", mapping=mapping)
     try:
-        data, filename, content_type = export_image(subject, export_format=ExportFormat.JPEG, quality=92,
-                                                    adapter=MetadataAdapter.OVS)
+        rendered = export_revision(revision, export_format=ExportFormat.JPEG, quality=92, adapter=MetadataAdapter.OVS,
+                                   copyright=look.shooting.brand and f"(c) {look.shooting.brand}", mapping=mapping)
     except BusinessRuleError as exc:
         raise clients.PermanentPushError(str(exc))
+    if rendered is None:
+        raise clients.PermanentPushError("The revision has no stored image")
+    data, filename, content_type = rendered
     product = look.product
     return clients.PushPayload(
         idempotency_key=str(push.idempotency_key), image=data, filename=filename, content_type=content_type,
@@ -243,10 +224,9 @@ def _payload(push: ExternalImagePush) -> clients.PushPayload:
 
 
 def push_run(*, push_id) -> Outcome:
-    claim = push_claim(push_id)
-    if isinstance(claim, Outcome):
-        return claim
-    token = claim
+    token = push_claim(push_id)
+    if isinstance(token, Outcome):
+        return token
     push = ExternalImagePush.objects.select_related(
         "integration", "revision__shot__shot_type", "revision__shot__shooting_look__product",
         "revision__shot__shooting_look__shooting").get(pk=push_id)
@@ -255,20 +235,17 @@ def push_run(*, push_id) -> Outcome:
         result = clients.client_for(push.integration).upload(_payload(push))
     except clients.TransientPushError as exc:
         _log(attempt, exc.http_status, str(exc), exc.excerpt)
-        _held(push_id, token).update(push_status=PushStatus.PENDING, error_message=str(exc)[:2000], claim_token=None,
-                                     lease_until=None, updated_at=timezone.now())
+        release(_held(push_id, token), push_status=PushStatus.PENDING, error_message=str(exc)[:2000])
         return Outcome("transient", error=str(exc))
     except (clients.PermanentPushError, BusinessRuleError) as exc:
         _log(attempt, getattr(exc, "http_status", None), str(exc), getattr(exc, "excerpt", ""))
-        _held(push_id, token).update(push_status=PushStatus.FAILED, error_message=str(exc)[:2000], claim_token=None,
-                                     lease_until=None, updated_at=timezone.now())
+        release(_held(push_id, token), push_status=PushStatus.FAILED, error_message=str(exc)[:2000])
         return Outcome("failed", error=str(exc))
     _log(attempt, result.http_status, None, result.excerpt)
     now = timezone.now()
     state = PushStatus.COMPLETED if result.confirmed else PushStatus.AWAITING_CONFIRMATION
-    if not _held(push_id, token).update(push_status=state, external_reference=result.reference, pushed_at=now,
-                                        completed_at=now if result.confirmed else None, error_message=None,
-                                        claim_token=None, lease_until=None, updated_at=now):
+    if not release(_held(push_id, token), push_status=state, external_reference=result.reference, pushed_at=now,
+                   completed_at=now if result.confirmed else None, error_message=None):
         return Outcome("skipped")  # taken over meanwhile; the retailer deduplicates by idempotency key
     return Outcome("completed" if result.confirmed else "awaiting")
 
@@ -326,12 +303,9 @@ def pushes_awaiting():
     return ExternalImagePush.objects.filter(push_status=PushStatus.AWAITING_CONFIRMATION).values_list("pk", flat=True)
 
 
-def pushes_stale(older_than_seconds: int = 300):
-    now = timezone.now()
-    return ExternalImagePush.objects.filter(
-        Q(push_status=PushStatus.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
-        | Q(push_status=PushStatus.IN_PROGRESS, lease_until__lt=now)
-    ).values_list("pk", flat=True)
+def pushes_stale():
+    return stale(ExternalImagePush.objects.all(), waiting=Q(push_status=PushStatus.PENDING),
+                 running=Q(push_status=PushStatus.IN_PROGRESS))
 
 
 def push_for_callback(integration: ExternalIntegration, reference: str | None, idempotency_key: str | None):

@@ -18,19 +18,26 @@ def _organization_of(look):
     return look.shooting.organization_id
 
 
-def _outfit_rows(user, look, data: dict, **fields) -> tuple[Outfit, list[OutfitProduct], list]:
-    """An unsaved outfit from ManualOutfitCreate-like data, its product links and media."""
-    org = _organization_of(look)
-    product_ids = list(dict.fromkeys(data.get("outfit_product_ids") or []))
-    tenancy.get_many_usable(Product.objects, product_ids, user, org, "Product")
-    refs = data.get("outfit_ref_imgs_urls") or []
-    media_ids = [ref["media_resource_id"] for ref in refs if ref.get("media_resource_id")]
+def _outfit_rows(user, entries, **fields) -> list[tuple[Outfit, list[OutfitProduct], list]]:
+    """Unsaved outfits for (look, ManualOutfitCreate-like data) entries of one shooting, with their
+    product links and media. The references of all entries are checked in one query per kind."""
+    org = _organization_of(entries[0][0])
+    datas = [data for _, data in entries]
+    tenancy.get_many_usable(Product.objects, [pk for d in datas for pk in d.get("outfit_product_ids") or []], user,
+                            org, "Product")
+    media_ids = [ref["media_resource_id"] for d in datas for ref in d.get("outfit_ref_imgs_urls") or []
+                 if ref.get("media_resource_id")]
     media = {m.pk: m for m in tenancy.get_many_usable(MediaResource.objects, media_ids, user, org, "Media resource")}
-    urls = [ref.get("url") or media[ref["media_resource_id"]].url for ref in refs]
-    outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),
-                    outfit_ref_imgs_urls=urls, **fields)
-    links = [OutfitProduct(outfit_id=outfit.pk, product_id=pk, position=i) for i, pk in enumerate(product_ids)]
-    return outfit, links, list(media.values())
+    rows = []
+    for look, data in entries:
+        refs = data.get("outfit_ref_imgs_urls") or []
+        outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),
+                        outfit_ref_imgs_urls=[ref.get("url") or media[ref["media_resource_id"]].url for ref in refs],
+                        **fields)
+        product_ids = list(dict.fromkeys(data.get("outfit_product_ids") or []))
+        links = [OutfitProduct(outfit_id=outfit.pk, product_id=pk, position=i) for i, pk in enumerate(product_ids)]
+        rows.append((outfit, links, [media[ref["media_resource_id"]] for ref in refs if ref.get("media_resource_id")]))
+    return rows
 
 
 def _save(rows) -> list[Outfit]:
@@ -49,8 +56,7 @@ def outfits_create_selected(*, user, looks_and_configs) -> None:
         return
     from shootings.models import ShootingLook
 
-    rows = [_outfit_rows(user, look, config) for look, config in looks_and_configs]
-    outfits = _save(rows)
+    outfits = _save(_outfit_rows(user, looks_and_configs))
     looks = []
     for (look, _), outfit in zip(looks_and_configs, outfits):
         look.outfit_id = outfit.pk
@@ -97,7 +103,7 @@ def _select(look, outfit_id) -> None:
 def outfit_create_manual(*, user, look, data: dict):
     """A person's outfit becomes THE outfit of the look; the proposals are deleted."""
     tenancy.check_change(user, look)
-    outfit = _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]
+    outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
     _select(look, outfit.pk)
     return look
 
@@ -114,7 +120,7 @@ def outfit_finalize(*, user, look, data: dict):
             raise BusinessRuleError(f"Outfit proposal is {outfit.generation_status.lower()}, it cannot be finalized")
         _select(look, outfit_id)
     else:
-        outfit = _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]
+        outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
         _select(look, outfit.pk)
     return look
 
@@ -123,4 +129,4 @@ def outfit_finalize(*, user, look, data: dict):
 def outfit_create(*, user, look, data: dict) -> Outfit:
     """A manual proposal for a look (POST /outfits/): it joins the proposals, not selected."""
     tenancy.check_change(user, look)
-    return _save([_outfit_rows(user, look, data, source=OutfitSource.MANUAL)])[0]
+    return _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -19,7 +18,7 @@ from outfits.models import Outfit, OutfitProduct
 from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
-from sartiq.work import Outcome, claim
+from sartiq.work import Outcome, claim, release, stale
 
 logger = logging.getLogger(__name__)
 PENDING, COMPLETED, FAILED = OutfitGenerationStatus.PENDING, OutfitGenerationStatus.COMPLETED, OutfitGenerationStatus.FAILED
@@ -41,10 +40,9 @@ def _held(outfit_id, token):
 
 
 def proposal_style(*, outfit_id) -> Outcome:
-    claim = proposal_claim(outfit_id)
-    if isinstance(claim, Outcome):
-        return claim
-    token = claim
+    token = proposal_claim(outfit_id)
+    if isinstance(token, Outcome):
+        return token
     try:
         outfit = Outfit.objects.select_related("shooting_look__shooting", "shooting_look__product",
                                                "shooting_look__subject").get(pk=outfit_id)
@@ -67,13 +65,11 @@ def proposal_style(*, outfit_id) -> Outcome:
             OutfitProduct.objects.filter(outfit_id=outfit_id).delete()
             OutfitProduct.objects.bulk_create([OutfitProduct(outfit_id=outfit_id, product_id=pid, position=i)
                                                for i, pid in enumerate(result.product_ids)])
-            _held(outfit_id, token).update(generation_status=COMPLETED, outfit_instruction=result.instruction,
-                                           generation_error=None, claim_token=None, lease_until=None,
-                                           updated_at=timezone.now())
+            release(_held(outfit_id, token), generation_status=COMPLETED, outfit_instruction=result.instruction,
+                    generation_error=None)
         return Outcome("completed")
     except TransientStylistError as exc:
-        _held(outfit_id, token).update(claim_token=None, lease_until=None, generation_error=str(exc)[:2000],
-                                       retry_count=F("retry_count") + 1, updated_at=timezone.now())
+        release(_held(outfit_id, token), generation_error=str(exc)[:2000], retry_count=F("retry_count") + 1)
         return Outcome("transient", error=str(exc))
     except PermanentStylistError as exc:
         _fail(outfit_id, token, str(exc))
@@ -87,8 +83,7 @@ def proposal_style(*, outfit_id) -> Outcome:
 
 
 def _fail(outfit_id, token, reason: str) -> None:
-    _held(outfit_id, token).update(generation_status=FAILED, generation_error=reason[:2000], claim_token=None,
-                                   lease_until=None, updated_at=timezone.now())
+    release(_held(outfit_id, token), generation_status=FAILED, generation_error=reason[:2000])
 
 
 def proposal_give_up(outfit_id, reason: str) -> None:
@@ -96,9 +91,6 @@ def proposal_give_up(outfit_id, reason: str) -> None:
         generation_status=FAILED, generation_error=reason[:2000], updated_at=timezone.now())
 
 
-def proposals_stale(older_than_seconds: int = 300):
-    now = timezone.now()
-    return Outfit.objects.filter(generation_status=PENDING).filter(
-        Q(claim_token__isnull=True, updated_at__lt=now - timedelta(seconds=older_than_seconds))
-        | Q(lease_until__lt=now)
-    ).values_list("pk", flat=True)
+def proposals_stale():
+    return stale(Outfit.objects.filter(generation_status=PENDING), waiting=Q(claim_token__isnull=True),
+                 running=Q(claim_token__isnull=False))

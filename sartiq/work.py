@@ -43,6 +43,19 @@ def claim(rows: QuerySet, *, claimable: Callable[[object], Q], held: Q, **values
     return Outcome("skipped")
 
 
+def release(rows: QuerySet, **values) -> int:
+    """End the claim on `rows` (already filtered on the token), writing `values`."""
+    return rows.update(claim_token=None, lease_until=None, updated_at=timezone.now(), **values)
+
+
+def stale(rows: QuerySet, *, waiting: Q, running: Q, older_than_seconds: int = 300):
+    """Ids for the sweepers: rows `waiting` untouched for a while (a lost message) or `running`
+    past their lease (a dead worker). Sending them again is harmless: claims decide."""
+    now = timezone.now()
+    return rows.filter((waiting & Q(updated_at__lt=now - timedelta(seconds=older_than_seconds)))
+                       | (running & Q(lease_until__lt=now))).values_list("pk", flat=True)
+
+
 def backoff(retries: int) -> float:
     """Exponential backoff: base, 2x base, 4x base... capped at one hour."""
     return min(3600.0, settings.WORK_RETRY_BACKOFF_SECONDS * (2 ** retries))

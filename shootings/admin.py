@@ -7,7 +7,7 @@ from sartiq.admin_tenancy import TenantAdminMixin
 from sartiq.media.admin import thumbnail
 from shootings.models import Shooting, ShootingLook
 from shootings.selectors import with_look_statuses, with_shooting_statuses
-from shots.admin import status_badge
+from shots.admin import CURRENT_IMAGES, current_image_url, status_badge
 from shots.models import Shot
 from shots.selectors import STATUS_ORDER, shot_status_expression
 
@@ -67,7 +67,7 @@ class ShotInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(status=shot_status_expression()).select_related(
-            "shot_type", "current_revision")
+            "shot_type", "current_revision").prefetch_related(CURRENT_IMAGES)
 
     @admin.display(description="Status")
     def status(self, shot):
@@ -75,8 +75,7 @@ class ShotInline(admin.TabularInline):
 
     @admin.display(description="Current image")
     def image(self, shot):
-        first = shot.current_revision.images.first() if shot.current_revision else None
-        return thumbnail(first.effective_image_url if first else None, 80)
+        return thumbnail(current_image_url(shot), 80)
 
     @admin.display(description="")
     def review(self, shot):

@@ -176,12 +176,11 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
         set_design_id=pick("set_design_id", "set_design_id", catalog.SetDesign, "Set design"),
         pose_preset_ids=pose_preset_ids,
     )
-    for config in configs.values():
-        for key, model, thing in (("style_id", catalog.Style, "Style"),
-                                  ("resolution_preset_id", catalog.ResolutionPreset, "Resolution preset"),
-                                  ("background_preset_id", catalog.BackgroundPreset, "Background preset")):
-            _resolve(user, org, model, config.get(key), thing)
-        tenancy.get_many_usable(catalog.Product.objects, config.get("outfit_product_ids") or [], user, org, "Product")
+    # The configs' presets, one query per kind (their outfits are checked when they are created).
+    for key, model, thing in (("style_id", catalog.Style, "Style"),
+                              ("resolution_preset_id", catalog.ResolutionPreset, "Resolution preset"),
+                              ("background_preset_id", catalog.BackgroundPreset, "Background preset")):
+        tenancy.get_many_usable(model.objects, [c[key] for c in configs.values() if c.get(key)], user, org, thing)
 
     preference = data.get("unisex_gender_preference")
     pairs = [(s, p) for s, p in cartesian(subjects, products) if _compatible(s.gender, p.gender, preference)]

@@ -35,6 +35,15 @@ def status_badge(status: str):
                        'white-space:nowrap">{}</span>', STATUS_COLOURS.get(status, "#607d8b"), status)
 
 
+def current_image_url(shot) -> str | None:
+    """The current revision's first image; needs `current_revision__images` prefetched."""
+    images = list(shot.current_revision.images.all()) if shot.current_revision else []
+    return images[0].effective_image_url if images else None
+
+
+CURRENT_IMAGES = Prefetch("current_revision__images", ShotRevisionImage.objects.select_related("image_media"))
+
+
 class ReviewActionForm(helpers.ActionForm):
     note = forms.CharField(required=False, label="Note (for rejections)",
                            widget=forms.TextInput(attrs={"size": 40, "placeholder": "What to fix"}))
@@ -137,8 +146,7 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
             .filter(status__in=QUEUE_STATUSES)
             .select_related("current_revision", "shot_type", "shooting_look__product", "shooting_look__assignee",
                             "shooting_look__shooting__organization")
-            .prefetch_related(Prefetch("current_revision__images",
-                                       ShotRevisionImage.objects.select_related("image_media")))
+            .prefetch_related(CURRENT_IMAGES)
         )
         return queryset
 
@@ -159,8 +167,7 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Image")
     def preview(self, shot):
-        images = list(shot.current_revision.images.all()) if shot.current_revision else []
-        return thumbnail(images[0].effective_image_url if images else None, 96)
+        return thumbnail(current_image_url(shot), 96)
 
     @admin.display(description="Product", ordering="shooting_look__product__name")
     def product(self, shot):

@@ -213,13 +213,23 @@ def render(source: bytes, export_format: str, quality: int, metadata: ExportMeta
 
 
 def export_image(subject: ExportSubject, *, export_format: str, quality: int, adapter: str) -> tuple[bytes, str, str]:
-    """(bytes, file name, content type) of the subject's image in that configuration."""
-    storage_file = subject.image.image_media.file if subject.image.image_media_id else None
-    if storage_file is None:
-        raise BusinessRuleError("The current revision has no stored image")
-    with storage_file.open("rb") as handle:
+    """(bytes, file name, content type) of the subject's stored image in that configuration."""
+    with subject.image.image_media.file.open("rb") as handle:
         source = handle.read()
     chosen = ADAPTERS[adapter]
     _, extension, content_type = FORMATS[export_format]
     data = render(source, export_format, quality, chosen.metadata(subject))
     return data, chosen.filename(subject, extension), content_type
+
+
+def export_revision(revision, *, export_format: str, quality: int, adapter: str, copyright: str | None = None,
+                    mapping=None) -> tuple[bytes, str, str] | None:
+    """A revision's first stored image rendered in that configuration (downloads and retailer
+    pushes); None when the revision has no stored image."""
+    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
+    if image is None:
+        return None
+    shot = revision.shot
+    subject = ExportSubject(shot=shot, revision=revision, image=image, product=shot.shooting_look.product,
+                            shot_type=shot.shot_type, copyright=copyright, mapping=mapping)
+    return export_image(subject, export_format=export_format, quality=quality, adapter=adapter)

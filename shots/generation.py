@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -28,7 +27,7 @@ from django.utils import timezone
 
 from sartiq.media.models import MediaResource
 from sartiq.media.services import media_create_from_bytes, storage_key_of
-from sartiq.work import Outcome, claim, lease_end
+from sartiq.work import Outcome, claim, lease_end, release, stale
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction
 from shots.providers import (
@@ -54,26 +53,26 @@ def generation_claim(generation_id) -> uuid.UUID | Outcome:
     )
 
 
+def _held(generation_id, token):
+    return Generation.objects.filter(pk=generation_id, claim_token=token, status=GenerationStatus.RUNNING)
+
+
 def _renew(generation_id, token, progress: int | None = None) -> None:
     values = {"lease_until": lease_end(), "updated_at": timezone.now()}
     if progress is not None:
         values["progress"] = max(0, min(99, progress))
-    if not Generation.objects.filter(pk=generation_id, claim_token=token,
-                                     status=GenerationStatus.RUNNING).update(**values):
+    if not _held(generation_id, token).update(**values):
         raise Fenced()
 
 
 def _fail(generation_id, token, reason: str) -> None:
-    Generation.objects.filter(pk=generation_id, claim_token=token, status=GenerationStatus.RUNNING).update(
-        status=GenerationStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), claim_token=None,
-        lease_until=None, updated_at=timezone.now())
+    release(_held(generation_id, token), status=GenerationStatus.FAILED, error=reason[:2000],
+            finished_at=timezone.now())
 
 
 def _release(generation_id, token, reason: str) -> None:
     """Hand the row back (PENDING) after a transient error, for the retry to claim again."""
-    Generation.objects.filter(pk=generation_id, claim_token=token, status=GenerationStatus.RUNNING).update(
-        status=GenerationStatus.PENDING, error=reason[:2000], claim_token=None, lease_until=None,
-        updated_at=timezone.now())
+    release(_held(generation_id, token), status=GenerationStatus.PENDING, error=reason[:2000])
 
 
 def generation_give_up(generation_id, reason: str) -> None:
@@ -159,10 +158,9 @@ def build_request(generation: Generation) -> GenerationRequest:
 
 # --- the run --------------------------------------------------------------------------------------
 def generation_run(*, generation_id) -> Outcome:
-    claim = generation_claim(generation_id)
-    if isinstance(claim, Outcome):
-        return claim
-    token = claim
+    token = generation_claim(generation_id)
+    if isinstance(token, Outcome):
+        return token
     try:
         generation = Generation.objects.select_related(
             "shot__shot_type", "shot__pose_preset", "shot__shooting_look__shooting",
@@ -172,7 +170,7 @@ def generation_run(*, generation_id) -> Outcome:
             "shot__shooting_look__background_preset", "shot__shooting_look__resolution_preset",
         ).get(pk=generation_id)
         request = build_request(generation)
-        Generation.objects.filter(pk=generation_id, claim_token=token).update(
+        _held(generation_id, token).update(
             prompt=request.prompt, negative_prompt=request.negative_prompt, provider=get_provider().name)
         outputs = get_provider().generate(request, progress=lambda value: _renew(generation_id, token, value))
         _complete(generation, token, outputs)
@@ -254,19 +252,14 @@ def generation_cancel(*, user, generation) -> Generation:
     from sartiq.errors import BusinessRuleError
 
     tenancy.check_change(user, generation)
-    if not Generation.objects.filter(pk=generation.pk, status__in=[GenerationStatus.PENDING,
-                                                                   GenerationStatus.RUNNING]).update(
-            status=GenerationStatus.CANCELLED, finished_at=timezone.now(), claim_token=None, lease_until=None,
-            updated_at=timezone.now()):
+    if not release(Generation.objects.filter(pk=generation.pk, status__in=[GenerationStatus.PENDING,
+                                                                           GenerationStatus.RUNNING]),
+                   status=GenerationStatus.CANCELLED, finished_at=timezone.now()):
         raise BusinessRuleError(f"The generation is already {generation.status.lower()}")
     generation.refresh_from_db()
     return generation
 
 
-def generations_stale(older_than_seconds: int = 300):
-    """Generations whose message may have been lost: PENDING for a while, or RUNNING past their lease."""
-    now = timezone.now()
-    return Generation.objects.filter(
-        Q(status=GenerationStatus.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
-        | Q(status=GenerationStatus.RUNNING, lease_until__lt=now)
-    ).values_list("pk", flat=True)
+def generations_stale():
+    return stale(Generation.objects.all(), waiting=Q(status=GenerationStatus.PENDING),
+                 running=Q(status=GenerationStatus.RUNNING))

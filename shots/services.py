@@ -46,6 +46,18 @@ def shots_match_shot_types(*, look, shot_types) -> None:
     shots_create_for_looks(looks=[look], shot_types=[st for type_id, st in wanted.items() if type_id not in existing])
 
 
+def _revision_of(shot, revision_id, field: str) -> uuid.UUID | None:
+    """`revision_id` (from the body's `field`) must be a revision of this shot: 404 unknown, 400 another's."""
+    if revision_id is None:
+        return None
+    revision = ShotRevision.objects.filter(pk=revision_id).only("shot_id").first()
+    if revision is None:
+        raise NotFound("Revision")
+    if revision.shot_id != shot.pk:
+        raise BusinessRuleError(f"{field} is not a revision of this shot")
+    return revision_id
+
+
 def _check_shot_type_free(look_id, shot_type_id, exclude_shot=None) -> None:
     taken = Shot.objects.filter(shooting_look_id=look_id, shot_type_id=shot_type_id)
     if exclude_shot is not None:
@@ -77,14 +89,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
     shot = _locked(shot)
     tenancy.check_change(user, shot)
     if "current_revision_id" in data:
-        revision_id = data["current_revision_id"]
-        if revision_id is not None:
-            revision = ShotRevision.objects.filter(pk=revision_id).only("shot_id").first()
-            if revision is None:
-                raise NotFound("Revision")
-            if revision.shot_id != shot.pk:
-                raise BusinessRuleError("current_revision_id is not a revision of this shot")
-        shot.current_revision_id = revision_id
+        shot.current_revision_id = _revision_of(shot, data["current_revision_id"], "current_revision_id")
     if "shot_type_id" in data:
         shot_type_id = data["shot_type_id"]
         if shot_type_id is not None:
@@ -234,17 +239,21 @@ def _store(user, org, image: _Image, written: list) -> None:
                                                    loc=(*loc, "sketch_image_url"))
 
 
+# `previous_revision_id` not given: the new revision follows the current one.
+FOLLOW_CURRENT = object()
+
+
 def revision_create(*, user, shot, shot_status: str, images: list[dict], notes: str | None = None,
-                    previous_revision_id=None, previous_given: bool = False, owner=None) -> ShotRevision:
+                    previous_revision_id=FOLLOW_CURRENT, owner=None) -> ShotRevision:
     """A new revision at the end of the shot's chain, which becomes current (and sets the shot's
-    status). `previous_revision_id` must be a revision of this shot; by default it is the current
-    one. Files written for it are removed again if anything fails. `user=None` is the system (a
-    worker storing a generation's result): no permission check, `owner` becomes the owner."""
+    status). `previous_revision_id` must be a revision of this shot (None: starts a chain); by
+    default it is the current one. Files written for it are removed again if anything fails.
+    `user=None` is the system (a worker storing a generation's result): no permission check, and
+    `owner` owns the revision and its files."""
     written: list[str] = []
     try:
         with transaction.atomic():
-            return _revision_create(user, shot, shot_status, images, notes, previous_revision_id, previous_given,
-                                    owner, written)
+            return _revision_create(user, shot, shot_status, images, notes, previous_revision_id, owner, written)
     except Exception:
         storage = MediaResource._meta.get_field("file").storage
         for name in written:
@@ -252,27 +261,22 @@ def revision_create(*, user, shot, shot_status: str, images: list[dict], notes: 
         raise
 
 
-def _revision_create(user, shot, shot_status, images, notes, previous_revision_id, previous_given, owner, written):
+def _revision_create(user, shot, shot_status, images, notes, previous_revision_id, owner, written):
     shot = _locked(shot)
     if user is not None:
         tenancy.check_change(user, shot)
-    if previous_given and previous_revision_id is not None:
-        previous = ShotRevision.objects.filter(pk=previous_revision_id).only("shot_id").first()
-        if previous is None:
-            raise NotFound("Revision")
-        if previous.shot_id != shot.pk:
-            raise BusinessRuleError("previous_revision_id is not a revision of this shot")
-    elif not previous_given:
+    if previous_revision_id is FOLLOW_CURRENT:
         previous_revision_id = shot.current_revision_id
+    else:
+        previous_revision_id = _revision_of(shot, previous_revision_id, "previous_revision_id")
     resolved = [_resolve_image(user, shot, i, data) for i, data in enumerate(images)]
+    author = owner or user
     org = shot.shooting_look.shooting.organization_id
-    user = user if user is not None else owner
     for image in resolved:
-        _store(user, org, image, written)
+        _store(author, org, image, written)
     version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
     revision = ShotRevision.objects.create(shot=shot, version=version, shot_status=shot_status, notes=notes,
-                                           owner=owner if owner is not None else user,
-                                           previous_revision_id=previous_revision_id)
+                                           owner=author, previous_revision_id=previous_revision_id)
     ShotRevisionImage.objects.bulk_create([
         ShotRevisionImage(
             shot_revision=revision, position=image.index,
@@ -454,23 +458,24 @@ def export_configuration_update(*, user, data: dict):
 
 def shot_download(*, user, shot) -> tuple[bytes, str, str]:
     """The shot's current image rendered in the user's export configuration."""
+    from integrations.choices import IntegrationType
     from integrations.models import ExternalProductMapping
-    from shots.exporting import ExportSubject, export_image
+    from shots.choices import MetadataAdapter
+    from shots.exporting import export_revision
 
     tenancy.check_view(user, shot)
-    revision = ShotRevision.objects.filter(pk=shot.current_revision_id).first()
+    revision = ShotRevision.objects.select_related("shot__shot_type", "shot__shooting_look__product").filter(
+        pk=shot.current_revision_id).first()
     if revision is None:
         raise BusinessRuleError("The shot has no current revision")
-    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
-    if image is None:
-        raise BusinessRuleError("The current revision has no image")
-    look = shot.shooting_look
     configuration = export_configuration_for(user)
+    product_id = revision.shot.shooting_look.product_id
     mapping = None
-    if look.product_id and configuration.adapter == "OVS":
-        mapping = ExternalProductMapping.objects.filter(product_id=look.product_id,
-                                                        integration__integration_type="OVS").first()
-    subject = ExportSubject(shot=shot, revision=revision, image=image, product=look.product, shot_type=shot.shot_type,
-                            copyright=configuration.copyright, mapping=mapping)
-    return export_image(subject, export_format=configuration.format, quality=configuration.quality,
-                        adapter=configuration.adapter)
+    if product_id and configuration.adapter == MetadataAdapter.OVS:
+        mapping = ExternalProductMapping.objects.filter(product_id=product_id,
+                                                        integration__integration_type=IntegrationType.OVS).first()
+    rendered = export_revision(revision, export_format=configuration.format, quality=configuration.quality,
+                               adapter=configuration.adapter, copyright=configuration.copyright, mapping=mapping)
+    if rendered is None:
+        raise BusinessRuleError("The current revision has no image")
+    return rendered

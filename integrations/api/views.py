@@ -96,7 +96,7 @@ class ExportViewSet(ApiViewSet):
     queryset = ShotRevision.objects.none()
 
     def revision(self, request, revision_id):
-        revision = tenancy.get_visible(ShotRevision.objects.select_related("shot__shooting_look__shooting"),
+        revision = tenancy.get_visible(ShotRevision.objects.all(),
                                        self.path["revision_id"], request.user, "Revision", change=True)
         count = services.revision_export(user=request.user, revision=revision)
         return self.respond({"revision_id": revision.pk, "exports_created": count.created,
@@ -105,7 +105,7 @@ class ExportViewSet(ApiViewSet):
                             s.ExportRevisionResponseSerializer)
 
     def look(self, request, look_id):
-        look = tenancy.get_visible(ShootingLook.objects.select_related("shooting"), self.path["look_id"],
+        look = tenancy.get_visible(ShootingLook.objects.all(), self.path["look_id"],
                                    request.user, "Look", change=True)
         count = services.look_export(user=request.user, look=look)
         return self.respond({"look_id": look.pk, "revisions_processed": count.processed,

@@ -39,6 +39,6 @@ class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     def create(self, request):
         data = dict(self.body)
-        look = tenancy.get_visible(ShootingLook.objects.select_related("shooting"), data.pop("shooting_look_id"),
+        look = tenancy.get_visible(ShootingLook.objects.all(), data.pop("shooting_look_id"),
                                    request.user, "Look", change=True)
         return self.respond(self.refetch(services.outfit_create(user=request.user, look=look, data=data)))

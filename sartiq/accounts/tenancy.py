@@ -146,9 +146,15 @@ def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str) -> No
         raise BusinessRuleError(f"{thing} belongs to another organization")
 
 
+def with_tenant(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The queryset with the model's tenant path joined, since every check reads it."""
+    path = getattr(queryset.model, "tenant_path", "")
+    return queryset.select_related(path) if path else queryset
+
+
 def get_visible(queryset: models.QuerySet[M], pk, user, thing: str, *, change: bool = False) -> M:
     """Fetch one object by id: 404 when unknown, 403 when the user may not see (or change) it."""
-    obj = queryset.filter(pk=pk).first()
+    obj = with_tenant(queryset).filter(pk=pk).first()
     if obj is None:
         raise NotFound(thing)
     (check_change if change else check_view)(user, obj)
@@ -156,7 +162,7 @@ def get_visible(queryset: models.QuerySet[M], pk, user, thing: str, *, change: b
 
 
 def get_usable(queryset: models.QuerySet[M], pk, user, organization_id, thing: str) -> M:
-    obj = queryset.filter(pk=pk).first()
+    obj = with_tenant(queryset).filter(pk=pk).first()
     if obj is None:
         raise NotFound(thing)
     check_usable(user, obj, organization_id, thing)
@@ -168,7 +174,7 @@ def get_many_usable(
 ) -> list[M]:
     """Fetch several referenced objects in one query, in the order given; same errors as above."""
     pks = list(dict.fromkeys(pks))
-    found = {obj.pk: obj for obj in queryset.filter(pk__in=pks)}
+    found = {obj.pk: obj for obj in with_tenant(queryset).filter(pk__in=pks)}
     for pk in pks:
         if pk not in found:
             raise NotFound(thing)

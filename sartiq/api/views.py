@@ -103,10 +103,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             if serializer.is_valid():
                 self.query = serializer.validated_data
             else:
-                for entry in drf_to_pydantic(serializer.errors, serializer, data, ("query",)):
-                    if entry["type"] == "missing":
-                        entry["input"] = None
-                    errors.append(entry)
+                errors += _missing_input_null(drf_to_pydantic(serializer.errors, serializer, data, ("query",)))
         return errors
 
     def get_filterset_class(self):
@@ -128,11 +125,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         serializer = serializer_class(data=data, partial=partial, context=self.get_serializer_context())
         if not serializer.is_valid():
             errors = drf_to_pydantic(serializer.errors, serializer, data, ("body",))
-            if isinstance(data, QueryDict):  # a form: FastAPI reports a missing form field with input null
-                for entry in errors:
-                    if entry["type"] == "missing":
-                        entry["input"] = None
-            return errors
+            return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
         self.body = serializer.validated_data
         return []
 
@@ -155,9 +148,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def get_object(self):
         tenancy.require_member(self.request.user, self.organization_id)
-        queryset = self.get_object_queryset()
-        if tenant_path := getattr(queryset.model, "tenant_path", ""):
-            queryset = queryset.select_related(tenant_path)  # the permission check reads it
+        queryset = tenancy.with_tenant(self.get_object_queryset())  # the permission check reads it
         obj = queryset.filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
         if obj is None:
             raise NotFound(self.not_found)
@@ -179,6 +170,15 @@ class ApiViewSet(viewsets.GenericViewSet):
         if serializer_class is ...:
             serializer_class = self.get_serializer_class()
         return Response(serializer_class(obj_or_data, context=self.get_serializer_context()).data, status=status)
+
+
+def _missing_input_null(errors: list[dict]) -> list[dict]:
+    """FastAPI reports a missing query parameter or form field with `input: null` (a JSON body's
+    missing field reports the body)."""
+    for entry in errors:
+        if entry["type"] == "missing":
+            entry["input"] = None
+    return errors
 
 
 def _is_many(field) -> bool:

@@ -77,7 +77,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     not_found = "Look"
     lookup_url_kwarg = "look_id"
     queryset = ShootingLook.objects.none()
-    lookup_queryset = ShootingLook.objects.select_related("shooting")
+    lookup_queryset = ShootingLook.objects.all()
     serializing_actions = ("retrieve", "retrieve_flat")
     serializer_class = s.ShootingLookPublicSerializer
     filterset_class = LookFilterSet

@@ -315,3 +315,20 @@ def test_delete_a_look(user):
     response = client_for(user).delete(f"/api/v1/shootings/{shooting.pk}/looks/{look.pk}")
     assert response.json() == {"message": "Look deleted successfully"}
     assert not ShootingLook.objects.exists() and not Shot.objects.exists()
+
+
+def test_creating_looks_from_many_outfit_configs_runs_a_constant_number_of_queries(user, setup):
+    """Presets and outfit references of every config are checked in one query per kind."""
+    shooting, extra = setup["shooting"], f.ProductFactory(owner=user)
+    counts = []
+    for n in (2, 30):
+        configs = [{"product_id": str(f.ProductFactory(owner=user, gender="FEMALE").pk),
+                    "style_id": str(setup["style"].pk), "outfit_product_ids": [str(extra.pk)],
+                    "outfit_instruction": "Layered"} for _ in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            response = create(user, shooting, {"product_outfit_configs": configs,
+                                               "subject_ids": ids(setup["subjects"]["ava"])})
+        assert response.status_code == 200, response.json()
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert all(look["outfit_product_ids"] == ids(extra) for look in response.json()["looks"])

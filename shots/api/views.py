@@ -23,7 +23,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     not_found = "Shot"
     lookup_url_kwarg = "shot_id"
     queryset = Shot.objects.none()
-    lookup_queryset = Shot.objects.select_related("shooting_look__shooting")
+    lookup_queryset = Shot.objects.all()
     serializer_class = s.ShotPublicSerializer
     filterset_class = ShotFilterSet
     list_component_name = "ShotsPublic"
@@ -46,7 +46,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         return selectors.shots()
 
     def create(self, request):
-        look = tenancy.get_visible(ShootingLook.objects.select_related("shooting"), self.body["shooting_look_id"],
+        look = tenancy.get_visible(ShootingLook.objects.all(), self.body["shooting_look_id"],
                                    request.user, "Look", change=True)
         shot = services.shot_create(user=request.user, look=look, shot_type_id=self.body.get("shot_type_id"))
         return self.respond(self.refetch(shot))
@@ -85,8 +85,8 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         body = self.body
         revision = services.revision_create(
             user=request.user, shot=self.get_object(), shot_status=body["shot_status"], images=body["images"],
-            notes=body.get("notes"), previous_revision_id=body.get("previous_revision_id"),
-            previous_given="previous_revision_id" in body,
+            notes=body.get("notes"),
+            previous_revision_id=body.get("previous_revision_id", services.FOLLOW_CURRENT),
         )
         return self.respond(selectors.revisions().get(pk=revision.pk), s.ShotRevisionPublicSerializer)
 
@@ -126,7 +126,7 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
     not_found = "Revision"
     lookup_url_kwarg = "revision_id"
     queryset = ShotRevision.objects.none()
-    lookup_queryset = ShotRevision.objects.select_related("shot__shooting_look__shooting")
+    lookup_queryset = ShotRevision.objects.all()
     serializer_class = s.ShotRevisionPublicSerializer
     query_serializers = {"upload_url": s.UploadUrlQuerySerializer}
     response_serializers = {"destroy": None, "upload_url": s.UploadUrlSerializer}
@@ -147,7 +147,7 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
         return self.respond(self.refetch(revision))
 
     def upload_url(self, request):
-        shot = tenancy.get_visible(Shot.objects.select_related("shooting_look__shooting"), self.query["shot_id"],
+        shot = tenancy.get_visible(Shot.objects.all(), self.query["shot_id"],
                                    request.user, "Shot", change=True)
         target = uploads.upload_target(request=request, shot=shot, filename=self.query["filename"],
                                        content_type=self.query["content_type"])
