@@ -15,6 +15,7 @@ from shootings.models import ShootingLook
 from shots import selectors, services, uploads
 from shots.api import serializers as s
 from shots import generation as generation_service
+from shots.exporting import content_disposition
 from shots.filters import GenerationFilterSet, ShotFilterSet
 from shots.models import Generation, Shot, ShotRevision
 
@@ -95,7 +96,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     def download(self, request, **kwargs):
         data, filename, content_type = services.shot_download(user=request.user, shot=self.get_object())
         response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition(filename)
         response["Content-Length"] = str(len(data))
         return response
 

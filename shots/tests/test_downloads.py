@@ -126,3 +126,49 @@ def test_download_errors(user, other_user, settings):
         Image.MAX_IMAGE_PIXELS = limit
     assert (response.status_code, response.json()) == (400, {"detail": "Image is too large to process"})
     assert client_for(other_user).get(f"/api/v1/shots/{large.pk}/download").status_code == 403
+
+
+# --- file names come from client data: they never add a header parameter (issue 10, finding 13) ---
+HOSTILE_SKUS = [
+    'X";filename*=UTF-8\'\'evil.html;x="',
+    "LS-100\r\nSet-Cookie: a=b",
+    "../../etc/passwd",
+    "a\\b\"c;d=e",
+]
+
+
+def disposition_params(header: str) -> list[str]:
+    """The parameter names of a Content-Disposition value, parsed as RFC 6266 does (quoted strings
+    may contain `;`)."""
+    names, rest = [], header.split(";", 1)[1]
+    for match in re.finditer(r'\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)\s*(;|$)', rest):
+        names.append(match.group(1).lower())
+    return names
+
+
+@pytest.mark.parametrize("sku", HOSTILE_SKUS)
+@pytest.mark.parametrize("adapter", ["DEFAULT", "OVS"])
+def test_download_names_from_hostile_skus_stay_one_safe_parameter(user, sku, adapter):
+    shot = make_shot(user)
+    product = shot.shooting_look.product
+    product.sku, product.style_code = sku, None
+    product.save()
+    configure(user, adapter=adapter)
+    response = client_for(user).get(f"/api/v1/shots/{shot.pk}/download")
+    assert response.status_code == 200
+    header = response["Content-Disposition"]
+    assert disposition_params(header) == ["filename"], header
+    name = filename(response)
+    assert re.fullmatch(r"[A-Za-z0-9._-]+\.jpg", name), name
+
+
+def test_download_names_keep_non_ascii_letters_with_rfc6266_encoding(user):
+    shot = make_shot(user)
+    product = shot.shooting_look.product
+    product.sku = "ÉTÉ-24"
+    product.save()
+    response = client_for(user).get(f"/api/v1/shots/{shot.pk}/download")
+    header = response["Content-Disposition"]
+    assert disposition_params(header) == ["filename", "filename*"], header
+    assert 'filename="linen-shirt_ETE-24_front_v1.jpg"' in header
+    assert "filename*=UTF-8''linen-shirt_%C3%89T%C3%89-24_front_v1.jpg" in header
