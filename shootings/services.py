@@ -15,9 +15,10 @@ from sartiq.catalog import models as catalog
 from sartiq.catalog.choices import FileFormat, ProductGender
 from sartiq.catalog.filters import ProductFilterSet
 from sartiq.api.pagination import parse_skip_limit
-from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, PermissionDenied, ValidationErrors
+from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, ValidationErrors
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
+from shootings.transfer import shooting_transfer_apply, shooting_transfer_check
 from shots import services as shot_services
 
 SHOOTING_FIELDS = ("name", "description", "due_date", "archived", "season", "collection", "brand")
@@ -41,28 +42,26 @@ def shooting_create(*, user: User, organization_id: uuid.UUID | None, data: dict
 
 @transaction.atomic
 def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
-    """A partial update; a different `organization_id` transfers the shooting (the caller must be
-    a member of the target; `null` makes it the owner's personal shooting again)."""
+    """A partial update; a different `organization_id` transfers the shooting (`null` makes it the
+    owner's personal shooting again): see shootings/transfer.py for who may and what must hold."""
     shooting = Shooting.objects.select_for_update().get(pk=shooting.pk)
     tenancy.check_change(user, shooting)
-    if "organization_id" in data and data["organization_id"] != shooting.organization_id:
-        target = data["organization_id"]
-        if target is None:
-            if shooting.owner_id != user.pk and not user.is_superuser:
-                raise PermissionDenied("Only the owner can make a shooting personal")
-        else:
-            tenancy.require_member(user, target)
-        shooting.organization_id = target
     for name in SHOOTING_FIELDS:
         if name in data:
             if name in ("name", "archived") and data[name] is None:
                 raise InvalidInput(f"{name} cannot be null", loc=("body", name))
             setattr(shooting, name, data[name])
     if "default_guidelines_id" in data:
-        guidelines_id = data["default_guidelines_id"]
-        shooting.default_guidelines = None if guidelines_id is None else tenancy.get_usable(
-            catalog.ShootingGuidelines.objects, guidelines_id, user, shooting.organization_id, "Guidelines"
-        )
+        if data["default_guidelines_id"] is not None:
+            tenancy.get_visible(catalog.ShootingGuidelines.objects, data["default_guidelines_id"], user, "Guidelines")
+        shooting.default_guidelines_id = data["default_guidelines_id"]  # its tenant is checked below
+    if "organization_id" in data and data["organization_id"] != shooting.organization_id:
+        target = data["organization_id"]
+        moving = shooting_transfer_check(user=user, shooting=shooting, target=target)
+        shooting_transfer_apply(shooting=shooting, target=target, media_ids=moving)
+    if shooting.default_guidelines_id is not None and "default_guidelines_id" in data:
+        tenancy.get_usable(catalog.ShootingGuidelines.objects, shooting.default_guidelines_id, user,
+                           shooting.organization_id, "Guidelines")
     shooting.save()
     return shooting
 

@@ -146,6 +146,18 @@ def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str) -> No
         raise BusinessRuleError(f"{thing} belongs to another organization")
 
 
+def in_audience(obj, organization_id, owner_id) -> bool:
+    """Does `obj` serve the audience of a resource of `organization_id` (None: the personal
+    resources of `owner_id`)? Public objects serve everyone. Unlike `check_usable`, superusers get
+    no exemption: this is about where data ends up, not about who asks."""
+    if getattr(obj, "public", False):
+        return True
+    tenant = tenant_of(obj)
+    if organization_id is not None:
+        return tenant.organization_id == organization_id
+    return tenant.organization_id is None and tenant.owner_id == owner_id
+
+
 def with_tenant(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """The queryset with the model's tenant path joined, since every check reads it."""
     path = getattr(queryset.model, "tenant_path", "")

@@ -1,0 +1,145 @@
+"""Moving a shooting to another organization (or back to its owner's personal space).
+
+A transfer changes who sees everything under the shooting, so it is checked as two grants and a
+re-check of every reference (issue 10, finding 5):
+- the caller is ADMIN/OWNER of the organization the shooting leaves and of the one it joins (a
+  personal side is the shooting's owner);
+- every catalog object the tree points at (guidelines, subjects, products, outfit products, presets,
+  set designs, pose presets, shot types) already serves the new audience (its own or public), and
+  every look's assignee can see the new audience: otherwise the members of the target would see
+  another tenant's catalog, so the transfer is refused and names the first offender;
+- the images stored for the shooting (revision images and sketches, generation outputs, outfit
+  reference images) move with it when nothing outside the shooting uses them; an image also used
+  elsewhere stops the transfer;
+- pushes to the current tenant's retailer integrations stop it too: their records (integration,
+  attempts) belong to the tenant the shooting leaves.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q
+
+from integrations.models import ExternalImagePush
+from outfits.models import Outfit, OutfitProduct
+from sartiq.accounts import tenancy
+from sartiq.accounts.models import User
+from sartiq.catalog import models as catalog
+from sartiq.errors import BusinessRuleError, PermissionDenied
+from sartiq.media.models import MediaResource
+from shootings.models import Shooting, ShootingLook
+from shots.models import Prediction, Shot, ShotRevisionImage
+
+
+def _may_act_for(user: User, shooting: Shooting, organization_id) -> bool:
+    if organization_id is None:
+        return user.is_superuser or shooting.owner_id == user.pk
+    return tenancy.is_admin_of(user, organization_id)
+
+
+def _catalog_references(shooting: Shooting) -> list[tuple[type, str, set]]:
+    """(model, thing, ids) of every catalog object the shooting's tree points at."""
+    looks = ShootingLook.objects.filter(shooting=shooting)
+    shots = Shot.objects.filter(shooting_look__shooting=shooting)
+
+    def ids(queryset, field) -> set:
+        return set(queryset.exclude(**{f"{field}__isnull": True}).values_list(field, flat=True).distinct())
+
+    pose_links = ShootingLook.pose_presets.through.objects.filter(shootinglook__shooting=shooting)
+    return [
+        (catalog.ShootingGuidelines, "Guidelines", {shooting.default_guidelines_id} - {None}),
+        (catalog.Subject, "Subject", ids(looks, "subject_id")),
+        (catalog.Product, "Product", ids(looks, "product_id")
+         | ids(OutfitProduct.objects.filter(outfit__shooting_look__shooting=shooting), "product_id")),
+        (catalog.Style, "Style", ids(looks, "style_id")),
+        (catalog.ResolutionPreset, "Resolution preset", ids(looks, "resolution_preset_id")),
+        (catalog.BackgroundPreset, "Background preset", ids(looks, "background_preset_id")),
+        (catalog.SetDesign, "Set design", ids(looks, "set_design_id")),
+        (catalog.PosePreset, "Pose preset", ids(pose_links, "posepreset_id") | ids(shots, "pose_preset_id")),
+        (catalog.ShotType, "Shot type", ids(shots, "shot_type_id")),
+    ]
+
+
+def _stored_media_ids(shooting: Shooting) -> set[uuid.UUID]:
+    images = ShotRevisionImage.objects.filter(shot_revision__shot__shooting_look__shooting=shooting)
+    outfit_media = Outfit.outfit_ref_images_media.through.objects.filter(outfit__shooting_look__shooting=shooting)
+    found = (set(images.values_list("image_media_id", flat=True))
+             | set(images.values_list("sketch_image_media_id", flat=True))
+             | set(Prediction.objects.filter(generation__shot__shooting_look__shooting=shooting)
+                   .values_list("media_id", flat=True))
+             | set(outfit_media.values_list("mediaresource_id", flat=True)))
+    found.discard(None)
+    return found
+
+
+def _leads_to_shooting(model) -> bool:
+    current = model
+    for part in filter(None, getattr(model, "tenant_path", "").split("__")):
+        current = current._meta.get_field(part).related_model
+    return current is Shooting and model is not Shooting
+
+
+def media_used_outside(media_ids: set, shooting: Shooting) -> set[uuid.UUID]:
+    """The media among `media_ids` that something outside the shooting's tree references, found
+    through every relation pointing at MediaResource (hidden ones included)."""
+    outside: set = set()
+    if not media_ids:
+        return outside
+    for relation in MediaResource._meta.get_fields(include_hidden=True):
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        if relation.related_model._meta.auto_created:  # a many-to-many's table: its field is seen from the model
+            continue
+        model, name = relation.related_model, relation.field.name
+        rows = model._default_manager.filter(**{f"{name}__in": media_ids})
+        if _leads_to_shooting(model):
+            rows = rows.exclude(**{model.tenant_path: shooting.pk})
+        outside |= set(rows.values_list(name, flat=True))
+    return outside
+
+
+def shooting_transfer_check(*, user: User, shooting: Shooting, target) -> list[uuid.UUID]:
+    """Refuse the transfer (403/400) unless everything above holds; returns the ids of the media
+    that move with the shooting."""
+    source = shooting.organization_id
+    if not (_may_act_for(user, shooting, source) and _may_act_for(user, shooting, target)):
+        raise PermissionDenied()
+    for model, thing, ids in _catalog_references(shooting):
+        for obj in tenancy.with_tenant(model.objects.filter(pk__in=ids)):
+            if not tenancy.in_audience(obj, target, shooting.owner_id):
+                raise BusinessRuleError(f"{thing} {obj.pk} belongs to the shooting's current organization or "
+                                        "owner; move or share it first")
+    for assignee in User.objects.filter(pk__in=ShootingLook.objects.filter(shooting=shooting, assignee__isnull=False)
+                                        .values("assignee_id")):
+        allowed = assignee.is_superuser or (assignee.pk == shooting.owner_id if target is None
+                                            else tenancy.is_member(assignee, target))
+        if not allowed:
+            raise BusinessRuleError(f"The assignee {assignee.pk} of a look cannot access the target; "
+                                    "unassign the look first")
+    pushes = ExternalImagePush.objects.filter(revision__shot__shooting_look__shooting=shooting).select_related(
+        "integration")
+    for push in pushes:
+        if not tenancy.in_audience(push.integration, target, shooting.owner_id):
+            raise BusinessRuleError("The shooting has exports to its current tenant's integrations; it cannot be moved")
+    media_ids = _stored_media_ids(shooting)
+    moving = []
+    for media in MediaResource.objects.filter(pk__in=media_ids):
+        if tenancy.in_audience(media, target, shooting.owner_id):
+            continue
+        if not tenancy.in_audience(media, source, shooting.owner_id):
+            raise BusinessRuleError(f"Media resource {media.pk} does not belong to the shooting's tenant")
+        moving.append(media.pk)
+    shared = media_used_outside(set(moving), shooting)
+    if shared:
+        raise BusinessRuleError(f"Media resource {sorted(map(str, shared))[0]} is also used outside this shooting; "
+                                "it cannot be moved")
+    return moving
+
+
+def shooting_transfer_apply(*, shooting: Shooting, target, media_ids: list) -> None:
+    """Move the shooting's own stored images with it (personal images go to the shooting's owner)."""
+    values = {"organization_id": target}
+    if target is None:
+        values["owner_id"] = shooting.owner_id
+    MediaResource.objects.filter(Q(pk__in=media_ids)).update(**values)
+    shooting.organization_id = target
