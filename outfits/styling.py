@@ -51,7 +51,8 @@ def proposal_style(*, outfit_id) -> Outcome:
             raise PermanentStylistError("The look has no product to style")
         position = list(Outfit.objects.filter(shooting_look=look, source=outfit.source)
                         .order_by("created_at", "id").values_list("pk", flat=True)).index(outfit.pk)
-        candidates = (tenancy.scope(Product.objects.all(), look.shooting.owner, look.shooting.organization_id)
+        shooting = look.shooting
+        candidates = (tenancy.audience(Product.objects.all(), shooting.organization_id, shooting.owner_id)
                       .filter(enabled=True, archived=False).exclude(pk=look.product_id)
                       .order_by("name", "id")[:MAX_CANDIDATES])
         request = StylingRequest(look_product=_candidate(look.product),

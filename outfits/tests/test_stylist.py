@@ -9,6 +9,7 @@ from outfits.stylist import (
     Candidate, LLMStylist, LocalStylist, PermanentStylistError, StylingRequest, TransientStylistError,
 )
 from outfits.tasks import style_outfit_proposal
+from sartiq.accounts.tests.factories import UserFactory
 from sartiq.catalog.tests.factories import ProductFactory
 from shootings.tests.factories import LookFactory, ShootingFactory
 from tests.fake_http import FakeService, sequence, slow
@@ -138,3 +139,31 @@ def test_styling_failures_are_recorded(user, proposals, llm, settings):
     assert style_outfit_proposal.apply(args=[str(proposals[1].pk)]).get() == "failed"
     proposals[1].refresh_from_db()
     assert proposals[1].generation_status == "FAILED" and "after 3 attempts" in proposals[1].generation_error
+
+
+@pytest.mark.django_db
+def test_candidates_are_the_shootings_audience_whoever_created_it(user, org, other_user):
+    """The stylist draws from the products of the shooting's tenant (and public ones): not from
+    every tenant when its creator is a superuser, and still when its creator left the organization."""
+    from sartiq.accounts.models import Membership
+
+    user.is_superuser = True
+    user.save()
+    look = LookFactory(shooting=ShootingFactory(owner=user), product__placement="TOP", subject__gender="FEMALE")
+    ProductFactory(owner=other_user, name="Someone else's skirt", placement="BOTTOM", gender="FEMALE")
+    ProductFactory(owner=user, name="Own trousers", placement="BOTTOM", gender="UNISEX")
+    ProductFactory(owner=other_user, name="Public loafers", placement="FOOTWEAR", public=True)
+    proposal = Outfit.objects.create(shooting_look=look, source="STYLIST", generation_status="PENDING")
+    assert style_outfit_proposal.apply(args=[str(proposal.pk)]).get() == "completed"
+    names = {link.product.name for link in proposal.outfit_product_links.select_related("product")}
+    assert names == {"Own trousers", "Public loafers"}
+
+    creator = UserFactory()
+    Membership.objects.create(user=creator, organization=org, role="MEMBER")
+    org_look = LookFactory(shooting=ShootingFactory(owner=creator, organization=org), product__placement="TOP",
+                           subject__gender="FEMALE")
+    ProductFactory(owner=user, organization=org, name="Team trousers", placement="BOTTOM")
+    Membership.objects.filter(user=creator).delete()  # the creator left the organization
+    proposal = Outfit.objects.create(shooting_look=org_look, source="STYLIST", generation_status="PENDING")
+    assert style_outfit_proposal.apply(args=[str(proposal.pk)]).get() == "completed"
+    assert "Team trousers" in {link.product.name for link in proposal.outfit_product_links.select_related("product")}

@@ -158,6 +158,20 @@ def in_audience(obj, organization_id, owner_id) -> bool:
     return tenant.organization_id is None and tenant.owner_id == owner_id
 
 
+def audience(queryset: models.QuerySet, organization_id, owner_id) -> models.QuerySet:
+    """The rows that serve the audience of a resource of `organization_id` (None: the personal
+    resources of `owner_id`), as `in_audience` decides for one object; for work done on a
+    resource's behalf (a worker), where no user is asking."""
+    prefix = _prefix(queryset.model)
+    if organization_id is not None:
+        query = Q(**{f"{prefix}organization_id": organization_id})
+    else:
+        query = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": owner_id})
+    if _has_public(queryset.model):
+        query |= Q(public=True)
+    return queryset.filter(query)
+
+
 def with_tenant(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """The queryset with the model's tenant path joined, since every check reads it."""
     path = getattr(queryset.model, "tenant_path", "")
