@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from integrations import services
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from integrations.secrets import describe, seal
-from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.errors import DomainError
 
 
@@ -56,7 +56,7 @@ class ExternalProductMappingAdmin(TenantAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["product"]
 
 
-class PushAttemptInline(admin.TabularInline):
+class PushAttemptInline(TenantInlineMixin, admin.TabularInline):
     model = PushAttempt
     extra = 0
     can_delete = False

@@ -1,10 +1,10 @@
 from django.contrib import admin
 
 from outfits.models import Outfit, OutfitProduct
-from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 
 
-class OutfitProductInline(admin.TabularInline):
+class OutfitProductInline(TenantInlineMixin, admin.TabularInline):
     model = OutfitProduct
     extra = 0
     raw_id_fields = ["product"]

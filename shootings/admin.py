@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.media.admin import thumbnail
 from shootings.models import Shooting, ShootingLook
 from shootings.selectors import with_look_statuses, with_shooting_statuses
@@ -16,7 +16,7 @@ def rank_badge(rank):
     return "-" if rank is None else status_badge(str(STATUS_ORDER[rank]))
 
 
-class LookInline(admin.TabularInline):
+class LookInline(TenantInlineMixin, admin.TabularInline):
     model = ShootingLook
     extra = 0
     fields = ["link", "product", "subject", "status", "assignee"]
@@ -58,7 +58,7 @@ class ShootingAdmin(TenantAdminMixin, admin.ModelAdmin):
         return shooting.look_count
 
 
-class ShotInline(admin.TabularInline):
+class ShotInline(TenantInlineMixin, admin.TabularInline):
     model = Shot
     extra = 0
     fields = ["shot_type", "status", "image", "review"]

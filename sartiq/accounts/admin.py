@@ -1,16 +1,29 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import Q
 
 from sartiq.accounts.models import Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
+    """Members are managed through the API's services (roles, the last owner); staff who are not
+    superusers only read them here."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 class UserCreation(UserCreationForm):
@@ -40,6 +53,21 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "created_at", "updated_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    # Privileges are granted by superusers only: a staff member allowed to edit users must not be
+    # able to make anyone (themselves included) a superuser.
+    PRIVILEGES = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.PRIVILEGES
+
+    def get_queryset(self, request):
+        # Staff see themselves and the members of their organizations; superusers everyone.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        mine = Organization.objects.filter(memberships__user=request.user)
+        return queryset.filter(Q(pk=request.user.pk) | Q(memberships__organization__in=mine)).distinct()
 
 
 @admin.register(Organization)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.catalog import models
 from sartiq.media.admin import thumbnail
 
@@ -15,7 +15,7 @@ class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
-class SubjectBaseImageInline(admin.TabularInline):
+class SubjectBaseImageInline(TenantInlineMixin, admin.TabularInline):
     model = models.SubjectBaseImage
     extra = 0
     fields = ["shot_type", "image_url", "image_media", "preview"]
@@ -27,7 +27,7 @@ class SubjectBaseImageInline(admin.TabularInline):
         return thumbnail(obj.image_url)
 
 
-class SubjectMeasurementsInline(admin.StackedInline):
+class SubjectMeasurementsInline(TenantInlineMixin, admin.StackedInline):
     model = models.SubjectMeasurements
     extra = 0
 
@@ -78,19 +78,19 @@ class PosePresetAdmin(TenantAdmin):
     raw_id_fields = ["pose_image_media"]
 
 
-class SetBaseImageInline(admin.TabularInline):
+class SetBaseImageInline(TenantInlineMixin, admin.TabularInline):
     model = models.SetBaseImage
     extra = 0
     raw_id_fields = ["image_media"]
 
 
-class SetReferenceImageInline(admin.TabularInline):
+class SetReferenceImageInline(TenantInlineMixin, admin.TabularInline):
     model = models.SetReferenceImage
     extra = 0
     raw_id_fields = ["image_media"]
 
 
-class SubjectPortraitInline(admin.TabularInline):
+class SubjectPortraitInline(TenantInlineMixin, admin.TabularInline):
     model = models.SubjectPortrait
     extra = 0
     raw_id_fields = ["image_media"]
