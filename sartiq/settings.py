@@ -163,6 +163,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SHOT_DEFAULT_REWORK = int(env("SHOT_DEFAULT_REWORK", "2"))
 # Proposals the stylist makes for a look created with `generate_outfit`.
 OUTFIT_PROPOSALS_PER_LOOK = int(env("OUTFIT_PROPOSALS_PER_LOOK", "3"))
+# The most looks, and shots, one look-creation request may create (subjects x products x shot types).
+LOOKS_PER_REQUEST_MAX = int(env("LOOKS_PER_REQUEST_MAX", "2000"))
+SHOTS_PER_REQUEST_MAX = int(env("SHOTS_PER_REQUEST_MAX", "10000"))
 
 # --- Asynchronous work -------------------------------------------------------------------------
 # Image provider: "local" (Pillow, offline) or "http" (a remote generation service).

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from itertools import product as cartesian
 
+from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 
@@ -183,6 +184,7 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
 
     preference = data.get("unisex_gender_preference")
     pairs = [(s, p) for s, p in cartesian(subjects, products) if _compatible(s.gender, p.gender, preference)]
+    _check_request_size(len(pairs), len(shot_types))
     looks = [_new_look(shooting, subject, product, defaults, configs.get(product.pk)) for subject, product in pairs]
     ShootingLook.objects.bulk_create(looks)
     _link_pose_presets(looks, defaults.pose_preset_ids)
@@ -200,6 +202,17 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
     if data.get("generate_base_images"):
         generation_results = shot_services.base_image_generations_request(shots=shots, user=user)
     return [look.pk for look in looks], generation_results
+
+
+def _check_request_size(looks: int, shot_types: int) -> None:
+    """One request creates a bounded amount of work: subjects x products x shot types would
+    otherwise let a single call insert millions of rows."""
+    if looks > settings.LOOKS_PER_REQUEST_MAX:
+        raise BusinessRuleError(f"This request would create {looks} looks; at most "
+                                f"{settings.LOOKS_PER_REQUEST_MAX} per request")
+    if looks * shot_types > settings.SHOTS_PER_REQUEST_MAX:
+        raise BusinessRuleError(f"This request would create {looks * shot_types} shots; at most "
+                                f"{settings.SHOTS_PER_REQUEST_MAX} per request")
 
 
 def _has_outfit(config: dict) -> bool:

@@ -332,3 +332,19 @@ def test_creating_looks_from_many_outfit_configs_runs_a_constant_number_of_queri
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     assert all(look["outfit_product_ids"] == ids(extra) for look in response.json()["looks"])
+
+
+def test_one_request_creates_a_bounded_number_of_looks_and_shots(user, setup, settings):
+    """subjects x products x shot types could otherwise insert millions of rows in one call."""
+    settings.LOOKS_PER_REQUEST_MAX, settings.SHOTS_PER_REQUEST_MAX = 3, 7
+    body = {"product_ids": ids(*setup["products"].values())}  # 4 pairs with the guidelines' subjects
+    response = create(user, setup["shooting"], body)
+    assert (response.status_code, response.json()) == (
+        400, {"detail": "This request would create 4 looks; at most 3 per request"})
+    response = create(user, setup["shooting"], {"product_ids": ids(setup["products"]["tee"], setup["products"]["dress"]),
+                                                "shot_type_ids": ids(*setup["shot_types"])})
+    assert (response.status_code, response.json()) == (
+        400, {"detail": "This request would create 9 shots; at most 7 per request"})
+    assert not ShootingLook.objects.exists() and not Shot.objects.exists()
+    settings.LOOKS_PER_REQUEST_MAX, settings.SHOTS_PER_REQUEST_MAX = 4, 8
+    assert create(user, setup["shooting"], body).status_code == 200
