@@ -192,6 +192,17 @@ WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
 INTEGRATION_SECRETS_KEY = env("INTEGRATION_SECRETS_KEY")
 PUSH_TIMEOUT = float(env("PUSH_TIMEOUT", "30"))
 
+# --- Outbound requests (area: outbound) ----------------------------------------------------------
+# Every request to another system goes through sartiq/outbound.py: https only, public addresses
+# only. Hosts listed here (comma-separated `host` or `host:port`, as written in URLs) may also be
+# reached over http and at loopback or private addresses: development, tests, an operator's
+# internal provider or LLM. Empty by default.
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS")
+# Ceilings of one outbound request (callers may ask for less): the whole exchange in seconds, and
+# the size of the answer in bytes.
+OUTBOUND_TIMEOUT = float(env("OUTBOUND_TIMEOUT", "60"))
+OUTBOUND_MAX_RESPONSE_BYTES = int(env("OUTBOUND_MAX_RESPONSE_BYTES", str(25 * 1024 * 1024)))
+
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
 REDIS_URL = env("REDIS_URL", _DEFAULT_REDIS)
