@@ -25,6 +25,7 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
 import time
 import unicodedata
 from typing import Callable
@@ -252,7 +253,7 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
-            addresses = self.resolver(host, port)
+            addresses = self._resolve(host, port, _within_deadline(timeout, httpcore.ConnectTimeout))
         except OSError as exc:  # socket.gaierror: unknown name, resolver down
             raise httpcore.ConnectError(f"The host name could not be resolved ({exc.__class__.__name__})") from exc
         if not addresses:
@@ -264,6 +265,28 @@ class GuardedBackend(httpcore.SyncBackend):
                     logger.warning("Outbound request to %s:%s refused: it resolves to %s", host, port, address)
                     raise OutboundRefused(NOT_PUBLIC)
         return _DeadlineStream(self._connect(addresses, timeout, socket_options or ()))
+
+    def _resolve(self, host: str, port: int, timeout: float | None) -> list[tuple[int, tuple]]:
+        """The resolver's answer, within the deadline: getaddrinfo cannot be given a timeout, and a
+        tenant's own name server may answer slowly on purpose, so it runs in a thread of its own."""
+        if timeout is None:
+            return self.resolver(host, port)
+        outcome: list = []
+
+        def resolve():
+            try:
+                outcome.append(self.resolver(host, port))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(exc)
+
+        thread = threading.Thread(target=resolve, name="outbound-resolve", daemon=True)
+        thread.start()
+        thread.join(timeout)
+        if not outcome:
+            raise httpcore.ConnectTimeout("The host name was not resolved in time")
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
 
     @staticmethod
     def _connect(addresses, timeout, socket_options) -> socket.socket:
