@@ -2,9 +2,12 @@
 
 `client_for(integration)` returns the client of the integration's type. A client uploads one
 image with the push's idempotency key (a retried upload never creates a second image at the
-retailer) and asks the retailer about a push awaiting its confirmation. Errors are classified for
-the retry policy: `TransientPushError` (network, timeouts, 5xx, 429) and `PermanentPushError`
-(4xx: the retailer's message is kept).
+retailer) and asks the retailer about a push awaiting its confirmation, through the guarded
+outbound client (sartiq/outbound.py: an endpoint on the internal network is refused). Errors are
+classified for the retry policy: `TransientPushError` (network, timeouts, 5xx, 429) and
+`PermanentPushError` (4xx, a refused destination, a redirect). What a retailer answered is kept
+only as `outbound.describe()` gives it (status and a short sanitized reason): tenants read the
+attempt log, and the endpoint is theirs to choose.
 
 To add a retailer, write a class like `OvsClient` and register it in `CLIENTS` under its
 `IntegrationType` (docs/integrations.md).
@@ -18,9 +21,15 @@ from django.conf import settings
 
 from integrations.choices import IntegrationType
 from integrations.secrets import reveal
+from sartiq import outbound
+
+# Retailers answer small JSON documents.
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 class PushError(Exception):
+    """`excerpt` is what the attempt log shows of the answer: `outbound.describe(response)`."""
+
     def __init__(self, message: str, http_status: int | None = None, excerpt: str = ""):
         super().__init__(message)
         self.http_status, self.excerpt = http_status, excerpt
@@ -45,7 +54,7 @@ class UploadResult:
 @dataclass
 class StatusResult:
     state: str  # "pending", "confirmed", "rejected"
-    message: str | None
+    message: str | None  # the retailer's reason, sanitized
     http_status: int
     excerpt: str
 
@@ -81,28 +90,36 @@ class OvsClient:
         body = self._json(response)
         reference = body.get("id")
         if not reference:
-            raise PermanentPushError("OVS answered without an image id", response.status_code, response.text[:500])
-        return UploadResult(str(reference), body.get("status") == "published", response.status_code,
-                            response.text[:500])
+            raise PermanentPushError("OVS answered without an image id", response.status_code,
+                                     outbound.describe(response))
+        return UploadResult(outbound.clean(reference, 255), body.get("status") == "published", response.status_code,
+                            outbound.describe(response))
 
     def status(self, reference: str) -> StatusResult:
         response = self._call("GET", f"{self.base}/api/images/{reference}", headers=self.headers)
         body = self._json(response)
         state = {"published": "confirmed", "rejected": "rejected"}.get(body.get("status"), "pending")
-        return StatusResult(state, body.get("message"), response.status_code, response.text[:500])
+        message = body.get("message")
+        return StatusResult(state, outbound.clean(message) if isinstance(message, str) else None,
+                            response.status_code, outbound.describe(response))
 
     def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
         try:
-            response = httpx.request(method, url, timeout=self.timeout, **kwargs)
-        except httpx.TimeoutException as exc:
+            response = outbound.request(method, url, timeout=self.timeout, max_bytes=MAX_ANSWER_BYTES, **kwargs)
+        except outbound.OutboundTimeout as exc:
             raise TransientPushError("OVS timed out") from exc
-        except httpx.TransportError as exc:
-            raise TransientPushError(f"OVS could not be reached ({exc.__class__.__name__})") from exc
+        except outbound.OutboundUnavailable as exc:
+            raise TransientPushError(f"OVS {exc}") from exc
+        except outbound.OutboundError as exc:  # refused destination, redirect, oversized answer
+            raise PermanentPushError(f"OVS refused: {exc}" if isinstance(exc, outbound.OutboundRefused)
+                                     else f"OVS {exc}", exc.status_code) from exc
         if response.status_code >= 500 or response.status_code == 429:
-            raise TransientPushError(f"OVS answered {response.status_code}", response.status_code, response.text[:500])
+            raise TransientPushError(f"OVS answered {response.status_code}", response.status_code,
+                                     outbound.describe(response))
         if response.status_code >= 400:
-            raise PermanentPushError(f"OVS refused the image ({response.status_code}): {_message(response)}",
-                                     response.status_code, response.text[:500])
+            reason = outbound.reason(response)
+            raise PermanentPushError(f"OVS refused the image ({response.status_code})" + (f": {reason}" if reason else ""),
+                                     response.status_code, outbound.describe(response))
         return response
 
     @staticmethod
@@ -111,18 +128,11 @@ class OvsClient:
             body = response.json()
         except ValueError:
             raise PermanentPushError("OVS answered something that is not JSON", response.status_code,
-                                     response.text[:500])
+                                     outbound.describe(response))
         if not isinstance(body, dict):
-            raise PermanentPushError("OVS answered an unexpected document", response.status_code, response.text[:500])
+            raise PermanentPushError("OVS answered an unexpected document", response.status_code,
+                                     outbound.describe(response))
         return body
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        return str(body.get("message") or body.get("error") or body)[:300]
-    except ValueError:
-        return response.text[:300]
 
 
 CLIENTS = {IntegrationType.OVS: OvsClient}

@@ -5,15 +5,21 @@
 - `llm`: an OpenAI-compatible chat-completions endpoint asked for JSON, validated; answers that
   are not valid are asked again, up to `LLM_MAX_ATTEMPTS`.
 Both choose among the candidate products they are given (what the look's tenant may use).
+The LLM is asked through the guarded outbound client (sartiq/outbound.py); its errors reach
+tenants (an outfit proposal's error) as a status and a sanitized reason, never its raw answer.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-import httpx
 import pydantic
 from django.conf import settings
+
+from sartiq import outbound
+
+# A chat completion of one outfit is a few kilobytes.
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 class StylistError(Exception):
@@ -139,7 +145,7 @@ class LLMStylist:
                 unknown = [pid for pid in answer.product_ids if pid not in allowed]
                 if not unknown:
                     return Outfit(list(dict.fromkeys(answer.product_ids)), answer.instruction)
-                problem = f"the answer names products that are not candidates: {', '.join(unknown[:3])}"
+                problem = outbound.clean(f"the answer names products that are not candidates: {', '.join(unknown[:3])}")
             messages += [{"role": "assistant", "content": content},
                          {"role": "user", "content": f"That is not valid: {problem}. Answer again with the JSON only."}]
         raise PermanentStylistError(f"The stylist gave no valid outfit after {self.max_attempts} attempts: {problem}")
@@ -148,16 +154,20 @@ class LLMStylist:
         body = {"model": self.model, "messages": messages, "response_format": {"type": "json_object"},
                 "temperature": 0.4}
         try:
-            response = httpx.post(self.url, json=body, headers=self.headers, timeout=self.timeout)
-        except httpx.TimeoutException as exc:
+            response = outbound.request("POST", self.url, json=body, headers=self.headers, timeout=self.timeout,
+                                        max_bytes=MAX_ANSWER_BYTES)
+        except outbound.OutboundTimeout as exc:
             raise TransientStylistError("The stylist timed out") from exc
-        except httpx.TransportError as exc:
-            raise TransientStylistError(f"The stylist could not be reached ({exc.__class__.__name__})") from exc
+        except outbound.OutboundUnavailable as exc:
+            raise TransientStylistError(f"The stylist {exc}") from exc
+        except outbound.OutboundRefused as exc:
+            raise PermanentStylistError(f"The stylist may not be reached: {exc}") from exc
+        except outbound.OutboundError as exc:
+            raise PermanentStylistError(f"The stylist {exc}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientStylistError(f"The stylist answered {response.status_code}")
         if response.status_code >= 400:
-            raise PermanentStylistError(f"The stylist refused the request ({response.status_code}): "
-                                        f"{response.text[:200]}")
+            raise PermanentStylistError(f"The stylist refused the request: {outbound.describe(response)}")
         try:
             return response.json()["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):

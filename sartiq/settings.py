@@ -6,6 +6,7 @@ DATABASE_URL a local run uses the embedded PostgreSQL of `sartiq.embedded` (see 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -194,6 +195,20 @@ WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
 # lifetime of an answer awaiting the retailer's confirmation before it is polled.
 INTEGRATION_SECRETS_KEY = env("INTEGRATION_SECRETS_KEY")
 PUSH_TIMEOUT = float(env("PUSH_TIMEOUT", "30"))
+
+# --- Outbound requests (area: outbound) ----------------------------------------------------------
+# Every request to another system goes through sartiq/outbound.py: https only, public addresses
+# only. Hosts listed here (comma-separated `host` or `host:port`, as written in URLs) may also be
+# reached over http and at loopback or private addresses: development, tests, an operator's
+# internal provider or LLM. Empty by default.
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS")
+for _entry in OUTBOUND_ALLOWED_HOSTS:  # `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address
+    if not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^:\[\]/@\s]+)(:\d{1,5})?|[0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F:.]*", _entry):
+        raise RuntimeError(f"OUTBOUND_ALLOWED_HOSTS: cannot read {_entry!r} (host or host:port, comma-separated)")
+# Ceilings of one outbound request (callers may ask for less): the whole exchange in seconds, and
+# the size of the answer in bytes.
+OUTBOUND_TIMEOUT = float(env("OUTBOUND_TIMEOUT", "60"))
+OUTBOUND_MAX_RESPONSE_BYTES = int(env("OUTBOUND_MAX_RESPONSE_BYTES", str(25 * 1024 * 1024)))
 
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"

@@ -5,8 +5,13 @@
   products' images and the set design, so the whole flow works offline;
 - `http`: a remote generation service: submit a job, poll it (progress), fetch its outputs.
 
+The http provider talks through the guarded outbound client (sartiq/outbound.py): an operator
+who runs the service on the internal network lists it in OUTBOUND_ALLOWED_HOSTS.
+
 Errors are classified for the task's retry policy: `TransientProviderError` (timeouts, network
-errors, 5xx: retried with backoff) and `PermanentProviderError` (4xx, malformed answers: fail).
+errors, 5xx: retried with backoff) and `PermanentProviderError` (4xx, malformed answers, a refused
+destination: fail). Their messages end up in a generation's `error`, which tenants read: they
+carry the provider's status and a sanitized reason, never its raw answer.
 """
 from __future__ import annotations
 
@@ -22,6 +27,11 @@ from typing import Callable
 import httpx
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
+
+from sartiq import outbound
+
+# Job documents are small; output images are bounded like uploads.
+MAX_DOCUMENT_BYTES = 1024 * 1024
 
 
 class ProviderError(Exception):
@@ -140,7 +150,7 @@ class HttpImageProvider:
             "base_image": encode(request.base_image), "product_images": [encode(i) for i in request.product_images],
             "reference_images": [encode(i) for i in request.reference_images], "background": request.background,
         }
-        with httpx.Client(timeout=self.timeout, headers=self.headers) as client:
+        with outbound.OutboundClient(timeout=self.timeout, headers=self.headers) as client:
             job = self._json(self._call(client, "POST", f"{self.base_url}/generations", json=payload))
             job_id = job.get("id")
             if not job_id:
@@ -154,9 +164,11 @@ class HttpImageProvider:
                 if status == "succeeded":
                     break
                 if status == "failed":
-                    raise PermanentProviderError(f"The provider failed: {state.get('error') or 'no reason given'}")
+                    error = state.get("error")
+                    raise PermanentProviderError("The provider failed: " + (
+                        outbound.clean(error) if isinstance(error, str) and error.strip() else "no reason given"))
                 if status not in ("queued", "running"):
-                    raise PermanentProviderError(f"Unknown job status from the provider: {status!r}")
+                    raise PermanentProviderError(f"Unknown job status from the provider: {outbound.clean(repr(status), 60)}")
                 if time.monotonic() > deadline:
                     raise TransientProviderError(f"The provider did not finish within {self.max_wait:.0f}s")
                 time.sleep(self.poll_interval)
@@ -168,21 +180,26 @@ class HttpImageProvider:
                 url = output.get("url") if isinstance(output, dict) else None
                 if not url or not url.startswith(self.base_url + "/"):
                     raise PermanentProviderError("An output URL is not on the provider")
-                results.append(GeneratedImage(self._call(client, "GET", url).content, output.get("seed")))
+                image = self._call(client, "GET", url, max_bytes=settings.MEDIA_MAX_UPLOAD_BYTES).content
+                results.append(GeneratedImage(image, output.get("seed")))
             return results
 
-    def _call(self, client: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    def _call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
+              **kwargs) -> httpx.Response:
         try:
-            response = client.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientProviderError(f"The provider timed out ({exc.__class__.__name__})") from exc
-        except httpx.TransportError as exc:
-            raise TransientProviderError(f"The provider could not be reached ({exc.__class__.__name__})") from exc
+            response = client.request(method, url, max_bytes=max_bytes, **kwargs)
+        except outbound.OutboundTimeout as exc:
+            raise TransientProviderError("The provider timed out") from exc
+        except outbound.OutboundUnavailable as exc:
+            raise TransientProviderError(f"The provider {exc}") from exc
+        except outbound.OutboundRefused as exc:
+            raise PermanentProviderError(f"The provider may not be reached: {exc}") from exc
+        except outbound.OutboundError as exc:
+            raise PermanentProviderError(f"The provider {exc}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientProviderError(f"The provider answered {response.status_code}")
         if response.status_code >= 400:
-            raise PermanentProviderError(f"The provider refused the request ({response.status_code}): "
-                                         f"{response.text[:200]}")
+            raise PermanentProviderError(f"The provider refused the request: {outbound.describe(response)}")
         return response
 
     @staticmethod

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,6 +10,12 @@ from typing import Callable
 
 
 class _QuietServer(ThreadingHTTPServer):
+    connections = 0  # TCP connections accepted (a refused outbound request must make none)
+
+    def verify_request(self, request, client_address):
+        self.connections += 1
+        return True
+
     def handle_error(self, request, client_address):
         # A client that gave up (a timeout test) leaves a broken pipe behind: expected, not news.
         import sys
@@ -19,9 +26,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 class FakeService:
     """`routes` maps "METHOD /path" to a handler(request) -> (status, body, headers); bodies that are
-    dicts are sent as JSON. Every request is recorded in `requests`."""
+    dicts are sent as JSON. Every request is recorded in `requests`, every connection counted in
+    `connections`. It listens on 127.0.0.1 (or `host`, e.g. "::1"); `allowed` is its entry for
+    OUTBOUND_ALLOWED_HOSTS."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Callable] = {}
         self.requests: list[dict] = []
         service = self
@@ -48,13 +57,21 @@ class FakeService:
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Content-Type", (headers or {}).get("Content-Type", "application/json"))
+                for name, value in (headers or {}).items():
+                    if name != "Content-Type":
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        server_class = _QuietServer
+        if ":" in host:
+            server_class = type("_QuietServer6", (_QuietServer,), {"address_family": socket.AF_INET6})
+        self.server = server_class((host, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.allowed = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+        self.url = f"http://{self.allowed}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -64,6 +81,10 @@ class FakeService:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+    @property
+    def connections(self) -> int:
+        return self.server.connections
 
     def route(self, key: str, handler: Callable):
         self.routes[key] = handler
@@ -88,3 +109,45 @@ def slow(seconds: float, answer):
         return answer
 
     return handler
+
+
+class RawService:
+    """A TCP listener on 127.0.0.1 whose `handler(connection)` writes whatever bytes a test needs
+    (a body without length, an answer dripped a byte at a time). Connections are counted."""
+
+    def __init__(self, handler: Callable[[socket.socket], None]):
+        self.handler, self.connections = handler, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.allowed, self.url = f"127.0.0.1:{self.port}", f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.stopped = threading.Event()
+
+    def _serve(self):
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection):
+        with connection:
+            try:
+                connection.recv(65536)  # the request (tests send small ones)
+                self.handler(connection)
+            except OSError:
+                pass  # the client gave up: what the test is about
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way
+        except OSError:
+            pass
+        self.listener.close()

@@ -2,7 +2,8 @@
 
 The test process sends tasks exactly as the API does (after commit); the worker runs them on the
 test database. Covered: the end-to-end look flow (outfit proposals, base images, shot generations
-→ PROPOSAL revisions), a message delivered several times, and a worker killed mid-generation.
+→ PROPOSAL revisions), a message delivered several times, a worker killed mid-generation, and the
+worker's outbound guard (OUTBOUND_ALLOWED_HOSTS from its environment).
 """
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ from django.conf import settings
 from django.db import connection
 
 from conftest import client_for
+from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
+from integrations.tests.test_exports import Retailer
 from outfits.models import Outfit
 from sartiq import embedded
 from sartiq.catalog.models import SubjectBaseImage
 from sartiq.catalog.tests import factories as f
 from sartiq.celery import app as celery_app
-from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory
+from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, add_revision
+from tests.fake_http import FakeService
 from shots.models import Generation, Prediction, ShotRevision
 from shots.tasks import run_generation
 
@@ -179,3 +183,35 @@ def test_a_worker_killed_mid_generation_loses_nothing_and_duplicates_nothing(use
     assert generation.attempts == 2  # the killed attempt and the one that completed
     assert ShotRevision.objects.filter(shot=shot).count() == 1
     assert Prediction.objects.filter(generation=generation).count() == 1
+
+
+def test_the_worker_pushes_only_to_hosts_it_may_reach(user, broker, tmp_path):
+    """One export to two integrations: the retailer the worker's environment lists gets the image;
+    the one on an internal address the tenant stored fails at once and is never contacted."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from sartiq.media.models import MediaResource
+    from sartiq.media.tests.factories import png_bytes
+
+    look = LookFactory(shooting=ShootingFactory(owner=user))
+    revision = add_revision(ShotFactory(shooting_look=look), "APPROVED")
+    image = revision.images.first()
+    image.source_type = "PREDICTION"
+    image.image_media = MediaResource.objects.create(owner=user, file=default_storage.save(
+        "r/w.png", ContentFile(png_bytes((40, 50)))), content_hash="0", extension="png", file_size=1)
+    image.save()
+    with Retailer() as retailer, FakeService() as internal:
+        for name, url in (("Listed", retailer.url), ("Internal", f"https://localhost:{internal.port}")):
+            integration = ExternalIntegration.objects.create(owner=user, name=name, integration_type="OVS",
+                                                             endpoint_url=url)
+            ExternalProductMapping.objects.create(product=look.product, integration=integration)
+        with celery_worker(broker, tmp_path, OUTBOUND_ALLOWED_HOSTS=retailer.allowed) as worker:
+            assert client_for(user).post(f"/api/v1/shots/revisions/{revision.pk}/export").json()["exports_created"] == 2
+            wait_for(lambda: not ExternalImagePush.objects.filter(push_status__in=["PENDING", "IN_PROGRESS"]).exists(),
+                     worker=worker, what="the pushes")
+        assert len(retailer.images) == 1 and internal.connections == 0
+    pushes = {p.integration.name: p for p in ExternalImagePush.objects.select_related("integration")}
+    assert pushes["Listed"].push_status == "AWAITING_CONFIRMATION"
+    assert (pushes["Internal"].push_status, pushes["Internal"].attempts, pushes["Internal"].error_message) == (
+        "FAILED", 1, "OVS refused: The destination is not allowed: it is not a public internet address")

@@ -5,6 +5,7 @@ from sartiq.api.serializers import ReadSerializer
 from integrations.choices import IntegrationType
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from integrations.secrets import describe
+from sartiq import outbound
 from sartiq.api.fields import StrictCharField, optional
 
 
@@ -56,11 +57,23 @@ class ExternalIntegrationPublicSerializer(ReadSerializer):
 class ExternalIntegrationCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255)
     integration_type = serializers.ChoiceField(IntegrationType.choices)
-    endpoint_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
+    endpoint_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="",
+                                        help_text="https; http and internal addresses only for hosts the operator "
+                                                  "lists in OUTBOUND_ALLOWED_HOSTS")
     credentials = optional(max_length=5000, help_text="A token, or env:NAME to read it from the server's environment")
     callback_secret = optional(max_length=500, help_text="Signs confirmation callbacks; generated when omitted")
     enabled = serializers.BooleanField(required=False, default=True)
     settings = serializers.DictField(required=False, default=dict)
+
+    def validate_endpoint_url(self, url: str) -> str:
+        """Early feedback on an endpoint the server may not call (http, user info, an internal IP
+        literal); the outbound client checks the address again when it connects."""
+        if url:
+            try:
+                outbound.check_url(url)
+            except outbound.OutboundRefused as exc:
+                raise serializers.ValidationError(str(exc))
+        return url
 
 
 class ExternalProductMappingPublicSerializer(ReadSerializer):

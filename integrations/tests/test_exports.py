@@ -58,8 +58,9 @@ class Retailer(FakeService):
 
 
 @pytest.fixture
-def retailer():
+def retailer(settings):
     with Retailer() as retailer:
+        settings.OUTBOUND_ALLOWED_HOSTS = [retailer.allowed]  # a local server: http and loopback
         yield retailer
 
 

@@ -45,8 +45,9 @@ def test_local_stylist_completes_the_outfit_by_placement_gender_and_affinity():
 
 
 @pytest.fixture
-def llm():
+def llm(settings):
     with FakeService() as service:
+        settings.OUTBOUND_ALLOWED_HOSTS = [service.allowed]  # a local server: http and loopback
         yield service
 
 
@@ -167,3 +168,29 @@ def test_candidates_are_the_shootings_audience_whoever_created_it(user, org, oth
     proposal = Outfit.objects.create(shooting_look=org_look, source="STYLIST", generation_status="PENDING")
     assert style_outfit_proposal.apply(args=[str(proposal.pk)]).get() == "completed"
     assert "Team trousers" in {link.product.name for link in proposal.outfit_product_links.select_related("product")}
+
+
+# --- the outbound guard (issue #10, finding 2) -------------------------------------------------------
+@pytest.mark.django_db
+def test_an_llm_on_an_unlisted_internal_host_is_never_reached(user, proposals, llm, settings):
+    settings.STYLIST, settings.LLM_BASE_URL, settings.OUTBOUND_ALLOWED_HOSTS = "llm", llm.url, []
+    assert style_outfit_proposal.apply(args=[str(proposals[0].pk)]).get() == "failed"  # permanent: not retried
+    proposals[0].refresh_from_db()
+    assert proposals[0].generation_error.startswith("The stylist may not be reached: Only https URLs are allowed")
+    assert llm.connections == 0
+
+
+@pytest.mark.django_db
+def test_styling_errors_carry_a_status_and_a_sanitized_reason(user, proposals, llm, settings):
+    settings.STYLIST, settings.LLM_BASE_URL = "llm", llm.url
+    llm.route("POST /chat/completions", lambda r: (401, b"<html>nginx internal: upstream 10.0.3.7</html>",
+                                                   {"Content-Type": "text/html"}))
+    assert style_outfit_proposal.apply(args=[str(proposals[0].pk)]).get() == "failed"
+    proposals[0].refresh_from_db()
+    assert proposals[0].generation_error == "The stylist refused the request: HTTP 401"
+    llm.route("POST /chat/completions", lambda r: answer(json.dumps(
+        {"product_ids": ["\u001b]8;;evil\u0007" + "x" * 5000], "instruction": "x"})))
+    assert style_outfit_proposal.apply(args=[str(proposals[1].pk)]).get() == "failed"
+    proposals[1].refresh_from_db()
+    assert "\x1b" not in proposals[1].generation_error and "\x07" not in proposals[1].generation_error
+    assert len(proposals[1].generation_error) < 300

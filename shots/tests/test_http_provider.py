@@ -13,8 +13,9 @@ PNG = png_bytes((64, 80), (0, 128, 0))
 
 
 @pytest.fixture
-def service():
+def service(settings):
     with FakeService() as service:
+        settings.OUTBOUND_ALLOWED_HOSTS = [service.allowed]  # a local server: http and loopback
         yield service
 
 
@@ -103,9 +104,10 @@ def test_bad_job_states_are_permanent(service, state, message):
         provider(service).generate(REQUEST, lambda p: None)
 
 
-def test_an_unreachable_provider_is_transient():
+def test_an_unreachable_provider_is_transient(settings):
     with FakeService() as service:
         url = service.url
+        settings.OUTBOUND_ALLOWED_HOSTS = [service.allowed]
     with pytest.raises(TransientProviderError, match="could not be reached"):
         HttpImageProvider(url).generate(REQUEST, lambda p: None)
 
@@ -125,3 +127,50 @@ def test_a_generation_through_the_http_provider(user, service, settings):
     assert generation.provider == "http" and generation.status == "COMPLETED"
     revision = ShotRevision.objects.get(shot=shot)
     assert Image.open(revision.images.get().image_media.file).size == (64, 80)
+
+
+# --- the outbound guard (issue #10, finding 2) -------------------------------------------------------
+def run_one_generation(user):
+    from shootings.tests.factories import ShootingFactory, ShotFactory
+    from shots.models import Generation
+    from shots.tasks import run_generation
+
+    generation = Generation.objects.create(shot=ShotFactory(shooting_look__shooting=ShootingFactory(owner=user)))
+    outcome = run_generation.apply(args=[str(generation.pk)]).get()
+    generation.refresh_from_db()
+    return outcome, generation
+
+
+@pytest.mark.django_db
+def test_a_provider_on_an_unlisted_internal_host_is_never_reached(user, service, settings):
+    working(service)
+    settings.IMAGE_PROVIDER, settings.IMAGE_PROVIDER_URL = "http", service.url
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    outcome, generation = run_one_generation(user)
+    assert (outcome, generation.status) == ("failed", "FAILED")  # permanent: not retried
+    assert generation.error.startswith("The provider may not be reached: Only https URLs are allowed")
+    assert service.connections == 0
+
+
+@pytest.mark.django_db
+def test_generation_errors_carry_a_status_and_a_sanitized_reason(user, service, settings):
+    settings.IMAGE_PROVIDER, settings.IMAGE_PROVIDER_URL = "http", service.url
+    service.route("POST /generations", lambda r: (422, b"<html><pre>Traceback: key=sk-live-123</pre></html>",
+                                                  {"Content-Type": "text/html"}))
+    outcome, generation = run_one_generation(user)
+    assert (outcome, generation.error) == ("failed", "The provider refused the request: HTTP 422")
+    service.route("POST /generations", lambda r: (400, {"error": {"message": "Prompt\x00 too long\n" + "!" * 500}}, {}))
+    outcome, generation = run_one_generation(user)
+    assert generation.error.startswith("The provider refused the request: HTTP 400: Prompt too long !!!")
+    assert len(generation.error) < 300
+    service.route("POST /generations", lambda r: (200, {"id": "job-1"}, {}))
+    service.route("GET /generations/job-1", lambda r: (200, {"status": "failed", "error": {"trace": "sk-live-123"}}, {}))
+    outcome, generation = run_one_generation(user)
+    assert generation.error == "The provider failed: no reason given"
+
+
+def test_an_output_that_redirects_is_refused(service):
+    working(service)
+    service.route("GET /files/1.png", lambda r: (302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}))
+    with pytest.raises(PermanentProviderError, match="redirect"):
+        provider(service).generate(REQUEST, lambda p: None)
