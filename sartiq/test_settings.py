@@ -17,3 +17,6 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="sartiq-test-static-")
 # Tasks sent by tests that do not start a worker go to an in-memory queue, never to a missing server.
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
 WORK_RETRY_BACKOFF_SECONDS = float(os.environ.get("WORK_RETRY_BACKOFF_SECONDS", "0.01"))
+# Login throttles count in this process's memory (a fresh store per test: conftest.py); the tests
+# about sharing the counts point this at a real Redis.
+RATE_LIMIT_STORAGE_URL = os.environ.get("TEST_RATE_LIMIT_STORAGE_URL", "memory://")

@@ -104,8 +104,14 @@ def test_another_scheme_is_not_authenticated(anon, user):
         lambda user: jwt.encode({"sub": str(user.id)}, settings.SECRET_KEY, algorithm="HS256"),
         lambda user: jwt.encode({"sub": "not-a-uuid", "exp": 9999999999}, settings.SECRET_KEY, algorithm="HS256"),
         lambda user: jwt.encode({"sub": str(user.id), "exp": 9999999999}, settings.SECRET_KEY * 2, algorithm="HS512"),
+        lambda user: jwt.encode({"sub": str(user.id), "exp": 9999999999}, None, algorithm="none"),
+        lambda user: jwt.encode({"sub": str(user.id), "exp": 9999999999, "ver": user.token_version + 1},
+                                settings.SECRET_KEY, algorithm="HS256"),
+        lambda user: jwt.encode({"sub": str(user.id), "exp": 9999999999, "ver": str(user.token_version)},
+                                settings.SECRET_KEY, algorithm="HS256"),
     ],
-    ids=["malformed", "expired", "wrong key", "no expiry", "sub not a uuid", "other algorithm"],
+    ids=["malformed", "expired", "wrong key", "no expiry", "sub not a uuid", "other algorithm", "unsigned",
+         "another token version", "version not an integer"],
 )
 def test_invalid_tokens_cannot_validate_credentials(anon, user, make_token):
     _assert_401(anon.get(ME, HTTP_AUTHORIZATION=f"Bearer {make_token(user)}"), "Could not validate credentials")

@@ -5,7 +5,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from sartiq.accounts import tenancy
+from sartiq.accounts import tenancy, throttling
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 from sartiq.errors import BusinessRuleError, Conflict, NotFound, PermissionDenied
@@ -23,10 +23,19 @@ def user_create(*, email: str, password: str, full_name: str | None = None, **ex
 
 
 def user_authenticate(*, email: str, password: str) -> User:
-    """The user for these credentials, or 400 as the original answers."""
+    """The user for these credentials, or 400 as the original answers; 429 after too many failures
+    for this address (known or not: the same answer, checked before the password).
+
+    An unknown address costs one password hash too (as Django's ModelBackend does), so the answer's
+    timing does not tell which addresses have an account."""
+    throttling.require_account_unthrottled(email)
     user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        User().set_password(password)
     if user is None or not user.check_password(password):
+        throttling.record_login_failure(email)
         raise BusinessRuleError("Incorrect email or password")
+    throttling.forget_login_failures(email)
     if not user.is_active:
         raise BusinessRuleError("Inactive user")
     return user
@@ -46,7 +55,11 @@ def user_update(*, user: User, data: dict) -> User:
 
 
 def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """Sets the new password (validated by the request's serializer) and so ends every token of the
+    user, the caller's too. Wrong current passwords count as failed logins of the account."""
+    throttling.require_account_unthrottled(user.email)
     if not user.check_password(current_password):
+        throttling.record_login_failure(user.email)
         raise BusinessRuleError("Incorrect password")
     if current_password == new_password:
         raise BusinessRuleError("New password cannot be the same as the current one")
