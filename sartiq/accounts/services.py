@@ -83,6 +83,8 @@ def _require_admin(user: User, organization: Organization) -> None:
 
 @transaction.atomic
 def organization_update(*, user: User, organization: Organization, data: dict) -> Organization:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(user)
     _require_admin(user, organization)
     for field, value in data.items():
         setattr(organization, field, value)
@@ -92,6 +94,8 @@ def organization_update(*, user: User, organization: Organization, data: dict) -
 
 @transaction.atomic
 def organization_delete(*, user: User, organization: Organization) -> None:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(user)
     if not (user.is_superuser or tenancy.organization_roles(user).get(organization.pk) == MembershipRole.OWNER):
         raise PermissionDenied()
     organization.delete()
@@ -100,6 +104,8 @@ def organization_delete(*, user: User, organization: Organization) -> None:
 @transaction.atomic
 def membership_add(*, actor: User, organization: Organization, user_id: uuid.UUID | None = None,
                    email: str | None = None, role: str = MembershipRole.MEMBER) -> Membership:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(actor)
     _require_admin(actor, organization)
     if role == MembershipRole.OWNER and not (
         actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
@@ -117,13 +123,34 @@ def membership_add(*, actor: User, organization: Organization, user_id: uuid.UUI
     return membership
 
 
+def _lock(organization: Organization) -> Organization:
+    """Lock the organization's row until the transaction ends: membership changes and the
+    organization's own changes of one organization then run one after the other, so each sees the
+    owners the previous left (two owners leaving at once used to leave none)."""
+    locked = Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if locked is None:  # deleted meanwhile
+        raise NotFound("Organization")
+    return locked
+
+
+def _locked_membership(membership: Membership) -> tuple[Organization, Membership]:
+    """The organization locked, then the membership as it is now (it may have changed or gone)."""
+    organization = _lock(membership.organization)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        raise NotFound("Member")
+    current.organization = organization
+    return organization, current
+
+
 def _owners_left(organization: Organization, excluding: Membership) -> int:
     return organization.memberships.filter(role=MembershipRole.OWNER).exclude(pk=excluding.pk).count()
 
 
 @transaction.atomic
 def membership_update(*, actor: User, membership: Membership, role: str) -> Membership:
-    organization = membership.organization
+    organization, membership = _locked_membership(membership)
+    tenancy.forget_organization_roles(actor)  # the actor's role as of the lock
     _require_admin(actor, organization)
     is_owner = actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
     if MembershipRole.OWNER in (role, membership.role) and not is_owner:
@@ -138,7 +165,8 @@ def membership_update(*, actor: User, membership: Membership, role: str) -> Memb
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     """Admins remove members; anyone may leave. The last owner can do neither."""
-    organization = membership.organization
+    organization, membership = _locked_membership(membership)
+    tenancy.forget_organization_roles(actor)  # the actor's role as of the lock
     if membership.user_id != actor.pk:
         _require_admin(actor, organization)
         if membership.role == MembershipRole.OWNER and not (
