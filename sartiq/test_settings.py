@@ -9,6 +9,9 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Tests speak plain HTTP, also in subprocesses that set DATABASE_URL (production mode otherwise
+# redirects them to HTTPS); tests/test_production_settings.py checks the production defaults.
+os.environ.setdefault("HTTPS_ONLY", "0")
 
 from sartiq.settings import *  # noqa: E402,F401,F403
 
