@@ -32,6 +32,13 @@ def bind_address(env: dict) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def web_command(env: dict, bin_dir: Path) -> list[str]:
+    """gunicorn on HOST:PORT, its access log on stdout with signed URLs redacted."""
+    return [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", bind_address(env), "--workers",
+            env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-",
+            "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"]
+
+
 def main() -> int:
     env = dict(os.environ)
     started = []
@@ -78,9 +85,7 @@ def main() -> int:
             run([*manage, "collectstatic", "--noinput"])
         bin_dir = Path(python).parent
         commands = {
-            "web": [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", bind, "--workers",
-                    env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-",
-                    "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"],
+            "web": web_command(env, bin_dir),
             "worker": [str(bin_dir / "celery"), "-A", "sartiq", "worker", "-Q", QUEUES, "--loglevel", "INFO",
                        "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
             "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
