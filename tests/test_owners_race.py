@@ -81,3 +81,22 @@ def test_an_owner_leaving_while_the_other_is_demoted_by_an_admin_leaves_one_owne
             MembershipFactory(organization=organization, user=owner, role=MembershipRole.OWNER)
         at_once(leave(a, organization), demote(b, organization, by=a))
         assert Membership.objects.filter(organization=organization, role=MembershipRole.OWNER).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_remove_the_last_owner_either(client, superuser):
+    organization = OrganizationFactory()
+    owner = MembershipFactory(organization=organization, role=MembershipRole.OWNER)
+    member = MembershipFactory(organization=organization, role=MembershipRole.MEMBER)
+    client.force_login(superuser)
+    form = {"name": organization.name, "memberships-TOTAL_FORMS": "2", "memberships-INITIAL_FORMS": "2",
+            "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000"}
+    for index, membership in enumerate((owner, member)):
+        form.update({f"memberships-{index}-id": str(membership.pk), f"memberships-{index}-organization": str(organization.pk),
+                     f"memberships-{index}-user": str(membership.user_id), f"memberships-{index}-role": membership.role})
+    url = f"/admin/accounts/organization/{organization.pk}/change/"
+    for change in ({"memberships-0-DELETE": "on"}, {"memberships-0-role": "ADMIN"}):
+        response = client.post(url, {**form, **change})
+        assert response.status_code == 200 and "An organization needs at least one owner" in response.content.decode()
+        assert Membership.objects.filter(organization=organization, role=MembershipRole.OWNER).count() == 1
+    assert client.post(url, {**form, "memberships-1-role": "OWNER"}).status_code == 302  # a valid edit saves
