@@ -110,7 +110,7 @@ def test_a_successful_login_starts_the_failure_count_afresh(anon, user, settings
 
 def test_wrong_current_passwords_count_as_failed_logins(anon, api, user, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 2
-    body = {"current_password": "not-the-one", "new_password": "brand new pw"}
+    body = {"current_password": "not-the-one", "new_password": "quartz lantern 41"}
     assert [api.patch(f"{ME}/password", body, format="json").status_code for _ in range(2)] == [400, 400]
     response = api.patch(f"{ME}/password", {**body, "current_password": PASSWORD}, format="json")
     assert response.status_code == 429 and response["Retry-After"]
@@ -191,14 +191,14 @@ def _token(anon, user, password=PASSWORD):
 
 def test_a_password_change_ends_every_token_issued_before(anon, user):
     caller, other_device = _token(anon, user), _token(anon, user)
-    response = anon.patch(f"{ME}/password", {"current_password": PASSWORD, "new_password": "brand new pw"},
+    response = anon.patch(f"{ME}/password", {"current_password": PASSWORD, "new_password": "quartz lantern 41"},
                           format="json", **bearer(caller))
     assert (response.status_code, response.json()) == (200, {"message": "Password updated successfully"})
     for token in (caller, other_device):
         response = anon.get(ME, **bearer(token))
         assert (response.status_code, response.json()) == (401, {"detail": "Could not validate credentials"})
         assert anon.post("/api/v1/login/test-token", **bearer(token)).status_code == 401
-    fresh = _token(anon, user, "brand new pw")
+    fresh = _token(anon, user, "quartz lantern 41")
     assert anon.get(ME, **bearer(fresh)).json()["id"] == str(user.pk)
 
 
