@@ -9,9 +9,12 @@ RUN pip install -r requirements.txt
 
 COPY . .
 RUN useradd --create-home --uid 1000 sartiq \
-    && SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput \
+    && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+       DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput \
     && chown -R sartiq /app
 USER sartiq
 
 EXPOSE 8000
-CMD ["gunicorn", "sartiq.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+# Every interface inside the container (compose publishes the port); signed URLs redacted from the access log.
+CMD ["gunicorn", "sartiq.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", \
+     "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"]

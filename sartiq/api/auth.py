@@ -1,4 +1,8 @@
-"""OAuth2 password flow with JWT bearer tokens, as the original service issues them."""
+"""OAuth2 password flow with JWT bearer tokens, as the original service issues them.
+
+Besides `sub` and `exp`, a token carries the user's `token_version` (`ver`): a password change, a
+deactivation or a reactivation bumps it, and every token issued before stops validating.
+"""
 from __future__ import annotations
 
 import uuid
@@ -13,19 +17,34 @@ from rest_framework.authentication import BaseAuthentication
 from sartiq.errors import BusinessRuleError
 
 
-def create_access_token(user_id: uuid.UUID, expires_delta: timedelta | None = None) -> tuple[str, int]:
-    """A signed HS256 token for the user; returns (token, lifetime in seconds)."""
+def create_access_token(user, expires_delta: timedelta | None = None) -> tuple[str, int]:
+    """A signed HS256 token for the user (a User, or a user id: its version is then read from the
+    database); returns (token, lifetime in seconds)."""
+    if isinstance(user, get_user_model()):
+        user_id, version = user.pk, user.token_version
+    else:
+        user_id = user
+        version = get_user_model().objects.filter(pk=user_id).values_list("token_version", flat=True).first() or 0
     lifetime = expires_delta or timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
-    payload = {"sub": str(user_id), "exp": datetime.now(timezone.utc) + lifetime}
+    payload = {"sub": str(user_id), "ver": version, "exp": datetime.now(timezone.utc) + lifetime}
     return jwt.encode(payload, settings.SECRET_KEY, algorithm=settings.JWT_ALGORITHM), int(lifetime.total_seconds())
 
 
-def user_id_from_token(token: str) -> uuid.UUID:
+def claims_from_token(token: str) -> tuple[uuid.UUID, int]:
+    """(user id, token version) of a valid token; 401 otherwise. Only HS256 is accepted (no `none`,
+    no algorithm chosen by the token). Tokens issued before versions existed count as version 0."""
     try:
         payload = jwt.decode(token, settings.SECRET_KEY, algorithms=[settings.JWT_ALGORITHM], options={"require": ["exp", "sub"]})
-        return uuid.UUID(str(payload["sub"]))
+        version = payload.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError("ver")
+        return uuid.UUID(str(payload["sub"])), version
     except (jwt.PyJWTError, ValueError, TypeError):
         raise exceptions.AuthenticationFailed()
+
+
+def user_id_from_token(token: str) -> uuid.UUID:
+    return claims_from_token(token)[0]
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -36,8 +55,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        user = get_user_model().objects.filter(pk=user_id_from_token(token.strip())).first()
-        if user is None:
+        user_id, version = claims_from_token(token.strip())
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None or user.token_version != version:  # deleted, or the token was revoked
             raise exceptions.AuthenticationFailed()
         if not user.is_active:
             raise BusinessRuleError("Inactive user")

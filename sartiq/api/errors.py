@@ -1,6 +1,8 @@
 """The API's exception handler: FastAPI-compatible bodies for every error."""
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -40,6 +42,9 @@ def exception_handler(exc, context):
     if isinstance(exc, domain.InvalidInput):
         set_rollback()
         return Response({"detail": [value_error(exc.loc, exc.message, exc.input)]}, status=422)
+    if isinstance(exc, domain.TooManyRequests):
+        set_rollback()
+        return _detail(exc.status_code, exc.message, {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, domain.DomainError):
         set_rollback()
         return _detail(exc.status_code, exc.message)
@@ -61,6 +66,6 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+            headers["Retry-After"] = str(math.ceil(exc.wait))
         return _detail(exc.status_code, exc.detail if isinstance(exc.detail, str) else str(exc.detail), headers)
     return None

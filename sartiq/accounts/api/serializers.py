@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
@@ -22,10 +24,32 @@ class UserPublicSerializer(ReadSerializer):
         fields = ["id", "email", "full_name", "is_active", "is_superuser", "is_staff", "created_at"]
 
 
+class NewPasswordField(StrictCharField):
+    """A password being set: 8 to 128 characters, then Django's AUTH_PASSWORD_VALIDATORS against the
+    user it will belong to (the serializer's `password_owner()`). The failures are one `value_error`
+    of this field (as one Pydantic validator reports them), with the request's other errors."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=8, max_length=128, trim_whitespace=False, **kwargs)
+
+    def run_validators(self, value):
+        super().run_validators(value)
+        try:
+            password_validation.validate_password(value, self.parent.password_owner())
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(" ".join(exc.messages))
+
+
 class UserRegisterSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=255)
-    password = StrictCharField(min_length=8, max_length=128, trim_whitespace=False)
+    password = NewPasswordField()
     full_name = optional(max_length=255)
+
+    def password_owner(self) -> User:
+        """The user-to-be, for the similarity check (the other fields as sent, valid or not)."""
+        data = self.initial_data
+        text = {name: data.get(name) if isinstance(data.get(name), str) else None for name in ("email", "full_name")}
+        return User(email=(text["email"] or "").strip().lower(), full_name=text["full_name"])
 
 
 class UserUpdateMeSerializer(serializers.Serializer):
@@ -35,7 +59,10 @@ class UserUpdateMeSerializer(serializers.Serializer):
 
 class UpdatePasswordSerializer(serializers.Serializer):
     current_password = StrictCharField(min_length=8, max_length=128, trim_whitespace=False)
-    new_password = StrictCharField(min_length=8, max_length=128, trim_whitespace=False)
+    new_password = NewPasswordField()
+
+    def password_owner(self) -> User:
+        return self.context["request"].user
 
 
 class LoginFormSerializer(serializers.Serializer):

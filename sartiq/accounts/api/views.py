@@ -4,6 +4,7 @@ from rest_framework import parsers, permissions
 
 from sartiq.accounts import selectors, services, tenancy
 from sartiq.accounts.api import serializers as s
+from sartiq.accounts.api.throttles import AuthAddressThrottle
 from sartiq.accounts.models import Membership, Organization
 from sartiq.api.auth import create_access_token
 from sartiq.api.serializers import MessageSerializer
@@ -16,6 +17,7 @@ class LoginViewSet(ApiViewSet):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = [AuthAddressThrottle]
     parser_classes = [parsers.FormParser, parsers.MultiPartParser]
     body_serializers = {"access_token": s.LoginFormSerializer}
     response_serializers = {"access_token": s.TokenSerializer}
@@ -23,7 +25,7 @@ class LoginViewSet(ApiViewSet):
 
     def access_token(self, request):
         user = services.user_authenticate(email=self.body["username"], password=self.body["password"])
-        token, expires_in = create_access_token(user.pk)
+        token, expires_in = create_access_token(user)
         return self.respond({"access_token": token, "token_type": "bearer", "expires_in": expires_in}, s.TokenSerializer)
 
 
@@ -38,6 +40,7 @@ class TestTokenViewSet(ApiViewSet):
 class SignupViewSet(ApiViewSet):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = [AuthAddressThrottle]
     body_serializers = {"signup": s.UserRegisterSerializer}
     response_serializers = {"signup": s.UserPublicSerializer}
     operation_ids = {"signup": "users-register_user"}
@@ -59,6 +62,8 @@ class MeViewSet(ApiViewSet):
         return self.respond(services.user_update(user=request.user, data=self.body), s.UserPublicSerializer)
 
     def password(self, request):
+        """The contract's answer; every token of the user, this one included, stops working: the
+        client logs in again with the new password."""
         services.user_change_password(user=request.user, **self.body)
         return self.respond({"message": "Password updated successfully"}, MessageSerializer)
 
