@@ -9,6 +9,9 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# A fixed test key, so that a worker subprocess (which has DATABASE_URL: production rules) decrypts
+# what the test process encrypted.
+os.environ.setdefault("INTEGRATION_SECRETS_KEY", "dGVzdC1vbmx5LWludGVncmF0aW9ucy1zZWNyZXRzISE=")
 
 from sartiq.settings import *  # noqa: E402,F401,F403
 
