@@ -2,6 +2,7 @@
 permissions (6) and Standard Webhooks callbacks (14). Through HTTP, the worker's task run in-process,
 real local HTTP servers standing in for the retailers."""
 import base64
+import io
 import hashlib
 import hmac
 import json
@@ -22,6 +23,7 @@ from integrations.tasks import push_image
 from integrations.tests.test_exports import Retailer
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
+from sartiq.errors import BusinessRuleError
 from sartiq.catalog.tests.factories import ProductFactory
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bytes
@@ -177,6 +179,15 @@ def test_secrets_keys_rotate(user, settings):
     settings.INTEGRATION_SECRETS_KEY = [new]
     integration = ExternalIntegration.objects.get()
     assert reveal(integration.credentials) == "tok" and reveal(integration.callback_secret).startswith("whsec_")
+    # Values of earlier versions (key derived from SECRET_KEY): --legacy opens them once.
+    settings.INTEGRATION_SECRETS_KEY = []
+    create_integration(user, name="Old", credentials="old-tok")
+    settings.INTEGRATION_SECRETS_KEY = [new]
+    call_command("rotate_integration_secrets", verbosity=0, stderr=io.StringIO())
+    with pytest.raises(BusinessRuleError):
+        reveal(ExternalIntegration.objects.get(name="Old").credentials)
+    call_command("rotate_integration_secrets", "--legacy", verbosity=0)
+    assert reveal(ExternalIntegration.objects.get(name="Old").credentials) == "old-tok"
 
 
 @pytest.mark.parametrize("key, refused", [(None, True), ("not-a-fernet-key", True),
@@ -325,6 +336,8 @@ def test_the_admin_follows_the_same_rules(client, user, org):
 
     staff_member.user_permissions.add(*Permission.objects.filter(content_type__app_label="integrations"))
     client.force_login(staff_member)
+    page = client.get(change)  # read-only for a member
+    assert page.status_code == 200 and 'name="new_credentials"' not in page.content.decode()
     assert client.post(change, {**form, "new_credentials": "mine"}).status_code == 403
     staff_admin = UserFactory(is_staff=True, is_superuser=False)
     MembershipFactory(user=staff_admin, organization=org, role=MembershipRole.ADMIN)
@@ -439,6 +452,17 @@ def test_unsigned_wrongly_signed_and_stale_callbacks_are_refused(anon, awaiting)
     malformed = anon.post("/api/v1/integrations/nope/callback", body, content_type="application/json", **headers)
     assert (unknown.status_code, unknown.json()) == (malformed.status_code, malformed.json()) == (
         refused[4].status_code, refused[4].json())
+    # Well signed but malformed: 400 / 422 in the contract's shapes, nothing recorded or changed.
+    body, headers = signed({"reference": awaiting.external_reference, "status": "maybe"})
+    invalid = callback(anon, awaiting, body, headers)
+    assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"] == ["body", "status"]
+    not_json, headers_nj = b"{not json", signed({})[1]
+    headers_nj["HTTP_WEBHOOK_SIGNATURE"] = Webhook(SECRET).sign(
+        headers_nj["HTTP_WEBHOOK_ID"], datetime.now(tz=timezone.utc), not_json.decode())
+    assert callback(anon, awaiting, not_json, headers_nj).json() == {"detail": "Body is not JSON"}
+    long_body, long_id = signed({"reference": awaiting.external_reference, "status": "rejected"}, msg_id="x" * 300)
+    assert callback(anon, awaiting, long_body, long_id).json() == {"detail": "webhook-id is too long"}
+    body, headers = signed({"reference": awaiting.external_reference, "status": "rejected"})
     assert callback(anon, awaiting, body, headers).json()["push_status"] == "FAILED"
 
 
