@@ -73,7 +73,13 @@ class OvsClient:
 
     `POST {endpoint}/api/images` (multipart: `file` + fields; `Idempotency-Key` header) answers
     `{"id", "status": "received|processing|published"}`; `GET {endpoint}/api/images/{id}` answers
-    `{"status": "received|processing|published|rejected", "message"}`. Bearer token auth.
+    `{"status": "received|processing|published|rejected", "message"}`. Bearer token auth (the
+    integration's credentials, the tenant's own token).
+
+    OVS confirms by calling back `POST /api/v1/integrations/{integration_id}/callback` with
+    `{"reference" | "idempotency_key", "status": "published|rejected", "message"}` as a Standard
+    Webhooks message signed with the integration's `whsec_` callback secret (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature` headers; see `integrations.api.views.confirmation_callback`).
     """
 
     def __init__(self, integration):

@@ -15,11 +15,12 @@ class ExternalIntegration(TenantModel):
     name = models.CharField(max_length=255)
     integration_type = models.CharField(max_length=16, choices=IntegrationType.choices, default=IntegrationType.OVS)
     endpoint_url = models.CharField(max_length=2000, blank=True, default="")
-    # Encrypted with the project's key (integrations/secrets.py), or a reference "env:NAME" to a secret.
+    # The tenant's token at the retailer, encrypted (integrations/secrets.py); never returned.
     credentials = models.TextField(blank=True, default="")
     enabled = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True)
-    # Signs the retailer's confirmation callbacks (HMAC-SHA256); encrypted like the credentials.
+    # The Standard Webhooks secret (whsec_...) signing the retailer's confirmation callbacks;
+    # encrypted like the credentials. Empty: no callback is accepted.
     callback_secret = models.TextField(blank=True, default="")
 
     class Meta(TenantModel.Meta):
@@ -83,3 +84,19 @@ class PushAttempt(TimestampedModel):
 
     class Meta:
         ordering = ["started_at", "id"]
+
+
+class CallbackMessage(models.Model):
+    """A confirmation callback already received (its Standard Webhooks `webhook-id`), so that a
+    replayed message changes nothing. Kept while its signed timestamp is within the tolerance;
+    older ones are refused as stale anyway and pruned (`integrations.prune_callback_messages`)."""
+
+    integration = models.ForeignKey(ExternalIntegration, on_delete=models.CASCADE, related_name="callback_messages")
+    message_id = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()  # the signed `webhook-timestamp`
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["integration", "message_id"],
+                                               name="integrations_callback_message_unique")]
+        indexes = [models.Index(fields=["timestamp"], name="integrations_callback_ts")]

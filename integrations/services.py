@@ -4,28 +4,34 @@ A push moves PENDING → IN_PROGRESS → AWAITING_CONFIRMATION → COMPLETED, or
 pushes as they claim generations (docs/async.md): a token and a lease in one UPDATE, every write
 fenced by the token, so a push redelivered, retried or swept is uploaded by one worker at a time,
 and always with the same idempotency key, so the retailer files it once.
+
+A look's images go only to integrations of the look's own tenant (`selectors.look_mappings`);
+integrations and mappings are changed by the organization's admins and owners (members read
+them); confirmation callbacks are Standard Webhooks messages, each applied once.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import clients
+from standardwebhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import EmptyWebhookSecretError
+
+from integrations import clients, selectors
 from integrations.choices import PUSH_ACTIVE_OR_DONE, PushStatus
-from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
-from integrations.secrets import reveal, seal
+from integrations.models import (CallbackMessage, ExternalImagePush, ExternalIntegration, ExternalProductMapping,
+                                 PushAttempt)
+from integrations.secrets import check_callback_secret, check_credentials, new_callback_secret, reveal, seal
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
-from sartiq.errors import BusinessRuleError, NotFound
-from sartiq.resources import Resource, crud_services
+from sartiq.errors import BusinessRuleError, DomainError, InvalidInput, NotFound, PermissionDenied
 from sartiq.work import Outcome, claim, release, stale
 from shots.choices import ShotStatus
 from shots.models import Shot, ShotRevision
@@ -35,22 +41,64 @@ logger = logging.getLogger(__name__)
 
 # --- integrations and mappings --------------------------------------------------------------------
 INTEGRATION_FIELDS = ("name", "integration_type", "endpoint_url", "enabled", "settings")
+MAPPING_FIELDS = ("external_id", "style_code", "colour_code", "extra")
+
+
+def can_manage(user, obj) -> bool:
+    """Integrations and their mappings are the tenant's configuration (and hold its retailer token):
+    in an organization its admins and owners change them, members only read them; a personal one
+    is its owner's. `obj` is an integration or a mapping."""
+    if not tenancy.can_change(user, obj):
+        return False
+    organization_id = tenancy.tenant_of(obj).organization_id
+    return organization_id is None or tenancy.is_admin_of(user, organization_id)
+
+
+def _require_manager(user, obj) -> None:
+    if not can_manage(user, obj):
+        raise PermissionDenied()
+
+
+def _checked(check, value, name: str) -> None:
+    """A check of secrets.py as the service's 422 (never repeating the value: it is a secret)."""
+    try:
+        check(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), loc=("body", name))
+
+
+def integration_check(*, user, data: dict, instance: ExternalIntegration | None = None,
+                      organization_id=None) -> None:
+    """Everything that refuses a create (`instance` None) or an update, before anything is written;
+    the admin's form asks it too."""
+    if instance is None:
+        tenancy.require_member(user, organization_id)
+        if organization_id is not None and not tenancy.is_admin_of(user, organization_id):
+            raise PermissionDenied()
+    else:
+        _require_manager(user, instance)
+    _checked(check_credentials, data.get("credentials"), "credentials")
+    _checked(check_callback_secret, data.get("callback_secret"), "callback_secret")
+    # The stored token goes only to the address it was given for: a new address needs it again.
+    if (instance is not None and instance.credentials and "credentials" not in data
+            and data.get("endpoint_url", instance.endpoint_url) != instance.endpoint_url):
+        raise InvalidInput("Changing endpoint_url requires the credentials again", loc=("body", "credentials"))
 
 
 @transaction.atomic
 def integration_create(*, user, organization_id, data: dict) -> ExternalIntegration:
-    tenancy.require_member(user, organization_id)
+    integration_check(user=user, data=data, organization_id=organization_id)
     integration = ExternalIntegration(owner=user, organization_id=organization_id,
                                       **{k: data[k] for k in INTEGRATION_FIELDS if k in data})
     integration.credentials = seal(data.get("credentials"))
-    integration.callback_secret = seal(data.get("callback_secret") or secrets.token_urlsafe(32))
+    integration.callback_secret = seal(data.get("callback_secret") or new_callback_secret())
     integration.save()
     return integration
 
 
 @transaction.atomic
 def integration_update(*, user, instance: ExternalIntegration, data: dict) -> ExternalIntegration:
-    tenancy.check_change(user, instance)
+    integration_check(user=user, data=data, instance=instance)
     for name in INTEGRATION_FIELDS:
         if name in data:
             setattr(instance, name, data[name])
@@ -62,23 +110,58 @@ def integration_update(*, user, instance: ExternalIntegration, data: dict) -> Ex
     return instance
 
 
-_, _, integration_delete = crud_services(Resource(ExternalIntegration))
+@transaction.atomic
+def integration_delete(*, user, instance: ExternalIntegration) -> None:
+    _require_manager(user, instance)
+    instance.delete()
 
-MAPPING_FIELDS = ("external_id", "style_code", "colour_code", "extra")
+
+def _same_tenant(a, b) -> bool:
+    return a.organization_id == b.organization_id and (a.organization_id is not None or a.owner_id == b.owner_id)
+
+
+def mapping_check(*, user, data: dict, instance: ExternalProductMapping | None = None):
+    """Refusals of a mapping create (`instance` None: returns its integration and product) or update.
+
+    The product must be usable by the integration's audience: public, or of the integration's own
+    tenant (for everyone, superusers included: a mapping shows its product to the integration's
+    readers). A mapping only ever affects exports of its integration's tenant (selectors.look_mappings).
+    """
+    if instance is not None:
+        _require_manager(user, instance)
+        return None
+    integration = tenancy.get_visible(ExternalIntegration.objects.all(), data["integration_id"], user,
+                                      "Integration", change=True)
+    _require_manager(user, integration)
+    product = tenancy.get_usable(Product.objects, data["product_id"], user, integration.organization_id, "Product")
+    if not product.public and not _same_tenant(product, integration):
+        raise BusinessRuleError("Product belongs to another organization")
+    return integration, product
 
 
 @transaction.atomic
 def mapping_create(*, user, organization_id, data: dict) -> ExternalProductMapping:
-    integration = tenancy.get_visible(ExternalIntegration.objects.all(), data["integration_id"], user, "Integration",
-                                      change=True)
-    product = tenancy.get_usable(Product.objects, data["product_id"], user, integration.organization_id, "Product")
+    integration, product = mapping_check(user=user, data=data)
     if ExternalProductMapping.objects.filter(product=product, integration=integration).exists():
         raise BusinessRuleError("The product is already mapped for this integration")
     return ExternalProductMapping.objects.create(product=product, integration=integration,
                                                  **{k: data[k] for k in MAPPING_FIELDS if k in data})
 
 
-_, mapping_update, mapping_delete = crud_services(Resource(ExternalProductMapping))
+@transaction.atomic
+def mapping_update(*, user, instance: ExternalProductMapping, data: dict) -> ExternalProductMapping:
+    mapping_check(user=user, data=data, instance=instance)
+    for name in MAPPING_FIELDS:
+        if name in data:
+            setattr(instance, name, data[name])
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def mapping_delete(*, user, instance: ExternalProductMapping) -> None:
+    mapping_check(user=user, data={}, instance=instance)
+    instance.delete()
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -86,11 +169,6 @@ _, mapping_update, mapping_delete = crud_services(Resource(ExternalProductMappin
 class ExportCount:
     created: int = 0
     skipped: int = 0
-
-
-def _integrations_of(product_id) -> list[ExternalIntegration]:
-    return [m.integration for m in ExternalProductMapping.objects.select_related("integration")
-            .filter(product_id=product_id, integration__enabled=True).order_by("created_at")]
 
 
 def _export(revision: ShotRevision, integrations) -> tuple[ExportCount, list[uuid.UUID]]:
@@ -122,7 +200,9 @@ def _enqueue(push_ids) -> None:
 
 
 def _mapped_integrations(look) -> list[ExternalIntegration]:
-    integrations = _integrations_of(look.product_id) if look.product_id else []
+    """The enabled integrations of the look's own tenant that map its product (never another
+    tenant's, even for a public product)."""
+    integrations = [m.integration for m in selectors.look_mappings(look).filter(integration__enabled=True)]
     if not integrations:
         raise BusinessRuleError("The product has no mapping to an external integration")
     return integrations
@@ -175,12 +255,25 @@ def look_export(*, user, look) -> LookExportCount:
 def push_retry(*, user, push: ExternalImagePush) -> ExternalImagePush:
     """A manual re-push of a FAILED push (same idempotency key: the retailer files it once)."""
     tenancy.check_change(user, push)
+    problem = _target_problem(push)
+    if problem:
+        raise BusinessRuleError(problem)
     if not ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.FAILED).update(
             push_status=PushStatus.PENDING, error_message=None, updated_at=timezone.now()):
         raise BusinessRuleError(f"Only a FAILED push can be pushed again (this one is {push.push_status})")
     _enqueue([push.pk])
     push.refresh_from_db()
     return push
+
+
+def _target_problem(push: ExternalImagePush) -> str | None:
+    """Why the push must not go to its integration (pushes recorded before it was disabled, or
+    before security issue #10 when a public product's mapping of another tenant received exports)."""
+    if not push.integration.enabled:
+        return "The integration is disabled"
+    if not _same_tenant(push.integration, push.revision.shot.shooting_look.shooting):
+        return "The integration belongs to another tenant"
+    return None
 
 
 # --- the push (in a worker) -----------------------------------------------------------------------
@@ -232,6 +325,8 @@ def push_run(*, push_id) -> Outcome:
         "revision__shot__shooting_look__shooting").get(pk=push_id)
     attempt = PushAttempt(push=push, started_at=timezone.now())
     try:
+        if problem := _target_problem(push):
+            raise clients.PermanentPushError(problem)
         result = clients.client_for(push.integration).upload(_payload(push))
     except clients.TransientPushError as exc:
         _log(attempt, exc.http_status, str(exc), exc.excerpt)
@@ -270,14 +365,6 @@ def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | Non
               else {"push_status": PushStatus.FAILED, "error_message": f"Rejected by the retailer: {message or ''}"})
     return bool(ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
                 .update(updated_at=now, **values))
-
-
-def callback_verify(integration: ExternalIntegration, body: bytes, signature: str | None) -> bool:
-    """`X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the integration's callback secret>`."""
-    if not signature or not signature.startswith("sha256=") or not integration.callback_secret:
-        return False
-    expected = hmac.new(reveal(integration.callback_secret).encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature[7:])
 
 
 def push_poll(*, push_id) -> str:
@@ -323,3 +410,72 @@ def push_for_callback(integration: ExternalIntegration, reference: str | None, i
     if push is None:
         raise NotFound("Push")
     return push
+
+
+# --- confirmation callbacks (Standard Webhooks) ----------------------------------------------------
+# The tolerance standardwebhooks applies to `webhook-timestamp` (fixed by the package).
+CALLBACK_TOLERANCE = timedelta(minutes=5)
+
+
+class CallbackRefused(DomainError):
+    status_code = 401
+
+
+def callback_verify(integration_id, body: bytes, headers) -> tuple[ExternalIntegration, str, datetime]:
+    """The integration and the message's id and timestamp, once `webhook-id`, `webhook-timestamp`
+    and `webhook-signature` prove the integration's callback secret signed this body within the
+    tolerance; CallbackRefused otherwise. An unknown integration (or one without a usable secret)
+    is checked against a random secret, so it is refused exactly as a wrong signature is: the
+    answer tells nothing about which integrations exist."""
+    integration = ExternalIntegration.objects.filter(pk=integration_id).first() if _is_uuid(integration_id) else None
+    webhook = None
+    if integration is not None and integration.callback_secret:
+        try:
+            webhook = Webhook(reveal(integration.callback_secret))
+        except (DomainError, ValueError, EmptyWebhookSecretError):
+            webhook = None
+    wanted = {name: headers.get(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    try:
+        (webhook or Webhook(new_callback_secret())).verify(body, {k: v for k, v in wanted.items() if v},
+                                                           json_parse=False)
+    except WebhookVerificationError as exc:
+        raise CallbackRefused(f"Invalid webhook: {exc}")
+    except ValueError:  # a malformed signature list, or a body that is not UTF-8
+        raise CallbackRefused("Invalid webhook: malformed headers or body")
+    if webhook is None:  # unreachable: a random secret matches no signature
+        raise CallbackRefused("Invalid webhook: No matching signature found")
+    if len(wanted["webhook-id"]) > CallbackMessage._meta.get_field("message_id").max_length:
+        raise BusinessRuleError("webhook-id is too long")
+    return integration, wanted["webhook-id"], datetime.fromtimestamp(float(wanted["webhook-timestamp"]),
+                                                                      tz=dt_timezone.utc)
+
+
+@transaction.atomic
+def callback_apply(*, integration: ExternalIntegration, message_id: str, timestamp: datetime, reference=None,
+                   idempotency_key=None, published: bool, message: str | None = None):
+    """Apply a verified callback once: `(push, changed)`, or None when this message id was received
+    before (a retry or a replay: nothing changes). The id is recorded with the change, in one
+    transaction, so a message that changed nothing (unknown push) may be sent again."""
+    try:
+        with transaction.atomic():
+            CallbackMessage.objects.create(integration=integration, message_id=message_id, timestamp=timestamp)
+    except IntegrityError:
+        return None
+    push = push_for_callback(integration, reference, idempotency_key)
+    changed = push_confirm(push=push, confirmed=published, message=message)
+    push.refresh_from_db()
+    return push, changed
+
+
+def callback_messages_prune() -> int:
+    """Forget message ids whose timestamps are well past the tolerance (they are refused as stale)."""
+    deleted, _ = CallbackMessage.objects.filter(timestamp__lt=timezone.now() - 2 * CALLBACK_TOLERANCE).delete()
+    return deleted
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False

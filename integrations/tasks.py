@@ -38,3 +38,11 @@ def sweep_pushes() -> int:
     for pk in ids:
         push_image.delay(str(pk))
     return len(ids)
+
+
+@shared_task(name="integrations.prune_callback_messages")
+def prune_callback_messages() -> int:
+    """Forget callback message ids past the replay window (docs: Standard Webhooks tolerance)."""
+    from integrations.services import callback_messages_prune
+
+    return callback_messages_prune()

@@ -225,9 +225,7 @@ WORK_LEASE_SECONDS = int(env("WORK_LEASE_SECONDS", "300"))
 WORK_MAX_RETRIES = int(env("WORK_MAX_RETRIES", "5"))
 WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
 
-# Retailer integrations: key of the credentials' encryption (defaults to one derived from SECRET_KEY),
-# lifetime of an answer awaiting the retailer's confirmation before it is polled.
-INTEGRATION_SECRETS_KEY = env("INTEGRATION_SECRETS_KEY")
+# Retailer integrations: how long one call to a retailer may take (s).
 PUSH_TIMEOUT = float(env("PUSH_TIMEOUT", "30"))
 
 # --- Outbound requests (area: outbound) ----------------------------------------------------------
@@ -243,6 +241,23 @@ for _entry in OUTBOUND_ALLOWED_HOSTS:  # `host`, `host:port`, `[v6]`, `[v6]:port
 # the size of the answer in bytes.
 OUTBOUND_TIMEOUT = float(env("OUTBOUND_TIMEOUT", "60"))
 OUTBOUND_MAX_RESPONSE_BYTES = int(env("OUTBOUND_MAX_RESPONSE_BYTES", str(25 * 1024 * 1024)))
+# --- Integrations: tenants' secrets at rest (security issue #10, integrations area) --------------
+# Fernet keys (`Fernet.generate_key()`), comma-separated, that encrypt tenants' retailer
+# credentials and callback secrets: the first encrypts, every one decrypts. To rotate, put a new
+# key first, run `manage.py rotate_integration_secrets`, then drop the old one. Required in
+# production; a local run or the tests without it use a key derived from SECRET_KEY.
+INTEGRATION_SECRETS_KEY = env_list("INTEGRATION_SECRETS_KEY")
+if not INTEGRATION_SECRETS_KEY and not (LOCAL or DEBUG):
+    raise RuntimeError("INTEGRATION_SECRETS_KEY must be set in production (DATABASE_URL is set): one or more "
+                       "comma-separated Fernet keys, the first encrypting.")
+for _key in INTEGRATION_SECRETS_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise RuntimeError("INTEGRATION_SECRETS_KEY holds something that is not a Fernet key "
+                           "(32 url-safe base64-encoded bytes, as Fernet.generate_key() makes).") from None
 
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
@@ -268,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pushes": {"task": "integrations.sweep_pushes", "schedule": 60.0},
     # Ask retailers about pushes awaiting their confirmation.
     "poll-push-confirmations": {"task": "integrations.poll_confirmations", "schedule": 120.0},
+    # Forget retailer callback ids past the replay window (security issue #10, integrations area).
+    "prune-callback-messages": {"task": "integrations.prune_callback_messages", "schedule": 600.0},
 }
 
 # --- API --------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 # Tests speak plain HTTP, also in subprocesses that set DATABASE_URL (production mode otherwise
 # redirects them to HTTPS); tests/test_production_settings.py checks the production defaults.
 os.environ.setdefault("HTTPS_ONLY", "0")
+# A fixed test key, so that a worker subprocess (which has DATABASE_URL: production rules) decrypts
+# what the test process encrypted.
+os.environ.setdefault("INTEGRATION_SECRETS_KEY", "dGVzdC1vbmx5LWludGVncmF0aW9ucy1zZWNyZXRzISE=")
 
 from sartiq.settings import *  # noqa: E402,F401,F403
 

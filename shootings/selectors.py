@@ -86,9 +86,10 @@ def products_for(user):
         exports_completed=Coalesce(
             Subquery(pushes.annotate(n=Count("pk", filter=Q(push_status="COMPLETED"))).values("n")[:1]), 0
         ),
+        # Of the integrations the user may see: another tenant's mapping of a public product is theirs.
         integration_name=Subquery(
-            ExternalProductMapping.objects.filter(product=OuterRef("pk")).order_by("created_at", "id")
-            .values("integration__name")[:1]
+            tenancy.visible(ExternalProductMapping.objects.all(), user).filter(product=OuterRef("pk"))
+            .order_by("created_at", "id").values("integration__name")[:1]
         ),
     ).prefetch_related(
         Prefetch("looks", latest_looks.prefetch_related(

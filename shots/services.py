@@ -459,21 +459,21 @@ def export_configuration_update(*, user, data: dict):
 def shot_download(*, user, shot) -> tuple[bytes, str, str]:
     """The shot's current image rendered in the user's export configuration."""
     from integrations.choices import IntegrationType
-    from integrations.models import ExternalProductMapping
+    from integrations.selectors import look_mappings
     from shots.choices import MetadataAdapter
     from shots.exporting import export_revision
 
     tenancy.check_view(user, shot)
-    revision = ShotRevision.objects.select_related("shot__shot_type", "shot__shooting_look__product").filter(
+    revision = ShotRevision.objects.select_related("shot__shot_type", "shot__shooting_look__product",
+                                                   "shot__shooting_look__shooting").filter(
         pk=shot.current_revision_id).first()
     if revision is None:
         raise BusinessRuleError("The shot has no current revision")
     configuration = export_configuration_for(user)
-    product_id = revision.shot.shooting_look.product_id
     mapping = None
-    if product_id and configuration.adapter == MetadataAdapter.OVS:
-        mapping = ExternalProductMapping.objects.filter(product_id=product_id,
-                                                        integration__integration_type=IntegrationType.OVS).first()
+    if configuration.adapter == MetadataAdapter.OVS:  # named by an OVS mapping of the look's own tenant
+        mapping = look_mappings(revision.shot.shooting_look).filter(
+            integration__integration_type=IntegrationType.OVS).first()
     rendered = export_revision(revision, export_format=configuration.format, quality=configuration.quality,
                                adapter=configuration.adapter, copyright=configuration.copyright, mapping=mapping)
     if rendered is None:

@@ -4,7 +4,7 @@ from sartiq.api.serializers import ReadSerializer
 
 from integrations.choices import IntegrationType
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
-from integrations.secrets import describe
+from integrations.secrets import check_callback_secret, check_credentials
 from sartiq import outbound
 from sartiq.api.fields import StrictCharField, optional
 
@@ -36,22 +36,37 @@ class ExternalImagePushDetailSerializer(ExternalImagePushPublicSerializer):
 
 
 class ExternalIntegrationPublicSerializer(ReadSerializer):
+    """Secrets are never returned: only whether they are set."""
+
     owner_id = serializers.UUIDField(read_only=True)
     organization_id = serializers.UUIDField(read_only=True, allow_null=True)
     has_credentials = serializers.SerializerMethodField()
-    credentials_reference = serializers.SerializerMethodField(
-        help_text="The env:NAME reference when credentials are one; secrets are never returned")
+    has_callback_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = ExternalIntegration
         fields = ["id", "name", "integration_type", "endpoint_url", "enabled", "settings", "has_credentials",
-                  "credentials_reference", "owner_id", "organization_id", "created_at", "updated_at"]
+                  "has_callback_secret", "owner_id", "organization_id", "created_at", "updated_at"]
 
     def get_has_credentials(self, integration) -> bool:
-        return describe(integration.credentials)["set"]
+        return bool(integration.credentials)
 
-    def get_credentials_reference(self, integration) -> str | None:
-        return describe(integration.credentials)["reference"]
+    def get_has_callback_secret(self, integration) -> bool:
+        return bool(integration.callback_secret)
+
+
+def _valid(check):
+    """A check of integrations.secrets as a serializer validator (reported as Pydantic's value_error)."""
+    def validator(value):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc))
+    return validator
+
+
+# A secret's input is never repeated in a 422 (sartiq.api.validation.mask_secrets).
+SECRET = {"input_type": "password"}
 
 
 class ExternalIntegrationCreateSerializer(serializers.Serializer):
@@ -60,8 +75,12 @@ class ExternalIntegrationCreateSerializer(serializers.Serializer):
     endpoint_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="",
                                         help_text="https; http and internal addresses only for hosts the operator "
                                                   "lists in OUTBOUND_ALLOWED_HOSTS")
-    credentials = optional(max_length=5000, help_text="A token, or env:NAME to read it from the server's environment")
-    callback_secret = optional(max_length=500, help_text="Signs confirmation callbacks; generated when omitted")
+    credentials = optional(max_length=5000, style=SECRET, validators=[_valid(check_credentials)],
+                           help_text="The retailer's token (sent as a Bearer token); stored encrypted, never "
+                                     "returned. Required again whenever endpoint_url changes.")
+    callback_secret = optional(max_length=500, style=SECRET, validators=[_valid(check_callback_secret)],
+                               help_text="The Standard Webhooks secret (whsec_...) the retailer signs "
+                                         "confirmation callbacks with; stored encrypted, never returned.")
     enabled = serializers.BooleanField(required=False, default=True)
     settings = serializers.DictField(required=False, default=dict)
 

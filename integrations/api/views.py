@@ -16,13 +16,16 @@ from integrations.models import ExternalImagePush, ExternalIntegration, External
 from sartiq.accounts import tenancy
 from sartiq.api.filters import ChoiceFilter, FilterSet, UUIDFilter
 from sartiq.api.serializers import update_serializer
+from sartiq.api.validation import drf_to_pydantic
 from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin, RetrieveMixin
+from sartiq.errors import BusinessRuleError, DomainError, ValidationErrors
 from shootings.models import ShootingLook
 from shots.models import ShotRevision
 
 
 class ExternalIntegrationViewSet(CrudViewSet):
-    """Retailer integrations. Credentials are write-only: stored encrypted (or as env:NAME)."""
+    """Retailer integrations: members read them, admins and owners change them. Credentials and
+    callback secrets are write-only, stored encrypted."""
 
     not_found = "Integration"
     lookup_url_kwarg = "integration_id"
@@ -117,43 +120,43 @@ class ExportViewSet(ApiViewSet):
 
 
 class CallbackSerializer(drf.Serializer):
-    reference = drf.CharField(required=False, allow_null=True)
-    idempotency_key = drf.CharField(required=False, allow_null=True)
+    reference = drf.CharField(required=False, allow_null=True, max_length=255)
+    idempotency_key = drf.CharField(required=False, allow_null=True, max_length=64)
     status = drf.ChoiceField(["published", "rejected"])
-    message = drf.CharField(required=False, allow_null=True, allow_blank=True)
+    message = drf.CharField(required=False, allow_null=True, allow_blank=True, max_length=2000)
 
 
 @csrf_exempt
 @require_POST
 def confirmation_callback(request, integration_id):
-    """The retailer confirms (or rejects) an image: a JSON body signed with the integration's
-    callback secret in `X-Signature: sha256=<hex HMAC-SHA256 of the body>`."""
-    integration = ExternalIntegration.objects.filter(pk=integration_id).first() if _uuid(integration_id) else None
-    if integration is None:
-        return JsonResponse({"detail": "Integration not found"}, status=404)
-    if not services.callback_verify(integration, request.body, request.headers.get("X-Signature")):
-        return JsonResponse({"detail": "Invalid signature"}, status=401)
+    """The retailer confirms (or rejects) an image, as a Standard Webhooks message signed with the
+    integration's callback secret (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64
+    HMAC-SHA256 of "<id>.<timestamp>.<body>">`). Unsigned, wrongly signed and stale messages (outside
+    five minutes) are refused with 401; a message id received before changes nothing (200,
+    `changed: false`), so a sender's retry is harmless and a captured message cannot be replayed."""
     try:
-        payload = CallbackSerializer(data=json.loads(request.body))
-    except ValueError:
-        return JsonResponse({"detail": "Body is not JSON"}, status=400)
-    if not payload.is_valid():
-        return JsonResponse({"detail": payload.errors}, status=422)
-    data = payload.validated_data
-    try:
-        push = services.push_for_callback(integration, data.get("reference"), data.get("idempotency_key"))
-    except services.NotFound:
-        return JsonResponse({"detail": "Push not found"}, status=404)
-    changed = services.push_confirm(push=push, confirmed=data["status"] == "published", message=data.get("message"))
-    push.refresh_from_db()
+        integration, message_id, timestamp = services.callback_verify(integration_id, request.body, request.headers)
+        data = _callback_body(request.body)
+        outcome = services.callback_apply(
+            integration=integration, message_id=message_id, timestamp=timestamp, reference=data.get("reference"),
+            idempotency_key=data.get("idempotency_key"), published=data["status"] == "published",
+            message=data.get("message"))
+    except ValidationErrors as exc:
+        return JsonResponse({"detail": exc.errors}, status=exc.status_code)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status_code)
+    if outcome is None:
+        return JsonResponse({"detail": "Message already received", "changed": False})
+    push, changed = outcome
     return JsonResponse({"push_id": str(push.pk), "push_status": push.push_status, "changed": changed})
 
 
-def _uuid(value) -> bool:
-    import uuid
-
+def _callback_body(raw: bytes) -> dict:
     try:
-        uuid.UUID(str(value))
-        return True
+        body = json.loads(raw)
     except ValueError:
-        return False
+        raise BusinessRuleError("Body is not JSON")
+    payload = CallbackSerializer(data=body)
+    if not payload.is_valid():
+        raise ValidationErrors(drf_to_pydantic(payload.errors, payload, body, ("body",)))
+    return payload.validated_data

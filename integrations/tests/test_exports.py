@@ -1,17 +1,17 @@
 """Exports to a retailer: a real local HTTP server stands in for OVS. Nothing is lost, nothing is
 pushed twice."""
-import hashlib
-import hmac
 import itertools
 import json
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from standardwebhooks import Webhook
 
 from conftest import client_for
 from integrations import services
@@ -219,8 +219,11 @@ def test_a_push_stuck_in_progress_is_picked_up_by_the_sweeper(user, approved, re
     assert len(retailer.images) == 1
 
 
-def sign(integration, body: bytes) -> str:
-    return "sha256=" + hmac.new(reveal(integration.callback_secret).encode(), body, hashlib.sha256).hexdigest()
+def sign(integration, body: bytes) -> dict:
+    """Standard Webhooks headers of a new message, signed with the integration's callback secret."""
+    msg_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(tz=dt_timezone.utc)
+    return {"HTTP_WEBHOOK_ID": msg_id, "HTTP_WEBHOOK_TIMESTAMP": str(int(now.timestamp())),
+            "HTTP_WEBHOOK_SIGNATURE": Webhook(reveal(integration.callback_secret)).sign(msg_id, now, body.decode())}
 
 
 def test_a_signed_confirmation_completes_the_push(user, approved, anon):
@@ -229,16 +232,16 @@ def test_a_signed_confirmation_completes_the_push(user, approved, anon):
     integration = approved.integration
     url = f"/api/v1/integrations/{integration.pk}/callback"
     body = json.dumps({"reference": "ovs-1", "status": "published"}).encode()
-    forged = anon.post(url, body, content_type="application/json", HTTP_X_SIGNATURE="sha256=" + "0" * 64)
+    forged = anon.post(url, body, content_type="application/json",
+                       **{**sign(integration, body), "HTTP_WEBHOOK_SIGNATURE": "v1," + "A" * 44})
     assert forged.status_code == 401 and push_of(approved).push_status == "AWAITING_CONFIRMATION"
-    confirmed = anon.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=sign(integration, body))
+    confirmed = anon.post(url, body, content_type="application/json", **sign(integration, body))
     assert confirmed.json() == {"push_id": str(push_of(approved).pk), "push_status": "COMPLETED", "changed": True}
     assert push_of(approved).completed_at is not None
-    repeated = anon.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=sign(integration, body))
+    repeated = anon.post(url, body, content_type="application/json", **sign(integration, body))  # a new message
     assert repeated.json()["changed"] is False
     unknown = json.dumps({"reference": "ovs-999", "status": "published"}).encode()
-    assert anon.post(url, unknown, content_type="application/json",
-                     HTTP_X_SIGNATURE=sign(integration, unknown)).status_code == 404
+    assert anon.post(url, unknown, content_type="application/json", **sign(integration, unknown)).status_code == 404
 
 
 def test_a_rejection_by_callback_fails_the_push(user, approved, anon):
@@ -247,7 +250,7 @@ def test_a_rejection_by_callback_fails_the_push(user, approved, anon):
     push_image.apply(args=[str(push.pk)])
     body = json.dumps({"idempotency_key": str(push.idempotency_key), "status": "rejected", "message": "Blurred"}).encode()
     anon.post(f"/api/v1/integrations/{approved.integration.pk}/callback", body, content_type="application/json",
-              HTTP_X_SIGNATURE=sign(approved.integration, body))
+              **sign(approved.integration, body))
     push.refresh_from_db()
     assert (push.push_status, push.error_message) == ("FAILED", "Rejected by the retailer: Blurred")
 

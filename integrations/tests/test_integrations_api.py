@@ -22,7 +22,7 @@ def test_credentials_are_stored_encrypted_and_never_returned(user):
     response = create(client_for(user), credentials="super-secret-token")
     assert response.status_code == 200
     body = response.json()
-    assert body["has_credentials"] is True and body["credentials_reference"] is None
+    assert body["has_credentials"] is True and "credentials_reference" not in body
     assert "super-secret-token" not in response.content.decode() and "credentials" not in body
     integration = ExternalIntegration.objects.get()
     assert integration.credentials.startswith("fernet:") and "super-secret" not in integration.credentials
@@ -31,11 +31,12 @@ def test_credentials_are_stored_encrypted_and_never_returned(user):
     assert "super-secret" not in listed and integration.callback_secret not in listed
 
 
-def test_credentials_may_reference_the_servers_environment(user, monkeypatch):
-    body = create(client_for(user), credentials="env:OVS_TOKEN").json()
-    assert body["credentials_reference"] == "env:OVS_TOKEN"
-    monkeypatch.setenv("OVS_TOKEN", "from-env")
-    assert reveal(ExternalIntegration.objects.get().credentials) == "from-env"
+def test_credentials_never_reference_the_servers_environment(user):
+    """Security issue #10: `env:NAME` once read the server's environment; it is refused now."""
+    response = create(client_for(user), credentials="env:OVS_TOKEN")
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "credentials"]]
+    assert not ExternalIntegration.objects.exists()
 
 
 def test_bad_input(user):
@@ -52,8 +53,11 @@ def test_integrations_follow_tenancy(user, org, member, other_user):
     assert client_for(other_user).get(f"/api/v1/external-integrations/{shared['id']}").json() == FORBIDDEN
     assert client_for(other_user).patch(f"/api/v1/external-integrations/{shared['id']}", {"enabled": False},
                                         format="json").status_code == 403
+    # Members read the organization's integrations; admins and owners change them (security issue #10).
     assert client_for(member).patch(f"/api/v1/external-integrations/{shared['id']}", {"enabled": False},
-                                    format="json").json()["enabled"] is False
+                                    format="json").json() == FORBIDDEN
+    assert client_for(user).patch(f"/api/v1/external-integrations/{shared['id']}", {"enabled": False},
+                                  format="json").json()["enabled"] is False
 
 
 def test_product_mappings(user, other_user):

@@ -208,3 +208,20 @@ def drf_to_pydantic(errors: Any, field: Any, value: Any, loc: Loc, parent: Any =
 
 def _has_field(field, key: str) -> bool:
     return hasattr(field, "fields") and key in field.fields
+
+
+SECRET_MASK = "**********"  # how Pydantic shows a SecretStr
+
+
+def mask_secrets(errors: list[dict], serializer) -> list[dict]:
+    """Errors without the values of the serializer's secret fields (`style={"input_type":
+    "password"}`): a secret a client sent is never repeated, not even in a 422 about another field
+    (a missing field's error repeats the whole body)."""
+    fields = getattr(serializer, "fields", {})
+    names = {name for name, field in fields.items() if field.style.get("input_type") == "password"}
+    for entry in errors if names else []:
+        if len(entry["loc"]) > 1 and entry["loc"][1] in names:
+            entry["input"] = SECRET_MASK
+        elif isinstance(entry.get("input"), dict):
+            entry["input"] = {k: SECRET_MASK if k in names else v for k, v in entry["input"].items()}
+    return errors

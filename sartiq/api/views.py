@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from sartiq.accounts import tenancy
 from sartiq.api.errors import RequestValidationError
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.validation import drf_to_pydantic, missing, validate
+from sartiq.api.validation import drf_to_pydantic, mask_secrets, missing, validate
 from sartiq.errors import NotFound
 
 
@@ -124,7 +124,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             data = request.data
         serializer = serializer_class(data=data, partial=partial, context=self.get_serializer_context())
         if not serializer.is_valid():
-            errors = drf_to_pydantic(serializer.errors, serializer, data, ("body",))
+            errors = mask_secrets(drf_to_pydantic(serializer.errors, serializer, data, ("body",)), serializer)
             return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
         self.body = serializer.validated_data
         return []

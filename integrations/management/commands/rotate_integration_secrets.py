@@ -1,0 +1,46 @@
+"""Encrypt every stored integration secret again with the first key of INTEGRATION_SECRETS_KEY.
+
+Rotation: put the new key first in INTEGRATION_SECRETS_KEY (keeping the old one after it), run
+this command, then remove the old key. `--legacy` also opens values encrypted by versions before
+security issue #10, whose only key was derived from SECRET_KEY.
+"""
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from integrations.models import ExternalIntegration
+from integrations.secrets import derived_key, reseal
+
+FIELDS = ("credentials", "callback_secret")
+
+
+class Command(BaseCommand):
+    help = __doc__.splitlines()[0]
+
+    def add_arguments(self, parser):
+        parser.add_argument("--legacy", action="store_true",
+                            help="also decrypt with the key earlier versions derived from SECRET_KEY")
+
+    @transaction.atomic
+    def handle(self, *args, legacy=False, **options):
+        extra = [derived_key(settings.SECRET_KEY)] if legacy else []
+        rotated, unreadable = 0, []
+        for integration in ExternalIntegration.objects.select_for_update().only("pk", *FIELDS):
+            changed = []
+            for field in FIELDS:
+                stored = getattr(integration, field)
+                if not stored:
+                    continue
+                try:
+                    setattr(integration, field, reseal(stored, extra))
+                    changed.append(field)
+                except InvalidToken:
+                    unreadable.append(f"{integration.pk} {field}")
+            if changed:
+                integration.save(update_fields=changed)
+                rotated += len(changed)
+        self.stdout.write(f"{rotated} secret(s) encrypted with the first key.")
+        if unreadable:
+            self.stderr.write("Left as they were (no configured key opens them; their owners must enter them "
+                              "again):\n  " + "\n  ".join(unreadable))
