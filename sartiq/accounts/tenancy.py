@@ -54,8 +54,17 @@ def is_admin_of(user, organization_id) -> bool:
 
 
 def require_member(user, organization_id) -> None:
-    if organization_id is not None and not is_member(user, organization_id):
+    """403 unless the user belongs to the organization; for a superuser (who belongs everywhere),
+    404 when the organization does not exist, so that nothing is written for a made-up one."""
+    if organization_id is None:
+        return
+    if not is_member(user, organization_id):
         raise PermissionDenied()
+    if user.is_superuser and organization_id not in organization_roles(user):
+        from sartiq.accounts.models import Organization
+
+        if not Organization.objects.filter(pk=organization_id).exists():
+            raise NotFound("Organization")
 
 
 def _prefix(model) -> str:
