@@ -39,20 +39,24 @@ def jpeg_bytes(size=(24, 24)):
     return buffer.getvalue()
 
 
-def test_local_upload_flow_end_to_end(user, shot):
+def test_local_upload_flow_end_to_end(user, shot, django_capture_on_commit_callbacks):
     client = client_for(user)
     target = upload_url(client, shot).json()
     assert target["method"] == "PUT" and target["headers"] == {"Content-Type": "image/png"}
     assert target["key"].startswith(f"uploads/shots/{shot.pk}/") and target["key"].endswith("front.png")
     assert local_put(client_for(), target, png_bytes((50, 60))).status_code == 200  # no bearer: the URL is the key
     assert default_storage.exists(target["key"])
-    revision = client.post(f"/api/v1/shots/{shot.pk}/revision", {
-        "shot_status": "PROPOSAL", "images": [{"source_type": "UPLOAD", "image_url": target["image_url"]}],
-    }, format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = client.post(f"/api/v1/shots/{shot.pk}/revision", {
+            "shot_status": "PROPOSAL", "images": [{"source_type": "UPLOAD", "image_url": target["image_url"]}],
+        }, format="json").json()
     image = revision["images"][0]
-    assert image["image_url"] == target["image_url"]
     assert (image["image_media"]["width"], image["image_media"]["height"]) == (50, 60)
-    assert MediaResource.objects.get().file.name == target["key"]
+    # Registration copied the bytes to a fresh key of the media and removed the upload object:
+    # the revision shows the media's URL, which no upload URL can write to.
+    media = MediaResource.objects.get()
+    assert media.file.name != target["key"] and not default_storage.exists(target["key"])
+    assert image["image_url"] == image["image_media"]["url"] == media.url
 
 
 @pytest.mark.parametrize(
