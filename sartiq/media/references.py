@@ -26,6 +26,11 @@ from sartiq.media.services import storage_key_of
 THING = "Media resource"
 
 
+def _field(loc: tuple) -> str:
+    """The field an error is about: the last name in its location (not a list index)."""
+    return next(part for part in reversed(loc) if isinstance(part, str))
+
+
 class MediaReferences:
     """The media references of one input, for a target of `organization_id` (None: personal)
     written by `user`."""
@@ -48,7 +53,7 @@ class MediaReferences:
             return None
         media = self.by_key(key, loc)
         if media is None:
-            raise InvalidInput(f"{loc[-1]} points to the project's storage but names no media resource", loc=loc)
+            raise InvalidInput(f"{_field(loc)} points to the project's storage but names no media resource", loc=loc)
         return media
 
     def by_key(self, key: str, loc: tuple) -> MediaResource | None:
@@ -64,7 +69,7 @@ class MediaReferences:
         media = self.by_url(url, loc) if url else None
         if media_id is not None:
             if media is not None and media.pk != media_id:
-                raise InvalidInput(f"{loc[-1]} and {id_key} name different media resources", loc=loc)
+                raise InvalidInput(f"{_field(loc)} and {id_key} name different media resources", loc=loc)
             media = media or self.by_id(media_id)
         return media
 
@@ -73,7 +78,7 @@ class MediaReferences:
         """A URL field that cannot hold a stored file (it has no media twin): storage URLs are refused."""
         if storage_key_of(url) is not None:
             where = f"give the media resource id in {hint}" if hint else "only outside URLs are stored here"
-            raise InvalidInput(f"{loc[-1]} cannot point to the project's storage: {where}", loc=loc)
+            raise InvalidInput(f"{_field(loc)} cannot point to the project's storage: {where}", loc=loc)
 
 
 def shown_url(url: str | None, media: MediaResource | None) -> str | None:
