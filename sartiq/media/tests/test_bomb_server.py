@@ -142,11 +142,11 @@ def test_eight_bombs_at_once_keep_every_server_process_under_the_ceiling(user, s
     with TreeRss(psutil.Process(process.pid)) as memory, ThreadPoolExecutor(len(calls)) as pool:
         responses = list(pool.map(lambda item: item[1](item[0]), enumerate(calls)))
 
-    for response in responses:
-        assert response.status_code == 422, response.text
-        assert response.json()["detail"][0]["msg"] == "Value error, Image is too large"
+    print("peak RSS per process (MiB):", {pid: peak >> 20 for pid, peak in memory.peaks.items()})
     assert len(memory.peaks) == 3, "the master and both workers were sampled"
     over = {pid: peak >> 20 for pid, peak in memory.peaks.items() if peak >= RSS_CEILING}
     assert not over, f"processes over {RSS_CEILING >> 20} MiB (pid: MiB): {over}; log:\n{process.log.read_text()}"
-    print("peak RSS per process (MiB):", {pid: peak >> 20 for pid, peak in memory.peaks.items()})
+    for response in responses:
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["msg"] == "Value error, Image is too large"
     assert not MediaResource.objects.exists() and not ShotRevision.objects.exists()
