@@ -20,7 +20,7 @@ from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
-from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
+from sartiq.media.services import media_create_from_bytes, media_referenced, media_release, storage_key_of
 from shots import uploads
 from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -377,6 +377,25 @@ def media_released_after(*, revisions=None, shots=None):
         media_ids |= {media_id, sketch_id}
     yield
     media_release(media_ids=media_ids - {None})
+
+
+def shooting_media_follow(*, shooting) -> int:
+    """After `shooting` moved to another organization (or became personal): the files its revisions
+    and generations hold, when nothing outside the shooting uses them, move with it, so that its new
+    audience may read them (downloads and pushes read only media of the shooting's audience).
+    Media shared with anything else stay where they are. Returns how many moved."""
+    shots = Shot.objects.filter(shooting_look__shooting=shooting)
+    images = ShotRevisionImage.objects.filter(shot_revision__shot__in=shots)
+    predictions = Prediction.objects.filter(generation__shot__in=shots)
+    media_ids = set(predictions.exclude(media=None).values_list("media_id", flat=True))
+    for media_id, sketch_id in images.values_list("image_media_id", "sketch_image_media_id"):
+        media_ids |= {media_id, sketch_id}
+    media_ids.discard(None)
+    own = media_ids - media_referenced(media_ids, ignoring={ShotRevisionImage: images, Prediction: predictions})
+    audience = {"organization_id": shooting.organization_id}
+    if shooting.organization_id is None:
+        audience["owner_id"] = shooting.owner_id
+    return MediaResource.objects.filter(pk__in=own).update(**audience)
 
 
 # --- generations ----------------------------------------------------------------------------------

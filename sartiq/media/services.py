@@ -105,10 +105,12 @@ def media_update(*, user, instance: MediaResource, data: dict) -> MediaResource:
     return instance
 
 
-def media_referenced(media_ids) -> set:
+def media_referenced(media_ids, *, ignoring: dict | None = None) -> set:
     """The ids among `media_ids` that some row still references, through any foreign key or
-    many-to-many to MediaResource (found generically, so a new reference cannot be forgotten)."""
+    many-to-many to MediaResource (found generically, so a new reference cannot be forgotten).
+    `ignoring` maps a model to a queryset of its rows whose references do not count."""
     media_ids = set(media_ids)
+    ignoring = ignoring or {}
     referenced: set = set()
     for relation in MediaResource._meta.get_fields(include_hidden=True):
         # Reverse relations only; a many-to-many is covered by its through table's foreign key.
@@ -118,8 +120,10 @@ def media_referenced(media_ids) -> set:
         if not remaining:
             break
         field = relation.field
-        referenced |= set(field.model._base_manager.filter(**{f"{field.attname}__in": remaining})
-                          .values_list(field.attname, flat=True).distinct())
+        rows = field.model._base_manager.filter(**{f"{field.attname}__in": remaining})
+        if field.model in ignoring:
+            rows = rows.exclude(pk__in=ignoring[field.model].values("pk"))
+        referenced |= set(rows.values_list(field.attname, flat=True).distinct())
     return referenced
 
 

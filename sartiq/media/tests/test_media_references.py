@@ -207,3 +207,27 @@ def test_a_tenants_base_image_generation_does_not_rewrite_a_public_subject(user,
     assert generation_run(generation_id=generation.pk).state == "completed"
     assert not SubjectBaseImage.objects.filter(subject=public).exists()
     assert Prediction.objects.filter(generation=generation).exists()
+
+
+def test_after_a_transfer_the_shootings_own_media_follow_it(user, org, django_capture_on_commit_callbacks):
+    """For the shooting transfer (finding 5): downloads read only media of the shooting's
+    audience, so the files the shooting's revisions hold move with it; shared ones stay."""
+    from sartiq.accounts.tests.factories import MembershipFactory
+    from shots.services import shooting_media_follow
+
+    shot = own_shot(user, org)
+    revision = post_revision(user, shot, {"image_data": b64(png_bytes((20, 20)))}).json()
+    client_for(user).post(f"/api/v1/shots/{shot.pk}/approve")
+    shared = upload(user, organization=org)
+    client_for(user).post(f"/api/v1/products/?organization_id={org.pk}",
+                          {"name": "P", "cover_image_media_id": shared["id"]}, format="json")
+    post_revision(user, ShotFactory(shooting_look=shot.shooting_look), {"image_url": shared["url"]})
+    target = MembershipFactory(user=user).organization
+    shooting = shot.shooting_look.shooting
+    shooting.organization = target
+    shooting.save()
+    assert client_for(user).get(f"/api/v1/shots/{shot.pk}/download").status_code == 400  # not the new audience's
+    assert shooting_media_follow(shooting=shooting) == 1
+    assert MediaResource.objects.get(pk=revision["images"][0]["image_media"]["id"]).organization_id == target.pk
+    assert MediaResource.objects.get(pk=shared["id"]).organization_id == org.pk  # the product still uses it
+    assert client_for(user).get(f"/api/v1/shots/{shot.pk}/download").status_code == 200
