@@ -176,10 +176,16 @@ def test_another_tenants_media_cannot_be_an_outfit_reference(user, other_user):
     for ref in (theirs["url"], {"url": theirs["url"]}, {"media_resource_id": theirs["id"]}):
         response = client_for(other_user).post(url, {"outfit_ref_imgs_urls": [ref]}, format="json")
         assert (response.status_code, response.json()) == (403, {"detail": "Not enough permissions"}), ref
-    mine = upload(other_user)
-    response = client_for(other_user).post(url, {"outfit_ref_imgs_urls": [mine["url"]]}, format="json")
+    mine, by_id = upload(other_user), upload(other_user, (1, 2, 3))
+    response = client_for(other_user).post(url, {"outfit_ref_imgs_urls": [
+        mine["url"], {"media_resource_id": by_id["id"]}, "https://cdn.example.com/r.png"]}, format="json")
     assert response.status_code == 200
-    assert [m["id"] for m in response.json()["outfit"]["outfit_ref_images_media"]] == [mine["id"]]
+    outfit = response.json()["outfit"]
+    assert {m["id"] for m in outfit["outfit_ref_images_media"]} == {mine["id"], by_id["id"]}
+    # Shown as the media's current signed URLs (stored URLs of our storage expire), outside ones as given.
+    assert outfit["outfit_ref_imgs_urls"] == [MediaResource.objects.get(pk=mine["id"]).url,
+                                              MediaResource.objects.get(pk=by_id["id"]).url,
+                                              "https://cdn.example.com/r.png"]
 
 
 # --- readers ---------------------------------------------------------------------------------------
