@@ -28,6 +28,24 @@ class Outfit(TimestampedModel):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["shooting_look", "generation_status"], name="outfits_look_generation")]
 
+    @property
+    def shown_ref_imgs_urls(self) -> list[str]:
+        """`outfit_ref_imgs_urls` as shown: outside URLs as given, URLs of our storage as the current
+        (signed) URL of the reference media they name (`ref_media_list`, prefetched by the selector);
+        a storage URL naming none of them is left out."""
+        from sartiq.media.services import storage_key_of
+
+        media = getattr(self, "ref_media_list", None)
+        by_key = {m.file.name: m for m in (media if media is not None else self.outfit_ref_images_media.all())}
+        shown = []
+        for url in self.outfit_ref_imgs_urls or []:
+            key = storage_key_of(url)
+            if key is None:
+                shown.append(url)
+            elif key in by_key:
+                shown.append(by_key[key].url)
+        return shown
+
     # Read from `product_link_list`, the links the outfit selector prefetches in order.
     @property
     def products_in_order(self):

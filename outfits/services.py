@@ -11,7 +11,7 @@ from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
-from sartiq.media.models import MediaResource
+from sartiq.media.references import MediaReferences
 
 
 def _organization_of(look):
@@ -20,23 +20,32 @@ def _organization_of(look):
 
 def _outfit_rows(user, entries, **fields) -> list[tuple[Outfit, list[OutfitProduct], list]]:
     """Unsaved outfits for (look, ManualOutfitCreate-like data) entries of one shooting, with their
-    product links and media. The references of all entries are checked in one query per kind."""
+    product links and media. The references of all entries are checked in one query per kind;
+    a reference image given by a URL of the project's storage is the media resource it names,
+    checked as one given by id (`sartiq.media.references`)."""
     org = _organization_of(entries[0][0])
     datas = [data for _, data in entries]
     tenancy.get_many_usable(Product.objects, [pk for d in datas for pk in d.get("outfit_product_ids") or []], user,
                             org, "Product")
+    references = MediaReferences(user, org)
     media_ids = [ref["media_resource_id"] for d in datas for ref in d.get("outfit_ref_imgs_urls") or []
                  if ref.get("media_resource_id")]
-    media = {m.pk: m for m in tenancy.get_many_usable(MediaResource.objects, media_ids, user, org, "Media resource")}
+    media = {m.pk: m for m in references.by_ids(media_ids)}
     rows = []
     for look, data in entries:
         refs = data.get("outfit_ref_imgs_urls") or []
+        chosen = []
+        for index, ref in enumerate(refs):
+            found = references.by_url_or_id(ref.get("url"), ref.get("media_resource_id"),
+                                            loc=("body", "outfit_ref_imgs_urls", index, "url"),
+                                            id_key="media_resource_id") if ref.get("url") else None
+            chosen.append(found or media.get(ref.get("media_resource_id")))
         outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),
-                        outfit_ref_imgs_urls=[ref.get("url") or media[ref["media_resource_id"]].url for ref in refs],
+                        outfit_ref_imgs_urls=[ref.get("url") or m.url for ref, m in zip(refs, chosen)],
                         **fields)
         product_ids = list(dict.fromkeys(data.get("outfit_product_ids") or []))
         links = [OutfitProduct(outfit_id=outfit.pk, product_id=pk, position=i) for i, pk in enumerate(product_ids)]
-        rows.append((outfit, links, [media[ref["media_resource_id"]] for ref in refs if ref.get("media_resource_id")]))
+        rows.append((outfit, links, list({m.pk: m for m in chosen if m is not None}.values())))
     return rows
 
 

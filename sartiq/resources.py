@@ -1,9 +1,12 @@
 """Create, update and delete of tenant resources, declared once per resource.
 
 A `Resource` names its model, the foreign keys given as `<name>_id` (`refs`), the many-to-many
-given as lists of ids (`many`) and nested writers. Referenced ids are resolved in one query per
-kind with the tenancy rule (404 unknown, 403 not visible, 400 of another organization), scalar
-fields are copied, nested lists replace what was there; all in one transaction.
+given as lists of ids (`many`), its image URL fields (`urls`, `url_lists`) and nested writers.
+Referenced ids are resolved in one query per kind with the tenancy rule (404 unknown, 403 not
+visible, 400 of another organization), scalar fields are copied, nested lists replace what was
+there; all in one transaction. A URL field naming a file of the project's storage is a media
+reference like an id (`sartiq.media.references`): it sets the field's media twin, or is refused
+where the field has none.
 `crud_services(resource)` gives the `<thing>_create/_update/_delete` functions a CrudViewSet calls.
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.db import transaction
 
 from sartiq.accounts import tenancy
 from sartiq.errors import PermissionDenied
+from sartiq.media.references import MediaReferences
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Resource:
     model: type[dj_models.Model]
     refs: dict[str, Ref] = field(default_factory=dict)  # model field name -> Ref
     many: dict[str, ManyRef] = field(default_factory=dict)  # m2m field name -> ManyRef
+    # image URL field -> its media foreign key (a `refs` name), or None: storage URLs refused there
+    urls: dict[str, str | None] = field(default_factory=dict)
+    # list-of-URLs field -> the body key that takes media ids instead (for the error), or None
+    url_lists: dict[str, str | None] = field(default_factory=dict)
     # nested writers: body key -> function(instance, items, user, organization_id)
     nested: dict[str, Callable] = field(default_factory=dict)
 
@@ -50,15 +58,38 @@ def check_public(user, data: dict) -> None:
         raise PermissionDenied("Only superusers can make a resource public")
 
 
+def resolve_urls(data: dict, urls: dict, url_lists: dict, media: MediaReferences, loc: tuple) -> dict:
+    """Check the body's image URLs; a storage URL in a field with a media twin becomes that twin's
+    id (in `data`). Returns {twin id key: media} of what it resolved (already checked)."""
+    resolved = {}
+    for url_field, twin in urls.items():
+        if not data.get(url_field):
+            continue
+        if twin is None:
+            media.outside_only(data[url_field], (*loc, url_field))
+            continue
+        id_key = f"{twin}_id"
+        found = media.by_url_or_id(data[url_field], data.get(id_key), loc=(*loc, url_field), id_key=id_key)
+        if found is not None:
+            data[id_key] = found.pk
+            resolved[id_key] = found
+    for list_field, hint in url_lists.items():
+        for index, url in enumerate(data.get(list_field) or []):
+            media.outside_only(url, (*loc, list_field, index), hint)
+    return resolved
+
+
 def _write(resource: Resource, instance, data: dict, user, organization_id) -> None:
     data = dict(data)
+    media = MediaReferences(user, organization_id)
+    resolved = resolve_urls(data, resource.urls, resource.url_lists, media, ("body",))
     nested = {key: data.pop(key) for key in list(data) if key in resource.nested}
     many = {name: data.pop(spec.ids_key) for name, spec in resource.many.items() if spec.ids_key in data}
     for name, ref in resource.refs.items():
         key = f"{name}_id"
         if key in data:
             pk = data.pop(key)
-            if pk is not None:
+            if pk is not None and key not in resolved:
                 tenancy.get_usable(ref.model.objects, pk, user, organization_id, ref.thing)
             setattr(instance, key, pk)
     for name, value in data.items():
@@ -95,13 +126,19 @@ def resource_delete(*, user, instance) -> None:
     instance.delete()
 
 
-def replace_children(related_name: str, child_model, refs: dict[str, Ref]):
-    """A nested writer: the list given replaces the instance's children."""
+def replace_children(related_name: str, child_model, refs: dict[str, Ref], urls: dict[str, str | None] | None = None):
+    """A nested writer: the list given (body key `related_name`) replaces the instance's children."""
 
     def write(instance, items, user, organization_id):
-        items = items or []
+        items = [dict(item) for item in items or []]
+        media = MediaReferences(user, organization_id)
+        resolved_ids = set()
+        for index, item in enumerate(items):
+            resolved = resolve_urls(item, urls or {}, {}, media, ("body", related_name, index))
+            resolved_ids |= {(key, found.pk) for key, found in resolved.items()}
         for ref_name, ref in refs.items():
-            ids = [item[f"{ref_name}_id"] for item in items if item.get(f"{ref_name}_id")]
+            key = f"{ref_name}_id"
+            ids = [item[key] for item in items if item.get(key) and (key, item[key]) not in resolved_ids]
             tenancy.get_many_usable(ref.model.objects, ids, user, organization_id, ref.thing)
         getattr(instance, related_name).all().delete()
         fk = child_model._meta.get_field(child_model.tenant_path).attname

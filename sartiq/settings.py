@@ -176,7 +176,8 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_SIGNATURE_VERSION = env("AWS_S3_SIGNATURE_VERSION", "s3v4")  # presigned URLs MinIO and S3 accept
     DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Local files, served by the project only through signed, expiring URLs (sartiq/media/storage.py).
+    DEFAULT_STORAGE = {"BACKEND": "sartiq.media.storage.SignedFileSystemStorage"}
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {
@@ -189,6 +190,16 @@ STORAGES = {
 UPLOAD_URL_EXPIRES_SECONDS = int(env("UPLOAD_URL_EXPIRES_SECONDS", "900"))
 # Largest upload accepted through the API (bytes).
 MEDIA_MAX_UPLOAD_BYTES = int(env("MEDIA_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+# --- Media (security issue #10: findings 4, 7, 8, 9) -----------------------------------------------
+# Images are measured from their header before anything is decoded: wider or taller than
+# MEDIA_MAX_DIMENSION pixels, or more than MEDIA_MAX_PIXELS in all, is refused (422 on input,
+# 400 when a stored file is rendered). Pillow's own bomb limit is set to the same number.
+MEDIA_MAX_DIMENSION = int(env("MEDIA_MAX_DIMENSION", "12000"))
+MEDIA_MAX_PIXELS = int(env("MEDIA_MAX_PIXELS", str(40_000_000)))
+# Local media URLs (`/media/<key>?e=...&s=...`) are valid at least this long; their expiry is
+# rounded up to MEDIA_URL_BUCKET_SECONDS so that a file keeps one URL for a while (browser caches).
+MEDIA_URL_EXPIRES_SECONDS = int(env("MEDIA_URL_EXPIRES_SECONDS", "3600"))
+MEDIA_URL_BUCKET_SECONDS = int(env("MEDIA_URL_BUCKET_SECONDS", "900"))
 # A JSON body may carry an image as base64 (4/3 of its size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -279,6 +290,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     # Re-send work whose message was lost or whose worker died (claims make this harmless).
     "sweep-generations": {"task": "shots.sweep_generations", "schedule": 60.0},
+    "sweep-uploads": {"task": "shots.sweep_uploads", "schedule": 3600.0},
     "sweep-outfit-proposals": {"task": "outfits.sweep_proposals", "schedule": 60.0},
     "sweep-pushes": {"task": "integrations.sweep_pushes", "schedule": 60.0},
     # Ask retailers about pushes awaiting their confirmation.

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from sartiq.api.health import health_check
+from sartiq.media.views import serve_media
 
 admin.site.site_header = "Sartiq staff"
 admin.site.site_title = "Sartiq staff"
@@ -32,7 +32,6 @@ urlpatterns = [
 ]
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage") and settings.MEDIA_URL.startswith("/"):
-    # Local storage: the project serves its own media files (S3 serves them in production).
-    urlpatterns.append(
-        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    # Local storage: the project serves its own media files, only through signed, expiring URLs
+    # (S3 serves its presigned URLs in production).
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media, name="media"))

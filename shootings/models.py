@@ -74,7 +74,7 @@ class ShootingLook(TimestampedModel):
     @property
     def outfit_ref_imgs_urls(self) -> list[str]:
         outfit = self.selected_outfit
-        return list(outfit.outfit_ref_imgs_urls) if outfit else []
+        return outfit.shown_ref_imgs_urls if outfit else []
 
     @property
     def outfit_instruction(self) -> str | None:

@@ -21,6 +21,7 @@ from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
 from shootings.transfer import shooting_transfer_apply, shooting_transfer_check
 from shots import services as shot_services
+from shots.models import Shot
 
 SHOOTING_FIELDS = ("name", "description", "due_date", "archived", "season", "collection", "brand")
 
@@ -72,8 +73,8 @@ def shooting_delete(*, user: User, shooting: Shooting) -> None:
     """Delete the shooting with its looks, shots, revisions and outfits; the revisions' stored
     images are removed once the transaction commits."""
     tenancy.check_change(user, shooting)
-    shot_services.release_revision_media(revision_filter={"shot__shooting_look__shooting": shooting})
-    shooting.delete()
+    with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look__shooting=shooting)):
+        shooting.delete()
 
 
 # --- look creation --------------------------------------------------------------------------------
@@ -309,5 +310,5 @@ def _assignee(look: ShootingLook, user_id) -> uuid.UUID | None:
 @transaction.atomic
 def look_delete(*, user: User, look: ShootingLook) -> None:
     tenancy.check_change(user, look)
-    shot_services.release_revision_media(revision_filter={"shot__shooting_look": look})
-    look.delete()
+    with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look=look)):
+        look.delete()

@@ -27,6 +27,7 @@ from sartiq.accounts.models import User
 from sartiq.catalog import models as catalog
 from sartiq.errors import BusinessRuleError, PermissionDenied
 from sartiq.media.models import MediaResource
+from sartiq.media.services import media_referenced
 from shootings.models import Shooting, ShootingLook
 from shots.models import Prediction, Shot, ShotRevisionImage
 
@@ -72,30 +73,16 @@ def _stored_media_ids(shooting: Shooting) -> set[uuid.UUID]:
     return found
 
 
-def _leads_to_shooting(model) -> bool:
-    current = model
-    for part in filter(None, getattr(model, "tenant_path", "").split("__")):
-        current = current._meta.get_field(part).related_model
-    return current is Shooting and model is not Shooting
-
-
-def media_used_outside(media_ids: set, shooting: Shooting) -> set[uuid.UUID]:
-    """The media among `media_ids` that something outside the shooting's tree references, found
-    through every relation pointing at MediaResource (hidden ones included)."""
-    outside: set = set()
-    if not media_ids:
-        return outside
-    for relation in MediaResource._meta.get_fields(include_hidden=True):
-        if not (relation.is_relation and relation.auto_created and not relation.concrete):
-            continue
-        if relation.related_model._meta.auto_created:  # a many-to-many's table: its field is seen from the model
-            continue
-        model, name = relation.related_model, relation.field.name
-        rows = model._default_manager.filter(**{f"{name}__in": media_ids})
-        if _leads_to_shooting(model):
-            rows = rows.exclude(**{model.tenant_path: shooting.pk})
-        outside |= set(rows.values_list(name, flat=True))
-    return outside
+def _used_outside(media_ids: set, shooting: Shooting) -> set:
+    """The media among `media_ids` that something outside the shooting's tree references (any
+    relation to MediaResource, found generically by media_referenced)."""
+    in_tree = {
+        ShotRevisionImage: ShotRevisionImage.objects.filter(shot_revision__shot__shooting_look__shooting=shooting),
+        Prediction: Prediction.objects.filter(generation__shot__shooting_look__shooting=shooting),
+        Outfit.outfit_ref_images_media.through: Outfit.outfit_ref_images_media.through.objects.filter(
+            outfit__shooting_look__shooting=shooting),
+    }
+    return media_referenced(media_ids, ignoring=in_tree)
 
 
 def shooting_transfer_check(*, user: User, shooting: Shooting, target) -> list[uuid.UUID]:
@@ -129,7 +116,7 @@ def shooting_transfer_check(*, user: User, shooting: Shooting, target) -> list[u
         if not tenancy.in_audience(media, source, shooting.owner_id):
             raise BusinessRuleError(f"Media resource {media.pk} does not belong to the shooting's tenant")
         moving.append(media.pk)
-    shared = media_used_outside(set(moving), shooting)
+    shared = _used_outside(set(moving), shooting)
     if shared:
         raise BusinessRuleError(f"Media resource {sorted(map(str, shared))[0]} is also used outside this shooting; "
                                 "it cannot be moved")

@@ -1,7 +1,7 @@
 """Rendering a shot's image for download or export: format, metadata, file name.
 
 A metadata adapter (`DEFAULT`, `OVS`) decides what the file says about itself and what it is
-called; `render()` converts the image with Pillow (its decompression-bomb limit on) and writes the
+called; `render()` converts the image with Pillow (bounded from its header first) and writes the
 metadata as EXIF and XMP in every format, and as IPTC IIM in JPEG. Generated images carry the
 IPTC DigitalSourceType `trainedAlgorithmicMedia`.
 """
@@ -11,16 +11,18 @@ import io
 import re
 import struct
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
 from django.utils.text import slugify
 from urllib.parse import quote
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+
+from PIL import Image, PngImagePlugin
 
 from sartiq.errors import BusinessRuleError
+from sartiq.media.images import DECODE_ERRORS, ImageRefused, ImageTooLarge, open_bounded
+from sartiq.media.references import media_bytes
 from shots.choices import ExportFormat, MetadataAdapter, RevisionSource
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -216,25 +218,23 @@ def render(source: bytes, export_format: str, quality: int, metadata: ExportMeta
     is not a sound image or is too large to decode."""
     pil_format = FORMATS[export_format][0]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(source)) as image:
-                image.load()
-                if pil_format == "JPEG" or image.mode not in ("RGB", "RGBA", "L"):
-                    image = image.convert("RGB" if pil_format == "JPEG" or "A" not in image.mode else "RGBA")
-                buffer = io.BytesIO()
-                options = {"exif": _exif(metadata)}
-                xmp = _xmp(metadata)
-                if pil_format == "PNG":
-                    info = PngImagePlugin.PngInfo()
-                    info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
-                    options["pnginfo"] = info
-                else:
-                    options.update(xmp=xmp, quality=quality)
-                image.save(buffer, format=pil_format, **options)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        with open_bounded(source) as image:
+            image.load()
+            if pil_format == "JPEG" or image.mode not in ("RGB", "RGBA", "L"):
+                image = image.convert("RGB" if pil_format == "JPEG" or "A" not in image.mode else "RGBA")
+            buffer = io.BytesIO()
+            options = {"exif": _exif(metadata)}
+            xmp = _xmp(metadata)
+            if pil_format == "PNG":
+                info = PngImagePlugin.PngInfo()
+                info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
+                options["pnginfo"] = info
+            else:
+                options.update(xmp=xmp, quality=quality)
+            image.save(buffer, format=pil_format, **options)
+    except ImageTooLarge:
         raise BusinessRuleError("Image is too large to process")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except (ImageRefused, *DECODE_ERRORS):
         raise BusinessRuleError("Image could not be processed")
     data = buffer.getvalue()
     if pil_format == "JPEG":
@@ -244,8 +244,9 @@ def render(source: bytes, export_format: str, quality: int, metadata: ExportMeta
 
 def export_image(subject: ExportSubject, *, export_format: str, quality: int, adapter: str) -> tuple[bytes, str, str]:
     """(bytes, file name, content type) of the subject's stored image in that configuration."""
-    with subject.image.image_media.file.open("rb") as handle:
-        source = handle.read()
+    source = media_bytes(subject.image.image_media, audience=subject.shot.shooting_look.shooting)
+    if source is None:
+        raise BusinessRuleError("The current revision has no image")
     chosen = ADAPTERS[adapter]
     _, extension, content_type = FORMATS[export_format]
     data = render(source, export_format, quality, chosen.metadata(subject))
@@ -256,7 +257,7 @@ def export_revision(revision, *, export_format: str, quality: int, adapter: str,
                     mapping=None) -> tuple[bytes, str, str] | None:
     """A revision's first stored image rendered in that configuration (downloads and retailer
     pushes); None when the revision has no stored image."""
-    image = revision.images.select_related("image_media").filter(image_media__isnull=False).first()
+    image = revision.images.select_related("image_media__owner").filter(image_media__isnull=False).first()
     if image is None:
         return None
     shot = revision.shot

@@ -26,7 +26,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sartiq.media.models import MediaResource
-from sartiq.media.services import media_create_from_bytes, storage_key_of
+from sartiq.media.references import media_bytes
+from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction
@@ -82,13 +83,10 @@ def generation_give_up(generation_id, reason: str) -> None:
 
 
 # --- inputs ---------------------------------------------------------------------------------------
-def _stored_bytes(media: MediaResource | None = None, url: str | None = None) -> bytes | None:
-    """Bytes of a file in the project's storage; anything else is left out (never fetched)."""
-    name = media.file.name if media is not None and media.file else (storage_key_of(url) if url else None)
-    if not name or not default_storage.exists(name):
-        return None
-    with default_storage.open(name, "rb") as handle:
-        return handle.read()
+def _stored_bytes(media: MediaResource | None, shooting, via=None) -> bytes | None:
+    """Bytes of a stored input the shooting may read (`sartiq.media.references.media_bytes`):
+    only a media resource, never a file named by a URL field; anything else is left out."""
+    return media_bytes(media, audience=shooting, via=via)
 
 
 def _size(look) -> tuple[int, int]:
@@ -133,25 +131,27 @@ def build_request(generation: Generation) -> GenerationRequest:
         ]
     negative = [subject and subject.negative_prompt, look.style and look.style.negative_prompt]
     base = None
+    shooting = look.shooting
     if subject is not None and shot_type is not None and generation.kind == GenerationKind.SHOT:
-        base_image = SubjectBaseImage.objects.select_related("image_media").filter(
+        base_image = SubjectBaseImage.objects.select_related("image_media__owner").filter(
             subject=subject, shot_type=shot_type).first()
         if base_image is not None:
-            base = _stored_bytes(base_image.image_media, base_image.image_url)
+            base = _stored_bytes(base_image.image_media, shooting, subject)
     elif subject is not None:
-        base = _stored_bytes(subject.portrait_image_media, subject.portrait_image_url) or _stored_bytes(
-            subject.cover_image_media, subject.cover_image_url)
+        base = _stored_bytes(subject.portrait_image_media, shooting, subject) or _stored_bytes(
+            subject.cover_image_media, shooting, subject)
     products = [] if generation.kind == GenerationKind.BASE_IMAGE else [product, *outfit_products]
     references = []
     if look.set_design is not None and generation.kind == GenerationKind.SHOT:
-        for reference in look.set_design.reference_images.select_related("image_media").filter(shot_type=shot_type):
-            references.append(_stored_bytes(reference.image_media, reference.image_url))
+        for reference in look.set_design.reference_images.select_related("image_media__owner").filter(
+                shot_type=shot_type):
+            references.append(_stored_bytes(reference.image_media, shooting, look.set_design))
     width, height = _size(look)
     return GenerationRequest(
         prompt=", ".join(str(p) for p in parts if p), negative_prompt=", ".join(str(p) for p in negative if p),
         width=width, height=height, count=int(generation.params.get("num_outputs", 1)),
         seed=stable_seed(generation.pk), base_image=base,
-        product_images=[b for b in (_stored_bytes(p.cover_image_media, p.cover_image_url) for p in products if p) if b],
+        product_images=[b for b in (_stored_bytes(p.cover_image_media, shooting, p) for p in products if p) if b],
         reference_images=[r for r in references if r], background=background.color if background else None,
     )
 
@@ -235,14 +235,21 @@ def _complete(generation: Generation, token, outputs) -> None:
 
 
 def _store_base_image(generation: Generation, media: MediaResource) -> None:
-    """A base-image generation gives the look's subject its base image for the shot type."""
+    """A base-image generation gives the look's subject its base image for the shot type, when
+    whoever asked for it may change the subject: a public subject, or one of another audience, is
+    not rewritten by a tenant's generation (the image stays a prediction of the shot)."""
+    from sartiq.accounts import tenancy
     from sartiq.catalog.models import SubjectBaseImage
 
     look, shot_type = generation.shot.shooting_look, generation.shot.shot_type
     if look.subject_id is None or shot_type is None:
         return
+    requester = generation.requested_by or look.shooting.owner
+    if not tenancy.can_change(requester, look.subject):
+        return
     SubjectBaseImage.objects.update_or_create(
-        subject_id=look.subject_id, shot_type=shot_type, defaults={"image_url": media.url, "image_media": media}
+        subject_id=look.subject_id, shot_type=shot_type,
+        defaults={"image_url": "", "image_media": media},  # shown as the media's URL
     )
 
 

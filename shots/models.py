@@ -87,8 +87,11 @@ class ShotRevisionImage(TimestampedModel):
 
     @property
     def effective_image_url(self) -> str | None:
-        """The picture to show: the stored file when there is one, else the URL given."""
-        return self.image_media.url if self.image_media_id and self.image_media else self.image_url
+        """The picture to show: the stored file when there is one, else the (outside) URL given."""
+        from sartiq.media.references import shown_url
+
+        media = self.image_media if self.image_media_id else None
+        return media.url if media is not None else shown_url(self.image_url, None)
 
 
 class Generation(TimestampedModel):
@@ -153,3 +156,25 @@ class ReviewShot(Shot):
         proxy = True
         verbose_name = "shot to review"
         verbose_name_plural = "review queue"
+
+
+class DirectUpload(TimestampedModel):
+    """A direct-upload URL handed out for one shot (shots/uploads.py), usable once.
+
+    The file PUT to `key` is only a candidate: when a revision registers it, its bytes are
+    validated, hashed and copied to a media resource under a fresh key (which no upload URL can
+    reach), and the upload object is removed. A registered upload cannot be registered again, and
+    a local upload URL refuses a second PUT.
+    """
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=500, unique=True)
+    content_type = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True, help_text="A local PUT stored the file")
+    registered_at = models.DateTimeField(null=True, blank=True, help_text="A revision took the file")
+
+    tenant_path = "shot__shooting_look__shooting"
+
+    class Meta:
+        ordering = ["created_at", "id"]

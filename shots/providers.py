@@ -26,7 +26,9 @@ from typing import Callable
 
 import httpx
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter
+
+from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
 
 from sartiq import outbound
 
@@ -222,13 +224,14 @@ def _cut_out(image: Image.Image) -> Image.Image:
 
 
 def _open(data: bytes | None) -> Image.Image | None:
+    """An input image, decoded only if its header shows a bounded still image; else left out."""
     if not data:
         return None
     try:
-        image = Image.open(io.BytesIO(data))
+        image = open_bounded(data)
         image.load()
         return image
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (ImageRefused, *DECODE_ERRORS):
         return None
 
 

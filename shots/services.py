@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,11 +19,11 @@ from django.db.models import Max
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
-from sartiq.media.services import media_create_from_bytes, media_register_stored, media_release, storage_key_of
+from sartiq.media.references import MediaReferences
+from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
+from shots import uploads
 from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
-
-UPLOAD_PREFIX = "uploads/shots"
 
 
 # --- shots ----------------------------------------------------------------------------------------
@@ -41,8 +42,9 @@ def shots_match_shot_types(*, look, shot_types) -> None:
     existing = {shot.shot_type_id: shot for shot in Shot.objects.filter(shooting_look=look, shot_type__isnull=False)}
     removed = [shot.pk for type_id, shot in existing.items() if type_id not in wanted]
     if removed:
-        release_revision_media(revision_filter={"shot__in": removed})
-        Shot.objects.filter(pk__in=removed).delete()
+        with media_released_after(shots=Shot.objects.filter(pk__in=removed)):
+            Shot.objects.filter(pk__in=removed).update(current_revision=None)
+            Shot.objects.filter(pk__in=removed).delete()
     shots_create_for_looks(looks=[look], shot_types=[st for type_id, st in wanted.items() if type_id not in existing])
 
 
@@ -109,9 +111,9 @@ def shot_update(*, user, shot, data: dict) -> Shot:
 @transaction.atomic
 def shot_delete(*, user, shot) -> None:
     tenancy.check_change(user, shot)
-    release_revision_media(revision_filter={"shot": shot})
-    Shot.objects.filter(pk=shot.pk).update(current_revision=None)
-    shot.delete()
+    with media_released_after(shots=Shot.objects.filter(pk=shot.pk)):
+        Shot.objects.filter(pk=shot.pk).update(current_revision=None)
+        shot.delete()
 
 
 def _current(shot) -> ShotRevision | None:
@@ -157,7 +159,7 @@ def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
 # --- revisions ------------------------------------------------------------------------------------
 @dataclass
 class _Image:
-    """One image of a revision request, resolved but not yet written."""
+    """One image of a revision request, resolved and checked but not yet written."""
 
     index: int
     data: dict
@@ -165,8 +167,8 @@ class _Image:
     sketch_media: MediaResource | None = None
     image_bytes: bytes | None = None
     sketch_bytes: bytes | None = None
-    image_key: str | None = None
-    sketch_key: str | None = None
+    image_upload: str | None = None  # key of a direct upload of this shot, registered by _store
+    sketch_upload: str | None = None
 
 
 def _decode(value: str, loc: tuple) -> bytes:
@@ -181,62 +183,63 @@ def _decode(value: str, loc: tuple) -> bytes:
     return data
 
 
-def _stored_key(url: str, shot, loc: tuple) -> tuple[str | None, MediaResource | None]:
-    """An image URL must be in the project's storage: an existing media resource, or a direct
-    upload under this shot's prefix. Anything else is refused, never fetched."""
+def _stored(references: MediaReferences, shot, url: str, loc: tuple) -> tuple[MediaResource | None, str | None]:
+    """An image URL must be in the project's storage: a media resource the shot's audience may use
+    (checked as every media reference is), or a direct upload made for this shot and not yet
+    registered. Anything else is refused, never fetched. Returns (media, upload key)."""
     key = storage_key_of(url)
     if key is None:
-        raise InvalidInput("image_url must point to the project's storage (use the upload URL flow)", loc=loc)
-    existing = MediaResource.objects.filter(file=key).first()
-    if existing is not None:
-        return None, existing
-    if not key.startswith(f"{UPLOAD_PREFIX}/{shot.pk}/"):
-        raise InvalidInput("image_url was not uploaded for this shot", loc=loc)
-    return key, None
+        raise InvalidInput(f"{loc[-1]} must point to the project's storage (use the upload URL flow)", loc=loc)
+    media = references.by_key(key, loc)
+    if media is not None:
+        return media, None
+    uploads.check_pending(shot=shot, key=key, loc=loc)
+    return None, key
 
 
-def _resolve_image(user, shot, index: int, data: dict) -> _Image:
+def _resolve_image(references: MediaReferences, shot, index: int, data: dict) -> _Image:
     loc = ("body", "images", index)
     image = _Image(index, data)
     source = data.get("source_type") or RevisionSource.UPLOAD
     if data.get("image_data"):
         image.image_bytes = _decode(data["image_data"], (*loc, "image_data"))
     elif data.get("image_url"):
-        image.image_key, image.media = _stored_key(data["image_url"], shot, (*loc, "image_url"))
+        image.media, image.image_upload = _stored(references, shot, data["image_url"], (*loc, "image_url"))
     elif source == RevisionSource.PREDICTION and data.get("prediction_id"):
+        # A prediction of this shot's own generations: its media is the shot's.
         prediction = Prediction.objects.select_related("media", "generation").filter(pk=data["prediction_id"]).first()
         if prediction is None or prediction.generation.shot_id != shot.pk:
             raise InvalidInput("prediction_id is not a prediction of this shot", loc=(*loc, "prediction_id"))
         image.media = prediction.media
     else:
         raise InvalidInput("Each image needs image_data, image_url or (for a prediction) prediction_id", loc=loc)
-    if image.media is not None and user is not None:
-        tenancy.check_view(user, image.media)
     if data.get("sketch_image_data"):
         image.sketch_bytes = _decode(data["sketch_image_data"], (*loc, "sketch_image_data"))
     elif data.get("sketch_image_url"):
-        image.sketch_key, image.sketch_media = _stored_key(data["sketch_image_url"], shot, (*loc, "sketch_image_url"))
+        image.sketch_media, image.sketch_upload = _stored(references, shot, data["sketch_image_url"],
+                                                          (*loc, "sketch_image_url"))
     return image
 
 
-def _store(user, org, image: _Image, written: list) -> None:
-    """Write the image's files (decoded data, registered uploads); `written` collects what to
-    remove if the transaction does not commit."""
+def _store(user, org, shot, image: _Image, written: list) -> None:
+    """Write the image's files (decoded data, registered uploads, each under a fresh key of its
+    own media resource); `written` collects what to remove if the transaction does not commit."""
     loc = ("body", "images", image.index)
     if image.image_bytes is not None:
         image.media = media_create_from_bytes(owner=user, organization_id=org, data=image.image_bytes,
                                               loc=(*loc, "image_data"))
         written.append(image.media.file.name)
-    elif image.image_key is not None:
-        image.media = media_register_stored(owner=user, organization_id=org, key=image.image_key,
-                                            loc=(*loc, "image_url"))
+    elif image.image_upload is not None:
+        image.media = uploads.upload_register(shot=shot, key=image.image_upload, owner=user, organization_id=org,
+                                              loc=(*loc, "image_url"), written=written)
     if image.sketch_bytes is not None:
         image.sketch_media = media_create_from_bytes(owner=user, organization_id=org, data=image.sketch_bytes,
                                                      loc=(*loc, "sketch_image_data"))
         written.append(image.sketch_media.file.name)
-    elif image.sketch_key is not None:
-        image.sketch_media = media_register_stored(owner=user, organization_id=org, key=image.sketch_key,
-                                                   loc=(*loc, "sketch_image_url"))
+    elif image.sketch_upload is not None:
+        image.sketch_media = uploads.upload_register(shot=shot, key=image.sketch_upload, owner=user,
+                                                     organization_id=org, loc=(*loc, "sketch_image_url"),
+                                                     written=written)
 
 
 # `previous_revision_id` not given: the new revision follows the current one.
@@ -269,11 +272,12 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
         previous_revision_id = shot.current_revision_id
     else:
         previous_revision_id = _revision_of(shot, previous_revision_id, "previous_revision_id")
-    resolved = [_resolve_image(user, shot, i, data) for i, data in enumerate(images)]
-    author = owner or user
     org = shot.shooting_look.shooting.organization_id
+    references = MediaReferences(user, org)
+    resolved = [_resolve_image(references, shot, i, data) for i, data in enumerate(images)]
+    author = owner or user
     for image in resolved:
-        _store(author, org, image, written)
+        _store(author, org, shot, image, written)
     version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
     revision = ShotRevision.objects.create(shot=shot, version=version, shot_status=shot_status, notes=notes,
                                            owner=author, previous_revision_id=previous_revision_id)
@@ -282,9 +286,8 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
             shot_revision=revision, position=image.index,
             source_type=image.data.get("source_type") or RevisionSource.UPLOAD,
             prediction_id=image.data.get("prediction_id"), refine_id=image.data.get("refine_id"),
-            image_url=image.data.get("image_url") or (image.media.url if image.media else None),
-            sketch_image_url=image.data.get("sketch_image_url") or (
-                image.sketch_media.url if image.sketch_media else None),
+            # As the client gave them; shown as the media's current URL (sartiq.media.references.shown_url).
+            image_url=image.data.get("image_url"), sketch_image_url=image.data.get("sketch_image_url"),
             image_media=image.media, sketch_image_media=image.sketch_media,
             notes=image.data.get("notes"), autogenerated=bool(image.data.get("autogenerated")),
         )
@@ -320,8 +323,8 @@ def revision_delete(*, user, revision) -> None:
     if shot.current_revision_id == revision.pk:
         shot.current_revision_id = revision.previous_revision_id
         shot.save(update_fields=["current_revision", "updated_at"])
-    release_revision_media(revision_filter={"pk": revision.pk})
-    revision.delete()
+    with media_released_after(revisions=ShotRevision.objects.filter(pk=revision.pk)):
+        revision.delete()
 
 
 def _descendants(revision) -> list[uuid.UUID]:
@@ -353,26 +356,27 @@ def revision_restore(*, user, revision) -> ShotRevision:
         raise Conflict("A later revision has been exported; it cannot be deleted")
     shot.current_revision = revision
     shot.save(update_fields=["current_revision", "updated_at"])
-    release_revision_media(revision_filter={"pk__in": later})
-    ShotRevision.objects.filter(pk__in=later).delete()
+    with media_released_after(revisions=ShotRevision.objects.filter(pk__in=later)):
+        ShotRevision.objects.filter(pk__in=later).delete()
     return revision
 
 
-def release_revision_media(*, revision_filter: dict) -> None:
-    """Before revisions are deleted: drop the stored images only they use (files go after commit)."""
-    prefixed = {f"shot_revision__{key}": value for key, value in revision_filter.items()}
-    images = ShotRevisionImage.objects.filter(**prefixed)
-    media_ids = set(images.values_list("image_media_id", flat=True)) | set(
-        images.values_list("sketch_image_media_id", flat=True)
-    )
-    media_ids.discard(None)
-    if not media_ids:
-        return
-    others = ShotRevisionImage.objects.exclude(pk__in=images.values("pk"))
-    shared = set(others.filter(image_media_id__in=media_ids).values_list("image_media_id", flat=True)) | set(
-        others.filter(sketch_image_media_id__in=media_ids).values_list("sketch_image_media_id", flat=True)
-    ) | set(Prediction.objects.filter(media_id__in=media_ids).values_list("media_id", flat=True))
-    media_release(media=MediaResource.objects.filter(pk__in=media_ids - shared))
+@contextmanager
+def media_released_after(*, revisions=None, shots=None):
+    """Around the deletion of revisions (or of whole shots): collect the media their images (and the
+    shots' predictions) use, and after the block release those nothing references any more
+    (`media_release` checks every reference to a media resource, and keeps protected ones)."""
+    media_ids = set()
+    if revisions is not None:
+        images = ShotRevisionImage.objects.filter(shot_revision__in=revisions)
+    else:
+        images = ShotRevisionImage.objects.filter(shot_revision__shot__in=shots)
+        media_ids |= set(Prediction.objects.filter(generation__shot__in=shots, media__isnull=False)
+                         .values_list("media_id", flat=True))
+    for media_id, sketch_id in images.values_list("image_media_id", "sketch_image_media_id"):
+        media_ids |= {media_id, sketch_id}
+    yield
+    media_release(media_ids=media_ids - {None})
 
 
 # --- generations ----------------------------------------------------------------------------------

@@ -22,3 +22,11 @@ def sweep_generations() -> int:
     for pk in ids:
         run_generation.delay(str(pk))
     return len(ids)
+
+
+@shared_task(name="shots.sweep_uploads")
+def sweep_uploads() -> int:
+    """Remove direct uploads that expired unregistered, with their files."""
+    from shots.uploads import uploads_sweep
+
+    return uploads_sweep()

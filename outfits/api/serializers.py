@@ -9,7 +9,8 @@ from sartiq.media.api.serializers import MediaResourcePublicSerializer
 
 class ShootingLookOutfitPublicSerializer(ReadSerializer):
     shooting_look_id = serializers.UUIDField(read_only=True)
-    outfit_ref_imgs_urls = serializers.ListField(child=serializers.CharField(), read_only=True)
+    outfit_ref_imgs_urls = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                                 source="shown_ref_imgs_urls")
     outfit_ref_images_media = MediaResourcePublicSerializer(many=True, read_only=True, source="ref_media_list")
     outfit_product_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True)
     outfit_products = ProductPublicSerializer(many=True, read_only=True, source="products_in_order")

@@ -25,7 +25,7 @@ def test_a_manual_outfit_becomes_the_outfit_and_removes_proposals(user, look):
     proposals(look)
     products = [ProductFactory(owner=user) for _ in range(2)]
     body = {"outfit_product_ids": [str(p.pk) for p in products], "outfit_instruction": "Layered",
-            "outfit_ref_imgs_urls": ["/media/a.png"]}
+            "outfit_ref_imgs_urls": ["https://cdn.example.com/a.png"]}
     data = client_for(user).post(f"/api/v1/shootings/looks/{look.pk}/outfit", body, format="json").json()
     assert data["outfit"]["outfit_instruction"] == "Layered" and data["outfit"]["source"] == "MANUAL"
     assert data["outfit_product_ids"] == [str(p.pk) for p in products]  # in the order given

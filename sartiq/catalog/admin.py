@@ -3,6 +3,7 @@ from django.contrib import admin
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.catalog import models
 from sartiq.media.admin import thumbnail
+from sartiq.media.references import shown_url
 
 TENANT = ["owner", "organization"]
 
@@ -24,7 +25,7 @@ class SubjectBaseImageInline(TenantInlineMixin, admin.TabularInline):
 
     @admin.display(description="Preview")
     def preview(self, obj):
-        return thumbnail(obj.image_url)
+        return thumbnail(shown_url(obj.image_url, obj.image_media))
 
 
 class SubjectMeasurementsInline(TenantInlineMixin, admin.StackedInline):
@@ -42,10 +43,12 @@ class SubjectAdmin(TenantAdmin):
     inlines = [SubjectBaseImageInline, SubjectMeasurementsInline]
     raw_id_fields = ["cover_image_media", "portrait_image_media"]
     filter_horizontal = ["data_images_media", "portfolio_images_media"]
+    list_select_related = [*TENANT, "cover_image_media", "portrait_image_media"]
 
     @admin.display(description="Cover")
     def cover(self, obj):
-        return thumbnail(obj.cover_image_url or obj.portrait_image_url, 48)
+        return thumbnail(shown_url(obj.cover_image_url, obj.cover_image_media)
+                         or shown_url(obj.portrait_image_url, obj.portrait_image_media), 48)
 
 
 @admin.register(models.Product)
@@ -58,10 +61,11 @@ class ProductAdmin(TenantAdmin):
     raw_id_fields = ["cover_image_media", "back_image_media"]
     filter_horizontal = ["reference_images_media"]
     list_per_page = 50
+    list_select_related = [*TENANT, "cover_image_media"]
 
     @admin.display(description="Cover")
     def cover(self, obj):
-        return thumbnail(obj.cover_image_url, 48)
+        return thumbnail(shown_url(obj.cover_image_url, obj.cover_image_media), 48)
 
 
 @admin.register(models.ShotType)

@@ -13,18 +13,25 @@ MEDIA = Ref(MediaResource, "Media resource")
 
 
 # --- resources ------------------------------------------------------------------------------------
-SHOT_TYPE = Resource(models.ShotType, refs={"reference_image": MEDIA})
+# Image URL fields: a URL of the project's storage stands for its media resource (checked like an
+# id) and sets the field's media twin; fields without a twin take outside URLs only.
+SHOT_TYPE = Resource(models.ShotType, refs={"reference_image": MEDIA},
+                     urls={"reference_image_url": "reference_image", "shot_type_ref_image_url": None})
 POSE_PRESET = Resource(
-    models.PosePreset, refs={"shot_type": Ref(models.ShotType, "Shot type"), "pose_image_media": MEDIA}
+    models.PosePreset, refs={"shot_type": Ref(models.ShotType, "Shot type"), "pose_image_media": MEDIA},
+    urls={"pose_image_url": "pose_image_media"},
 )
-STYLE = Resource(models.Style)
+STYLE = Resource(models.Style, urls={"reference_image_url": None})
 RESOLUTION_PRESET = Resource(models.ResolutionPreset)
-BACKGROUND_PRESET = Resource(models.BackgroundPreset)
+BACKGROUND_PRESET = Resource(models.BackgroundPreset, urls={"image_url": None})
 PRODUCT = Resource(
     models.Product,
     refs={"cover_image_media": MEDIA, "back_image_media": MEDIA},
     many={"reference_images_media": ManyRef("reference_images_media_ids", MediaResource, "Media resource")},
+    urls={"cover_image_url": "cover_image_media", "back_image_url": "back_image_media"},
+    url_lists={"reference_images": "reference_images_media_ids", "data_image_urls": None},
 )
+IMAGE_URL = {"image_url": "image_media"}
 SET_DESIGN = Resource(
     models.SetDesign,
     refs={"background_preset": Ref(models.BackgroundPreset, "Background preset")},
@@ -32,14 +39,15 @@ SET_DESIGN = Resource(
         "base_images": replace_children(
             "base_images", models.SetBaseImage,
             {"shot_type": Ref(models.ShotType, "Shot type"), "subject": Ref(models.Subject, "Subject"), "image_media": MEDIA},
+            IMAGE_URL,
         ),
         "reference_images": replace_children(
             "reference_images", models.SetReferenceImage,
-            {"shot_type": Ref(models.ShotType, "Shot type"), "image_media": MEDIA},
+            {"shot_type": Ref(models.ShotType, "Shot type"), "image_media": MEDIA}, IMAGE_URL,
         ),
         "subject_portraits": replace_children(
             "subject_portraits", models.SubjectPortrait,
-            {"subject": Ref(models.Subject, "Subject"), "image_media": MEDIA},
+            {"subject": Ref(models.Subject, "Subject"), "image_media": MEDIA}, IMAGE_URL,
         ),
     },
 )
@@ -69,9 +77,12 @@ def _write_measurements(subject, values, user, organization_id):
 SUBJECT = Resource(
     models.Subject,
     refs={"cover_image_media": MEDIA, "portrait_image_media": MEDIA},
+    urls={"cover_image_url": "cover_image_media", "portrait_image_url": "portrait_image_media"},
+    url_lists={"data_image_urls": None},
     nested={
         "base_images": replace_children(
-            "base_images", models.SubjectBaseImage, {"shot_type": Ref(models.ShotType, "Shot type"), "image_media": MEDIA}
+            "base_images", models.SubjectBaseImage, {"shot_type": Ref(models.ShotType, "Shot type"), "image_media": MEDIA},
+            IMAGE_URL,
         ),
         "measurements": _write_measurements,
     },

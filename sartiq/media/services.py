@@ -3,18 +3,28 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from urllib.parse import unquote
+
+import filetype
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from sartiq.accounts import tenancy
-from sartiq.errors import InvalidInput
+from sartiq.errors import Conflict, InvalidInput
 from sartiq.media.choices import MediaResourceType
 from sartiq.media.images import inspect_image
 from sartiq.media.models import MediaResource
 
-VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
+# Video containers accepted, recognized from their bytes (ISO-BMFF `ftyp` brands, EBML doctype).
+VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+
+
+def _sniff_video(data: bytes) -> str | None:
+    """The content type of an accepted video container, from its first bytes; else None."""
+    kind = filetype.video_match(data[:8192])
+    return kind.mime if kind is not None and kind.mime in VIDEO_TYPES else None
 
 
 def media_create_from_bytes(
@@ -27,8 +37,12 @@ def media_create_from_bytes(
     caption: str | None = None,
     protected: bool = False,
     loc: tuple = ("body", "file"),
+    allow_video: bool = False,
 ) -> MediaResource:
-    """Validate and store bytes; images are decoded to prove they are images and measured."""
+    """Validate and store bytes under a fresh key. The type is the server's: images are decoded
+    (bounded from their header) and measured; videos (where `allow_video`) must be an MP4,
+    QuickTime or WebM container. `content_type` (the client's claim) only chooses which error to
+    report."""
     if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:
         raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
     if not data:
@@ -42,10 +56,13 @@ def media_create_from_bytes(
         caption=caption,
         protected=protected,
     )
-    if content_type in VIDEO_TYPES:
+    video_type = _sniff_video(data) if allow_video else None
+    if allow_video and video_type is None and (content_type or "").startswith("video/"):
+        raise InvalidInput("File is not a valid video (MP4, QuickTime or WebM)", loc=loc)
+    if video_type is not None:
         media.resource_type = MediaResourceType.VIDEO
-        media.extension = VIDEO_TYPES[content_type]
-        media.content_type = content_type
+        media.extension = VIDEO_TYPES[video_type]
+        media.content_type = video_type
     else:
         info = inspect_image(data, loc=loc)
         media.resource_type = MediaResourceType.IMAGE
@@ -75,6 +92,7 @@ def media_create(*, user, organization_id=None, data: dict) -> MediaResource:
         alt_text=data.get("alt_text"),
         caption=data.get("caption"),
         protected=data.get("protected", False),
+        allow_video=True,
     )
 
 
@@ -87,17 +105,46 @@ def media_update(*, user, instance: MediaResource, data: dict) -> MediaResource:
     return instance
 
 
+def media_referenced(media_ids, *, ignoring: dict | None = None) -> set:
+    """The ids among `media_ids` that some row still references, through any foreign key or
+    many-to-many to MediaResource (found generically, so a new reference cannot be forgotten).
+    `ignoring` maps a model to a queryset of its rows whose references do not count."""
+    media_ids = set(media_ids)
+    ignoring = ignoring or {}
+    referenced: set = set()
+    for relation in MediaResource._meta.get_fields(include_hidden=True):
+        # Reverse relations only; a many-to-many is covered by its through table's foreign key.
+        if relation.concrete or not relation.auto_created or relation.many_to_many:
+            continue
+        remaining = media_ids - referenced
+        if not remaining:
+            break
+        field = relation.field
+        rows = field.model._base_manager.filter(**{f"{field.attname}__in": remaining})
+        if field.model in ignoring:
+            rows = rows.exclude(pk__in=ignoring[field.model].values("pk"))
+        referenced |= set(rows.values_list(field.attname, flat=True).distinct())
+    return referenced
+
+
 def media_delete(*, user, instance: MediaResource) -> None:
-    """Delete the row now and the file once the transaction commits."""
+    """Delete the row now and the file once the transaction commits; 409 while anything uses it."""
     name, storage = instance.file.name, instance.file.storage
     with transaction.atomic():
+        MediaResource.objects.select_for_update().filter(pk=instance.pk).first()
+        if media_referenced([instance.pk]):
+            raise Conflict("Media resource is in use")
         instance.delete()
         transaction.on_commit(lambda: storage.delete(name))
 
 
-def media_release(*, media) -> None:
-    """Delete unprotected media rows now and their files once the transaction commits."""
-    doomed = list(media.filter(protected=False).values_list("pk", "file"))
+def media_release(*, media_ids) -> None:
+    """After the rows using them were deleted: delete the media among `media_ids` that are not
+    protected and that nothing references any more; their files go once the transaction commits."""
+    candidates = set(MediaResource.objects.filter(pk__in=set(media_ids) - {None}, protected=False)
+                     .values_list("pk", flat=True))
+    doomed = list(MediaResource.objects.filter(pk__in=candidates - media_referenced(candidates))
+                  .values_list("pk", "file"))
     if not doomed:
         return
     MediaResource.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
@@ -106,40 +153,32 @@ def media_release(*, media) -> None:
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
-def storage_key_of(url: str) -> str | None:
+def _url_prefix(storage) -> str:
+    """Where the storage's URLs start (cached on the storage object)."""
+    prefix = getattr(storage, "_sartiq_url_prefix", None)
+    if prefix is None:
+        probe = "__sartiq_probe__"
+        prefix = storage.url(probe).split(probe, 1)[0]
+        storage._sartiq_url_prefix = prefix
+    return prefix
+
+
+def storage_key_of(url: str | None) -> str | None:
     """The storage key of a URL of the project's own storage, else None (such a URL is never fetched).
 
-    Works for local files (`/media/<key>`) and S3/MinIO (`https://host/bucket/<key>?X-Amz-...`):
-    the storage tells where its URLs start.
+    Works for local files (`/media/<key>?e=...&s=...`) and S3/MinIO (`https://host/bucket/<key>?X-Amz-...`):
+    the storage tells where its URLs start; signatures and expiry are ignored here (the key only
+    names a file; what may use it is decided by the media resource it belongs to).
     """
     from django.core.files.storage import default_storage
 
-    probe = "__sartiq_probe__"
-    prefix = default_storage.url(probe).split(probe, 1)[0]
-    if not url or not url.split("?", 1)[0].startswith(prefix):
+    if not url:
         return None
-    key = url.split("?", 1)[0][len(prefix):]
-    if not key or key.startswith("/") or ".." in key.split("/"):
+    prefix = _url_prefix(default_storage)
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith(prefix):
+        return None
+    key = unquote(path[len(prefix):])
+    if not key or key.startswith("/") or "\\" in key or ".." in key.split("/"):
         return None
     return key
-
-
-def media_register_stored(*, owner, organization_id, key: str, loc: tuple) -> MediaResource:
-    """Register a file already in the project's storage (a direct upload) as a media resource,
-    after checking that it is a sound image within the size cap."""
-    storage = MediaResource._meta.get_field("file").storage
-    if not storage.exists(key):
-        raise InvalidInput("The uploaded file was not found in storage", loc=loc)
-    if storage.size(key) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        storage.delete(key)
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
-    with storage.open(key, "rb") as handle:
-        data = handle.read()
-    info = inspect_image(data, loc=loc)
-    media = MediaResource(owner=owner, organization_id=organization_id, content_hash=hashlib.sha256(data).hexdigest(),
-                          file_size=len(data), resource_type=MediaResourceType.IMAGE, extension=info.extension,
-                          content_type=info.content_type, width=info.width, height=info.height,
-                          color_profile=info.color_profile, dominant_color=info.dominant_color)
-    media.file.name = key
-    media.save()
-    return media

@@ -2,6 +2,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sartiq.media.references import shown_url
+
 from sartiq.api.serializers import ReadSerializer
 
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
@@ -47,9 +49,7 @@ class LookProductFields(serializers.Serializer):
         product = look.product
         if product is None:
             return None
-        if product.cover_image_url:
-            return product.cover_image_url
-        return product.cover_image_media.url if product.cover_image_media_id and product.cover_image_media else None
+        return shown_url(product.cover_image_url, product.cover_image_media if product.cover_image_media_id else None)
 
 
 class ShootingLookPublicSerializer(LookProductFields, ReadSerializer):

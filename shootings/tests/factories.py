@@ -59,7 +59,7 @@ class RevisionImageFactory(factory.django.DjangoModelFactory):
 
     shot_revision = factory.SubFactory(RevisionFactory)
     source_type = RevisionSource.UPLOAD
-    image_url = factory.Sequence(lambda n: f"/media/revisions/{n}.png")
+    image_url = factory.Sequence(lambda n: f"https://cdn.example.com/revisions/{n}.png")
 
 
 def add_revision(shot, status=ShotStatus.PROPOSAL, *, images=1, current=True, **kwargs) -> ShotRevision:

@@ -108,14 +108,14 @@ def test_product_outfit_configs_give_each_product_its_outfit(user, setup):
         "subject_ids": ids(setup["subjects"]["leo"]),
         "product_outfit_configs": [{
             "product_id": str(setup["products"]["jeans"].pk), "outfit_product_ids": ids(extra),
-            "outfit_instruction": "Tucked in", "outfit_ref_imgs_urls": ["/media/ref.png", {"url": "/media/b.png"}],
+            "outfit_instruction": "Tucked in", "outfit_ref_imgs_urls": ["https://cdn.example.com/ref.png", {"url": "https://cdn.example.com/b.png"}],
             "style_id": str(style.pk), "file_format": "AVIF",
         }],
     }
     look = create(user, setup["shooting"], body).json()["looks"][0]
     assert look["outfit"]["outfit_instruction"] == "Tucked in"
     assert look["outfit_product_ids"] == ids(extra) and look["outfit_instruction"] == "Tucked in"
-    assert look["outfit_ref_imgs_urls"] == ["/media/ref.png", "/media/b.png"]
+    assert look["outfit_ref_imgs_urls"] == ["https://cdn.example.com/ref.png", "https://cdn.example.com/b.png"]
     assert look["style_id"] == str(style.pk) and look["file_format"] == "AVIF"
     assert look["outfit_proposals"] == []
 

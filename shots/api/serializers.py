@@ -5,7 +5,7 @@ from sartiq.api.serializers import ReadSerializer
 from integrations.api.serializers import ExternalImagePushPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
 from sartiq.catalog.api.serializers import ShotTypePublicSerializer
-from sartiq.media.api.serializers import MediaResourcePublicSerializer
+from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import push_status_field
 from sartiq.api.fields import StrictCharField, optional
 from shots.choices import ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
@@ -16,6 +16,8 @@ class ShotRevisionImagePublicSerializer(ReadSerializer):
     shot_revision_id = serializers.UUIDField(read_only=True)
     image_media = MediaResourcePublicSerializer(read_only=True, allow_null=True)
     sketch_image_media = MediaResourcePublicSerializer(read_only=True, allow_null=True)
+    image_url = ShownUrlField("image_url", "image_media")
+    sketch_image_url = ShownUrlField("sketch_image_url", "sketch_image_media")
     effective_image_url = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from sartiq.catalog.tests.factories import (
     SubjectBaseImageFactory,
 )
 from sartiq.catalog.demo import figure_image, garment_image
+from sartiq.media.references import shown_url
 from sartiq.media.services import media_create_from_bytes
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory
 from shots import providers
@@ -174,7 +175,8 @@ def test_a_base_image_generation_gives_the_subject_its_base_image(user, look):
     assert run_generation.apply(args=[str(generation.pk)]).get() == "completed"
     base = SubjectBaseImage.objects.get(subject=look.subject, shot_type=shot.shot_type)
     prediction = Prediction.objects.get(generation=generation)
-    assert base.image_media == prediction.media and base.image_url == prediction.media.url
+    # The row holds the media; its URL is shown fresh (signed) rather than stored.
+    assert base.image_media == prediction.media and shown_url(base.image_url, base.image_media) == prediction.media.url
     assert not ShotRevision.objects.exists()
 
 

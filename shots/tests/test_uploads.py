@@ -1,12 +1,15 @@
 """Direct uploads of revision images: local signed URLs, and S3 presigned PUTs against a real
 S3-compatible server (moto's, started by the test)."""
+import hashlib
 import io
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import boto3
 import httpx
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
@@ -39,20 +42,24 @@ def jpeg_bytes(size=(24, 24)):
     return buffer.getvalue()
 
 
-def test_local_upload_flow_end_to_end(user, shot):
+def test_local_upload_flow_end_to_end(user, shot, django_capture_on_commit_callbacks):
     client = client_for(user)
     target = upload_url(client, shot).json()
     assert target["method"] == "PUT" and target["headers"] == {"Content-Type": "image/png"}
     assert target["key"].startswith(f"uploads/shots/{shot.pk}/") and target["key"].endswith("front.png")
     assert local_put(client_for(), target, png_bytes((50, 60))).status_code == 200  # no bearer: the URL is the key
     assert default_storage.exists(target["key"])
-    revision = client.post(f"/api/v1/shots/{shot.pk}/revision", {
-        "shot_status": "PROPOSAL", "images": [{"source_type": "UPLOAD", "image_url": target["image_url"]}],
-    }, format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = client.post(f"/api/v1/shots/{shot.pk}/revision", {
+            "shot_status": "PROPOSAL", "images": [{"source_type": "UPLOAD", "image_url": target["image_url"]}],
+        }, format="json").json()
     image = revision["images"][0]
-    assert image["image_url"] == target["image_url"]
     assert (image["image_media"]["width"], image["image_media"]["height"]) == (50, 60)
-    assert MediaResource.objects.get().file.name == target["key"]
+    # Registration copied the bytes to a fresh key of the media and removed the upload object:
+    # the revision shows the media's URL, which no upload URL can write to.
+    media = MediaResource.objects.get()
+    assert media.file.name != target["key"] and not default_storage.exists(target["key"])
+    assert image["image_url"] == image["image_media"]["url"] == media.url
 
 
 @pytest.mark.parametrize(
@@ -155,3 +162,66 @@ def test_s3_upload_of_a_non_image_is_refused_and_removed(user, shot, s3):
         "shot_status": "PROPOSAL", "images": [{"image_url": target["image_url"]}]}, format="json")
     assert response.status_code == 422
     assert not ShotRevision.objects.exists() and not MediaResource.objects.exists()
+
+
+# --- single use (issue #10, finding 7) -------------------------------------------------------------
+def register(client, shot, target):
+    return client.post(f"/api/v1/shots/{shot.pk}/revision", {
+        "shot_status": "PROPOSAL", "images": [{"image_url": target["image_url"]}]}, format="json")
+
+
+def test_a_local_upload_url_takes_one_put_and_a_registered_image_never_changes(
+        user, shot, django_capture_on_commit_callbacks):
+    client = client_for(user)
+    target = upload_url(client, shot).json()
+    assert local_put(client_for(), target, png_bytes((50, 60), (1, 2, 3))).status_code == 200
+    second = local_put(client_for(), target, png_bytes((50, 60), (250, 0, 0)))
+    assert (second.status_code, second.json()) == (409, {"detail": "Upload URL was already used"})
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = register(client, shot, target).json()
+    assert client.post(f"/api/v1/shots/{shot.pk}/approve").json()["status"] == "APPROVED"
+    media = MediaResource.objects.get(pk=revision["images"][0]["image_media"]["id"])
+    approved = media.file.open("rb").read()
+    # The URL again, after registration and approval: refused, and the approved file is untouched.
+    third = local_put(client_for(), target, png_bytes((50, 60), (0, 0, 250)))
+    assert third.status_code == 409
+    media.refresh_from_db()
+    assert media.file.open("rb").read() == approved
+    assert hashlib.sha256(approved).hexdigest() == media.content_hash
+    again = register(client, shot, target)
+    assert again.status_code == 422
+    assert again.json()["detail"][0]["msg"] == "Value error, image_url was already registered: an upload URL is used once"
+
+
+def test_a_second_s3_put_after_registration_only_writes_an_orphan(user, shot, s3, django_capture_on_commit_callbacks):
+    client = client_for(user)
+    target = upload_url(client, shot, "a.jpg", "image/jpeg").json()
+    assert httpx.put(target["upload_url"], content=jpeg_bytes((40, 30)), headers=target["headers"]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = register(client, shot, target)
+    assert revision.status_code == 200, revision.json()
+    client.post(f"/api/v1/shots/{shot.pk}/approve")
+    media = MediaResource.objects.get(pk=revision.json()["images"][0]["image_media"]["id"])
+    assert media.file.name != target["key"] and not default_storage.exists(target["key"])
+    approved = default_storage.open(media.file.name, "rb").read()
+    # S3 cannot make a presigned PUT single-use: it writes the upload key again, which nothing uses.
+    assert httpx.put(target["upload_url"], content=jpeg_bytes((80, 10)), headers=target["headers"]).status_code == 200
+    assert default_storage.open(media.file.name, "rb").read() == approved
+    assert hashlib.sha256(approved).hexdigest() == media.content_hash
+    assert httpx.get(client.get(f"/api/v1/shots/{shot.pk}").json()["revisions"][0]["effective_image_url"]
+                     ).content == approved
+    assert register(client, shot, target).status_code == 422
+
+
+def test_expired_unregistered_uploads_are_swept(user, shot, settings):
+    from shots.models import DirectUpload
+    from shots.tasks import sweep_uploads
+
+    client = client_for(user)
+    kept, stale = upload_url(client, shot).json(), upload_url(client, shot).json()
+    local_put(client, kept, png_bytes())
+    local_put(client, stale, png_bytes())
+    DirectUpload.objects.filter(key=stale["key"]).update(expires_at=timezone.now() - timedelta(hours=2))
+    assert sweep_uploads.apply().get() == 1
+    assert default_storage.exists(kept["key"]) and not default_storage.exists(stale["key"])
+    assert list(DirectUpload.objects.values_list("key", flat=True)) == [kept["key"]]

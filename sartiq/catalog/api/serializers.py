@@ -11,7 +11,7 @@ from sartiq.api.serializers import ReadSerializer
 
 from sartiq.api.fields import StrictCharField, optional
 from sartiq.catalog import choices, models
-from sartiq.media.api.serializers import MediaResourcePublicSerializer
+from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import RankedStatusField
 from shots.choices import ShotStatus
 
@@ -34,6 +34,7 @@ class ShotTypePublicSerializer(TenantPublicSerializer):
     memoize = True  # shared by many objects of one response
     owner_id = serializers.UUIDField(read_only=True, allow_null=True)
     reference_image = media()
+    reference_image_url = ShownUrlField("reference_image_url", "reference_image")
 
     class Meta:
         model = models.ShotType
@@ -49,6 +50,7 @@ class PosePresetPublicSerializer(TenantPublicSerializer):
     memoize = True  # shared by many objects of one response
     shot_type_id = serializers.UUIDField(read_only=True)
     pose_image_media = media()
+    pose_image_url = ShownUrlField("pose_image_url", "pose_image_media")
 
     class Meta:
         model = models.PosePreset
@@ -80,6 +82,7 @@ class BaseImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     shot_type_label = serializers.CharField(source="shot_type.name", read_only=True)
     image_media = media()
+    image_url = ShownUrlField("image_url", "image_media")
 
     class Meta:
         model = models.SubjectBaseImage
@@ -100,6 +103,8 @@ class SubjectPublicSerializer(TenantPublicSerializer):
     measurements = SubjectMeasurementsPublicSerializer(read_only=True, allow_null=True)
     cover_image_media = media()
     portrait_image_media = media()
+    cover_image_url = ShownUrlField("cover_image_url", "cover_image_media")
+    portrait_image_url = ShownUrlField("portrait_image_url", "portrait_image_media")
     data_images_media = media_list()
     portfolio_images_media = media_list()
 
@@ -118,6 +123,7 @@ class SetBaseImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     subject_id = serializers.UUIDField(read_only=True)
     image_media = media()
+    image_url = ShownUrlField("image_url", "image_media")
 
     class Meta:
         model = models.SetBaseImage
@@ -127,6 +133,7 @@ class SetBaseImagePublicSerializer(ReadSerializer):
 class SetReferenceImagePublicSerializer(ReadSerializer):
     shot_type_id = serializers.UUIDField(read_only=True)
     image_media = media()
+    image_url = ShownUrlField("image_url", "image_media")
 
     class Meta:
         model = models.SetReferenceImage
@@ -136,6 +143,7 @@ class SetReferenceImagePublicSerializer(ReadSerializer):
 class SubjectPortraitPublicSerializer(ReadSerializer):
     subject_id = serializers.UUIDField(read_only=True)
     image_media = media()
+    image_url = ShownUrlField("image_url", "image_media")
 
     class Meta:
         model = models.SubjectPortrait
@@ -179,6 +187,8 @@ class ProductPublicSerializer(TenantPublicSerializer):
     memoize = True  # shared by many objects of one response
     cover_image_media = media()
     back_image_media = media()
+    cover_image_url = ShownUrlField("cover_image_url", "cover_image_media")
+    back_image_url = ShownUrlField("back_image_url", "back_image_media")
     reference_images_media = media_list()
     reference_images = serializers.ListField(child=serializers.CharField(), read_only=True)
     data_image_urls = serializers.ListField(child=serializers.CharField(), read_only=True)

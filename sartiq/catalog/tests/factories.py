@@ -76,7 +76,7 @@ class SubjectBaseImageFactory(factory.django.DjangoModelFactory):
 
     subject = factory.SubFactory(SubjectFactory)
     shot_type = factory.SubFactory(ShotTypeFactory)
-    image_url = factory.Sequence(lambda n: f"/media/base/{n}.png")
+    image_url = factory.Sequence(lambda n: f"https://cdn.example.com/base/{n}.png")
 
 
 class SetDesignFactory(TenantFactory):

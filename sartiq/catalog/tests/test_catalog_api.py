@@ -25,20 +25,20 @@ def test_subject_base_images_and_measurements_are_written_and_replaced(api, user
     front, back = f.ShotTypeFactory(owner=user, name="Front"), f.ShotTypeFactory(owner=user, name="Back")
     body = {
         "name": "Leo", "gender": "MALE",
-        "base_images": [{"shot_type_id": str(front.pk), "image_url": "/media/leo-front.png"},
-                        {"shot_type_id": str(back.pk), "image_url": "/media/leo-back.png"}],
+        "base_images": [{"shot_type_id": str(front.pk), "image_url": "https://cdn.example.com/leo-front.png"},
+                        {"shot_type_id": str(back.pk), "image_url": "https://cdn.example.com/leo-back.png"}],
         "measurements": {"height_cm": 182, "shoe_eu": 44.5, "eye_color": "GREEN"},
     }
     subject = api.post("/api/v1/subjects/", body, format="json").json()
     assert [(b["shot_type_label"], b["image_url"]) for b in subject["base_images"]] == [
-        ("Back", "/media/leo-back.png"), ("Front", "/media/leo-front.png")]
+        ("Back", "https://cdn.example.com/leo-back.png"), ("Front", "https://cdn.example.com/leo-front.png")]
     assert subject["measurements"]["height_cm"] == 182 and subject["measurements"]["shoe_eu"] == 44.5
 
     updated = api.patch(f"/api/v1/subjects/{subject['id']}", {
-        "base_images": [{"shot_type_id": str(back.pk), "image_url": "/media/new.png"}],
+        "base_images": [{"shot_type_id": str(back.pk), "image_url": "https://cdn.example.com/new.png"}],
         "measurements": {"height_cm": 180},
     }, format="json").json()
-    assert [b["image_url"] for b in updated["base_images"]] == ["/media/new.png"]
+    assert [b["image_url"] for b in updated["base_images"]] == ["https://cdn.example.com/new.png"]
     # Nested lists replace; a nested object merges what was sent (PATCH semantics).
     assert updated["measurements"]["height_cm"] == 180 and updated["measurements"]["eye_color"] == "GREEN"
     assert updated["name"] == "Leo"  # untouched by the partial update
@@ -46,7 +46,7 @@ def test_subject_base_images_and_measurements_are_written_and_replaced(api, user
 
 def test_duplicate_shot_types_in_base_images_are_422(api, user):
     front = f.ShotTypeFactory(owner=user)
-    item = {"shot_type_id": str(front.pk), "image_url": "/media/a.png"}
+    item = {"shot_type_id": str(front.pk), "image_url": "https://cdn.example.com/a.png"}
     response = api.post("/api/v1/subjects/", {"name": "A", "gender": "MALE", "base_images": [item, item]}, format="json")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "base_images"]

@@ -75,8 +75,8 @@ class Command(BaseCommand):
             for shot_type in shot_types:
                 media = demo.store(user, org.pk, demo.figure_image(name, colour, shot_type.view_angle),
                                    f"{name} {shot_type.name}")
-                models.SubjectBaseImage.objects.create(subject=subject, shot_type=shot_type, image_url=media.url,
-                                                       image_media=media)
+                models.SubjectBaseImage.objects.create(subject=subject, shot_type=shot_type, image_url="",
+                                                       image_media=media)  # shown as the media's URL
             models.SubjectMeasurements.objects.create(subject=subject, height_cm=178 if gender == "MALE" else 172)
             subjects.append(subject)
         for name, sku, gender, placement, colour in PRODUCTS:
@@ -84,7 +84,7 @@ class Command(BaseCommand):
             models.Product.objects.create(
                 owner=user, organization=org, name=name, sku=sku, gender=gender, placement=placement,
                 brand="Demo Brand", brand_collection="Core", season="FW26", year=2026, style_code=sku.split("-")[0],
-                colour="#%02x%02x%02x" % colour, cover_image_url=media.url, cover_image_media=media,
+                colour="#%02x%02x%02x" % colour, cover_image_media=media,
             )
         pose = models.PosePreset.objects.create(owner=user, organization=org, name="Standing relaxed",
                                                 shot_type=shot_types[0], prompt="standing, weight on one leg")
