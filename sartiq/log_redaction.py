@@ -1,7 +1,7 @@
 """Keeps bearer secrets that travel in URLs out of the logs.
 
-Signed upload URLs (`/api/v1/uploads/<token>`) and signed media URLs (`?signature=...`,
-`X-Amz-Signature=...`, `token=...`) grant access to whoever holds them until they expire; an access
+Signed upload URLs (`/api/v1/uploads/<token>`) and signed media URLs (local `/media/<key>?e=..&s=..`,
+`?signature=...`, `X-Amz-Signature=...`, `token=...`) grant access to whoever holds them until they expire; an access
 log is read by more people than the API's clients. `redact()` replaces those parts of any text;
 `RedactingGunicornLogger` applies it to gunicorn's access log, `RedactSecretsFilter` to Django's
 log records (`django.request` logs the path of every 4xx/5xx, `django.server` runserver's lines).
@@ -16,10 +16,11 @@ from gunicorn.glogging import Logger
 REDACTED = "[redacted]"
 # The token segment of a local direct-upload URL (shots/uploads.py).
 _UPLOAD_TOKEN = re.compile(r"(/api/v1/uploads/)[^/?#\s\"']+")
-# Query parameters that carry a signature or token: signature, sig, token, X-Amz-Signature,
-# X-Amz-Credential, X-Amz-Security-Token, access_token, ... (percent-encoded URLs included).
+# Query parameters that carry a signature or token: s (local media URLs, sartiq/media/storage.py),
+# signature, sig, token, X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, access_token, ...
+# (percent-encoded URLs included).
 _SECRET_PARAM = re.compile(
-    r"(?i)((?:^|[?&;\s\"']|%3F|%26)(?:[\w.-]*signature|sig|[\w.-]*token|x-amz-credential)=)[^&;#\s\"']*"
+    r"(?i)((?:^|[?&;\s\"']|%3F|%26)(?:[\w.-]*signature|sig|s|[\w.-]*token|x-amz-credential)=)[^&;#\s\"']*"
 )
 # Request headers gunicorn could be told to log (`%({authorization}i)s`).
 _SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{x-api-key}i")

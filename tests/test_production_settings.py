@@ -120,6 +120,12 @@ def test_redact_keeps_everything_but_the_secrets():
         "sig=[redacted]&token=[redacted]&X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]"
         "&X-Amz-Security-Token=[redacted]&design=6")
     assert redact("GET /media/uploads/3f/cover.jpg HTTP/1.1") == "GET /media/uploads/3f/cover.jpg HTTP/1.1"
+    # Local media URLs as sartiq/media/storage.py signs them.
+    from sartiq.media.storage import SignedFileSystemStorage
+
+    url = SignedFileSystemStorage().url("uploads/3f/cover.jpg")
+    assert "&s=" in url and redact(f"GET {url} HTTP/1.1") == f"GET {url.split('&s=')[0]}&s=[redacted] HTTP/1.1"
+    assert redact("GET /api/v1/products/?search=shirt&sort_by=name") == "GET /api/v1/products/?search=shirt&sort_by=name"
 
 
 def _free_port() -> int:
@@ -164,7 +170,8 @@ def test_signed_urls_never_reach_the_access_log_or_djangos_log(tmp_path):
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         assert _request(f"{base}/api/v1/uploads/{upload_token}", method="PUT") >= 400
-        assert _request(f"{base}/media/shots/a.jpg?expires=1&signature={secret}") == 404
+        assert _request(f"{base}/media/shots/a.jpg?expires=1&signature={secret}") == 403  # no valid signature
+        assert _request(f"{base}/media/shots/a.jpg?e=1&s={secret}") == 403  # our own format, expired
         assert _request(f"{base}/api/v1/utils/health-check/?X-Amz-Signature={secret}&token={secret}",
                         Referer=f"{base}/media/b.jpg?sig={secret}") == 200
     finally:
@@ -174,5 +181,18 @@ def test_signed_urls_never_reach_the_access_log_or_djangos_log(tmp_path):
     assert secret not in text, text
     assert re.search(r'"PUT /api/v1/uploads/\[redacted\] HTTP/1.1" 4\d\d', text), text  # gunicorn's line
     assert "/media/shots/a.jpg?expires=1&signature=[redacted]" in text
+    assert "/media/shots/a.jpg?e=1&s=[redacted]" in text
     assert "X-Amz-Signature=[redacted]&token=[redacted]" in text and "sig=[redacted]" in text
     assert re.search(r"WARNING django.request: .*: /api/v1/uploads/\[redacted\]", text), text  # Django's 4xx line
+
+
+def test_the_images_build_step_loads_the_production_settings(tmp_path):
+    """The Dockerfile's collectstatic step runs under production rules (DATABASE_URL set): the
+    throwaway keys it makes must satisfy every start-up check (SECRET_KEY, INTEGRATION_SECRETS_KEY)."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    step = re.search(r"&& (SECRET_KEY=.*?python manage\.py collectstatic --noinput)", dockerfile).group(1)
+    command = step.replace("python manage.py collectstatic --noinput",
+                           f"{sys.executable} manage.py collectstatic --noinput --dry-run")
+    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(tmp_path)}
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

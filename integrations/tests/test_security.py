@@ -58,7 +58,7 @@ def approved_revision(owner, *, organization=None, product=None):
     revision = add_revision(shot, "APPROVED")
     image = revision.images.first()
     image.source_type = "PREDICTION"
-    image.image_media = MediaResource.objects.create(owner=owner, file=default_storage.save(
+    image.image_media = MediaResource.objects.create(owner=owner, organization=organization, file=default_storage.save(
         "r/s.png", ContentFile(png_bytes((40, 50)))), content_hash="0", extension="png", file_size=1)
     image.save()
     return revision
