@@ -1,24 +1,31 @@
-"""At the end of a run, the walk's failing cases grouped by finding (known ones by number, NEW first)."""
+"""At the end of a run, the walk's failing cases grouped by finding (NEW ones first), each group
+with what it is and its cases; every failure above carries the requests that reproduce it."""
 from __future__ import annotations
 
 from collections import defaultdict
 
+MARK = "test_tenancy_walk.py::test_tenancy["
+
 
 def pytest_terminal_summary(terminalreporter):
-    failed = [r for r in terminalreporter.stats.get("failed", []) if "test_tenancy_walk.py::test_tenancy[" in r.nodeid]
+    from tests.security.findings import classify
+
+    failed = [r for r in terminalreporter.stats.get("failed", []) if MARK in r.nodeid]
     if not failed:
         return
     groups = defaultdict(list)
     for report in failed:
-        message = str(getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message
-                      or report.longrepr).splitlines()
-        lines = [line.removeprefix("Failed: ") for line in message]
-        first = next((line for line in lines if line.startswith("[")), lines[0] if lines else "")
-        label = first[1:first.index("]")] if first.startswith("[") and "]" in first else "?"
-        groups[label].append(first)
-    writer = terminalreporter
-    writer.section(f"tenancy walk: {len(failed)} failing cases")
-    for label in sorted(groups, key=lambda k: (k != "NEW", k)):
-        writer.write_line(f"{label}: {len(groups[label])}")
-        for line in sorted(groups[label]):
-            writer.write_line(f"  {line[:300]}")
+        case_id = report.nodeid.split(MARK, 1)[1].rstrip("]")
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = (crash.message if crash else str(report.longrepr)).removeprefix("Failed: ")
+        label, why = classify(case_id)
+        first = message.splitlines()[0] if message else ""
+        groups[(label, why)].append((case_id, first.split(": ", 1)[1] if ": " in first else first))
+    write = terminalreporter.write_line
+    terminalreporter.section(f"tenancy walk: {len(failed)} failing cases")
+    for (label, why), cases in sorted(groups.items(), key=lambda item: (not item[0][0].startswith("NEW"), item[0])):
+        write(f"[{label}] {why} ({len(cases)} cases)")
+        for case_id, problem in sorted(cases)[:8]:
+            write(f"    {case_id}: {problem[:160]}")
+        if len(cases) > 8:
+            write(f"    ... and {len(cases) - 8} more: " + ", ".join(c for c, _ in sorted(cases)[8:]))

@@ -15,10 +15,8 @@ URL_FIELDS = r"(image_url|cover_image_url|back_image_url|portrait_image_url|pose
              r"shot_type_ref_image_url|url|reference_images|data_image_urls|outfit_ref_imgs_urls)"
 
 KNOWN = [
-    (r"^body/shots_revision_create/images\.\[\]\.sketch_image_url/", "finding 4",
-     "sketch_image_url skips the media visibility check"),
-    (r"^scenario/sketch-of-A-then-delete-by-B$", "finding 4",
-     "B references A's media as a sketch; deleting B's revision deletes A's media and file"),
+    (r"^body/shots_revision_create/images\.\[\]\.sketch_image_url/|^scenario/sketch-of-A-then-delete-by-B$",
+     "finding 4", "sketch_image_url skips the media check; deleting B's revision then deletes A's media and file"),
     (r"^path/external_integrations_(create|update|partial_update|destroy)/member$", "finding 6",
      "a MEMBER edits the organization's integrations"),
     (r"^scenario/transfer-by-member$", "finding 5", "a MEMBER moves the shooting into another organization"),
@@ -30,10 +28,9 @@ KNOWN = [
      "revision images check that the caller may see the media, not that it is shared with the revision's "
      "organization: a member of two organizations moves (and, on delete, destroys) media between them"),
     # NEW: not listed in the issue (the first is of finding 4's class, the third of finding 3's).
-    (r"^scenario/generation-reads-A-file-by-url$", "NEW-1",
-     "a storage URL in a catalog input is not checked; the worker reads A's file into B's picture"),
-    *[(pattern, "NEW-1", "storage URL of A's file accepted in B's catalog; the generation worker reads it")
-      for pattern in READ_BY_WORKER],
+    *[(pattern, "NEW-1", "storage URL of A's file accepted in B's catalog; the generation worker reads the file "
+                         "into B's picture")
+      for pattern in (*READ_BY_WORKER, r"^scenario/generation-reads-A-file-by-url$")],
     (rf"^body/\w+/([\w.\[\]]*\.)?{URL_FIELDS}/", "NEW-1b",
      "storage URL of A's file accepted and stored in B's resource (not read by the server today)"),
     (r"^(public/products_retrieve|read/products_list/no-org|own/products_list)/|^scenario/public-product-figures$", "NEW-2",

@@ -190,7 +190,7 @@ def _generation_reads_foreign_file(w, ctx):
         return
     with image.image_media.file.open("rb") as handle:
         picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
-    hits = sum(1 for pixel in picture.getdata() if pixel == A_SECRET_COLOUR)
+    hits = dict((colour, n) for n, colour in picture.getcolors(maxcolors=1 << 20)).get(A_SECRET_COLOUR, 0)
     if hits:
         ctx.problem(f"B's generated image {image.image_media.url} contains {hits} pixels of A's revision image "
                     f"{a.url('media_rev')}: the worker read A's file for B")

@@ -582,6 +582,8 @@ def run_case(case: Case, world, state) -> tuple[list[str], list[str]]:
         pass
     finally:
         state.files.restore()
+    order = ("status", "changed", "cross-tenant", "leak")
+    ctx.problems.sort(key=lambda p: next((i for i, o in enumerate(order) if p.startswith(o)), len(order)))
     if os.environ.get("WALK_LOG"):  # one line per case: id, answers, first problem (for reviewing a run)
         with open(os.environ["WALK_LOG"], "a") as log:
             log.write(f"{case.id}\t{ctx.statuses}\t{(ctx.problems or [''])[0][:200]}\n")
