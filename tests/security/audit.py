@@ -116,41 +116,57 @@ def _first_field(row_text: str) -> str:
 
 # --- the stored files ----------------------------------------------------------------------------
 class FileState:
+    """The stored files of the baseline (bytes), compared by size and modification time first."""
+
     def __init__(self):
         self.root = str(settings.MEDIA_ROOT)
-        self.baseline = self._scan()
+        self.stats = self._stats()
+        self.baseline = {name: self._read(name) for name in self.stats}
 
-    def _scan(self) -> dict[str, bytes]:
+    def _stats(self) -> dict[str, tuple[int, int]]:
         found = {}
-        for directory, _, files in os.walk(self.root):
-            for name in files:
-                path = os.path.join(directory, name)
-                with open(path, "rb") as handle:
-                    found[os.path.relpath(path, self.root)] = handle.read()
+
+        def scan(directory, prefix):
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        scan(entry.path, f"{prefix}{entry.name}/")
+                    else:
+                        stat = entry.stat(follow_symlinks=False)
+                        found[f"{prefix}{entry.name}"] = (stat.st_size, stat.st_mtime_ns)
+
+        scan(self.root, "")
         return found
 
+    def _read(self, name: str) -> bytes:
+        with open(os.path.join(self.root, name), "rb") as handle:
+            return handle.read()
+
+    def _differences(self):
+        now = self._stats()
+        deleted = set(self.stats) - set(now)
+        created = set(now) - set(self.stats)
+        touched = {n for n in set(now) & set(self.stats) if now[n] != self.stats[n]}
+        rewritten = {n for n in touched if self._read(n) != self.baseline[n]}
+        return deleted, created, rewritten, touched - rewritten, now
+
     def changes(self) -> list[str]:
-        now = self._scan()
-        lines = []
-        for name in sorted(set(now) | set(self.baseline)):
-            if name not in now:
-                lines.append(f"deleted {name}")
-            elif name not in self.baseline:
-                lines.append(f"created {name}")
-            elif now[name] != self.baseline[name]:
-                lines.append(f"rewritten {name}")
-        return lines
+        deleted, created, rewritten, _, _ = self._differences()
+        return ([f"deleted {n}" for n in sorted(deleted)] + [f"created {n}" for n in sorted(created)]
+                + [f"rewritten {n}" for n in sorted(rewritten)])
 
     def restore(self) -> None:
-        now = self._scan()
-        for name, data in self.baseline.items():
-            if now.get(name) != data:
-                path = os.path.join(self.root, name)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "wb") as handle:
-                    handle.write(data)
-        for name in set(now) - set(self.baseline):
+        deleted, created, rewritten, same, now = self._differences()
+        for name in deleted | rewritten:
+            path = os.path.join(self.root, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(self.baseline[name])
+        for name in created:
             os.remove(os.path.join(self.root, name))
+        for name in deleted | rewritten | same:
+            stat = os.stat(os.path.join(self.root, name))
+            self.stats[name] = (stat.st_size, stat.st_mtime_ns)
 
 
 # --- links between tenants -----------------------------------------------------------------------
