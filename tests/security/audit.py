@@ -279,6 +279,10 @@ class Secrets:
         self.tenant_of_id[str(world.users["superuser"].pk)] = ("PUB", "User (superuser)")
 
     def describe(self, value: str) -> str:
+        """`A:Product:1a2b3c4d` for a known id, `new:…` for a row made by the case, `row N` for an
+        integer key (through tables)."""
+        if value.isdigit():
+            return f"row {value}"
         tenant, model = self.tenant_of_id.get(value, (None, None))
         return f"{tenant}:{model}:{value[:8]}" if tenant else f"new:{value[:8]}"
 

@@ -339,7 +339,7 @@ def _injection(op, recipe, path, kind, shape, attacker):
         foreign = foreign_value(kind, world)
         response = ctx.call(attacker, op.method, url, query=query, body=inject(body, path, foreign, shape),
                             fmt=recipe.fmt)
-        ctx.expect_status(response, REFUSED, what=f"A's {kind} {foreign[:60]} in {'.'.join(path)}")
+        ctx.expect_status(response, REFUSED, what=f"A's {kind} {foreign[:100]} in {'.'.join(path)}")
         ctx.expect_unchanged()
     return run
 
