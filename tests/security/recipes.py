@@ -105,6 +105,12 @@ def _due():
     return "2031-01-31T12:00:00Z"
 
 
+def ext(t, name: str) -> str:
+    """An outside URL (stored as given, never fetched): what URL fields without a media field beside
+    them accept (a URL of our storage there is a 422 by decision, docs/decisions.md)."""
+    return f"https://cdn.example.com/{t.mark}/{name}.png"
+
+
 def _refs(t, kind="media_outfit_ref"):
     """outfit_ref_imgs_urls in all three forms: a media id, a URL string, a URL object."""
     return [{"media_resource_id": t.id(kind)}, t.url(kind), {"url": t.url(kind)}]
@@ -113,8 +119,8 @@ def _refs(t, kind="media_outfit_ref"):
 def product_body(t, w):
     return [{
         "name": f"{t.mark} new product", "sku": f"{t.mark}-NEW", "cover_image_url": t.url("media_cover"),
-        "back_image_url": t.url("media_back"), "reference_images": [t.url("media_ref")],
-        "data_image_urls": [t.url("media_ref")], "cover_image_media_id": t.id("media_cover"),
+        "back_image_url": t.url("media_back"), "reference_images": [ext(t, "ref")],
+        "data_image_urls": [ext(t, "data")], "cover_image_media_id": t.id("media_cover"),
         "back_image_media_id": t.id("media_back"), "reference_images_media_ids": [t.id("media_ref")],
         "product_type_id": str(uuid.uuid4()),
     }]
@@ -124,7 +130,7 @@ def subject_body(t, w):
     return [{
         "name": f"{t.mark} new subject", "gender": "FEMALE", "cover_image_url": t.url("media_subject_cover"),
         "cover_image_media_id": t.id("media_subject_cover"), "portrait_image_url": t.url("media_portrait"),
-        "portrait_image_media_id": t.id("media_portrait"), "data_image_urls": [t.url("media_portrait")],
+        "portrait_image_media_id": t.id("media_portrait"), "data_image_urls": [ext(t, "data")],
         "base_images": [{"shot_type_id": t.id("shot_type"), "image_url": t.url("media_base"),
                          "image_media_id": t.id("media_base")}],
     }]
@@ -132,7 +138,7 @@ def subject_body(t, w):
 
 def shot_type_body(t, w):
     return [{"name": f"{t.mark} new shot type", "reference_image_id": t.id("media_st_ref"),
-             "reference_image_url": t.url("media_st_ref"), "shot_type_ref_image_url": t.url("media_st_ref")}]
+             "reference_image_url": t.url("media_st_ref"), "shot_type_ref_image_url": ext(t, "st-ref")}]
 
 
 def pose_body(t, w):
@@ -230,9 +236,9 @@ RECIPES: dict[str, Recipe] = {}
 for prefix, body in (
     ("products", product_body), ("subjects", subject_body), ("shot_types", shot_type_body),
     ("pose_presets", pose_body), ("set_designs", set_design_body), ("guidelines", guidelines_body),
-    ("styles", lambda t, w: [{"name": f"{t.mark} new style", "reference_image_url": t.url("media_free")}]),
+    ("styles", lambda t, w: [{"name": f"{t.mark} new style", "reference_image_url": ext(t, "style")}]),
     ("resolution_presets", const({"name": "new 1:1", "width": 100, "height": 100})),
-    ("background_presets", lambda t, w: [{"name": f"{t.mark} new bg", "image_url": t.url("media_free")}]),
+    ("background_presets", lambda t, w: [{"name": f"{t.mark} new bg", "image_url": ext(t, "bg")}]),
 ):
     for action, recipe in catalog(body).items():
         RECIPES[f"{prefix}_{action}"] = recipe
@@ -253,13 +259,14 @@ RECIPES.update({
     "external_integrations_partial_update": Recipe(access="admin", bodies=integration_body),
     "external_integrations_destroy": Recipe(access="admin"),
     "external_product_mappings_list": Recipe(),
-    "external_product_mappings_create": Recipe(bodies=lambda t, w: [{
+    # Mappings decide where a tenant's images go: managed by ADMIN/OWNER like integrations.
+    "external_product_mappings_create": Recipe(access="admin", bodies=lambda t, w: [{
         "product_id": t.id("product2"), "integration_id": t.id("integration"), "external_id": f"{t.mark}-EXT-9",
         "style_code": f"{t.mark}NEW"}]),
     "external_product_mappings_retrieve": Recipe(),
-    "external_product_mappings_update": Recipe(bodies=const({"style_code": "RENAMED"})),
-    "external_product_mappings_partial_update": Recipe(bodies=const({"style_code": "RENAMED"})),
-    "external_product_mappings_destroy": Recipe(),
+    "external_product_mappings_update": Recipe(access="admin", bodies=const({"style_code": "RENAMED"})),
+    "external_product_mappings_partial_update": Recipe(access="admin", bodies=const({"style_code": "RENAMED"})),
+    "external_product_mappings_destroy": Recipe(access="admin"),
     "external_image_pushes_list": Recipe(),
     "external_image_pushes_retrieve": Recipe(),
     "external_image_pushes_retry_create": Recipe(),
