@@ -29,6 +29,7 @@ from integrations.choices import PUSH_ACTIVE_OR_DONE, PushStatus
 from integrations.models import (CallbackMessage, ExternalImagePush, ExternalIntegration, ExternalProductMapping,
                                  PushAttempt)
 from integrations.secrets import check_callback_secret, check_credentials, new_callback_secret, reveal, seal
+from sartiq import outbound
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -362,7 +363,8 @@ def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | Non
     Returns whether anything changed (a repeated confirmation changes nothing)."""
     now = timezone.now()
     values = ({"push_status": PushStatus.COMPLETED, "completed_at": now, "error_message": None} if confirmed
-              else {"push_status": PushStatus.FAILED, "error_message": f"Rejected by the retailer: {message or ''}"})
+              else {"push_status": PushStatus.FAILED,
+                    "error_message": f"Rejected by the retailer: {outbound.clean(message or '')}"})
     return bool(ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
                 .update(updated_at=now, **values))
 

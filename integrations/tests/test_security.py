@@ -490,3 +490,14 @@ def test_seen_message_ids_are_pruned_after_the_tolerance(anon, awaiting):
     CallbackMessage.objects.update(timestamp=datetime.now(tz=timezone.utc) - timedelta(minutes=11))
     assert prune_callback_messages.apply().get() == 1
     assert not CallbackMessage.objects.exists()
+
+
+def test_a_callbacks_message_is_stored_cleaned(anon, awaiting):
+    """The retailer's words reach tenants (the push's error) cleaned like every outbound answer:
+    no control characters, bounded length."""
+    body, headers = signed({"reference": awaiting.external_reference, "status": "rejected",
+                            "message": "\x1b]8;;https://evil.example\x07Blurred\r\n" + "x" * 1500})
+    assert callback(anon, awaiting, body, headers).json()["push_status"] == "FAILED"
+    awaiting.refresh_from_db()
+    assert awaiting.error_message.startswith("Rejected by the retailer: ]8;;https://evil.example Blurred")
+    assert not any(ord(c) < 32 for c in awaiting.error_message) and len(awaiting.error_message) < 260
