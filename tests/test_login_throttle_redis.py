@@ -9,27 +9,19 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
-from sartiq import embedded
 from sartiq.accounts import throttling
 from sartiq.accounts.tests.factories import PASSWORD, UserFactory
+from tests.servers import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_URL = "/api/v1/login/access-token"
 
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = embedded.start_redis(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -41,13 +33,6 @@ def redis_counts(redis_server, settings):
     client.flushall()
     yield client
     client.flushall()
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db["HOST"]), safe="") if db["HOST"] else "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
 
 
 def logins_in_another_process(redis_server, attempts: list[tuple[str, str]], address: str, **env) -> list[int]:
@@ -64,7 +49,7 @@ def logins_in_another_process(redis_server, attempts: list[tuple[str, str]], add
                  for u, p in json.loads(sys.argv[1])]
         print(json.dumps(codes))
     """)
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": _database_url(),
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
                    "SECRET_KEY": settings.SECRET_KEY, "TEST_RATE_LIMIT_STORAGE_URL": redis_server.url,
                    **{k: str(v) for k, v in env.items()}}
     done = subprocess.run([sys.executable, "-c", script, json.dumps(attempts)], env=environment, cwd=ROOT,

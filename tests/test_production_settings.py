@@ -6,21 +6,19 @@ settings module, DATABASE_URL set (the test server), DEBUG unset.
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from sartiq import run
 from sartiq.log_redaction import redact
+from tests.servers import database_url, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the test settings put in this process's environment: not production's.
@@ -29,16 +27,9 @@ CLOSED_WARNINGS = ["security.W004", "security.W005", "security.W008", "security.
                    "security.W016", "security.W018", "security.W020"]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db["HOST"]), safe="") if db["HOST"] else "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
-
-
 def production_env(**overrides) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
-    env.update(DJANGO_SETTINGS_MODULE="sartiq.settings", DATABASE_URL=_database_url(),
+    env.update(DJANGO_SETTINGS_MODULE="sartiq.settings", DATABASE_URL=database_url(),
                SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="api.example.com")
     env.update({k: str(v) for k, v in overrides.items()})
     return env
@@ -128,12 +119,6 @@ def test_redact_keeps_everything_but_the_secrets():
     assert redact("GET /api/v1/products/?search=shirt&sort_by=name") == "GET /api/v1/products/?search=shirt&sort_by=name"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _request(url: str, method: str = "GET", **headers) -> int:
     request = urllib.request.Request(url, method=method, headers=headers, data=b"x" if method == "PUT" else None)
     try:
@@ -147,8 +132,8 @@ def _request(url: str, method: str = "GET", **headers) -> int:
 @pytest.mark.timeout(120)
 def test_signed_urls_never_reach_the_access_log_or_djangos_log(tmp_path):
     """`make run`'s own gunicorn command (run.web_command), on a free port, with the test settings."""
-    port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": _database_url(),
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
            "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "PORT": str(port),
            "WEB_CONCURRENCY": "1", "TEST_MEDIA_ROOT": str(tmp_path)}
     env.pop("HOST", None)

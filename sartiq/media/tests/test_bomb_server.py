@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 import httpx
 import psutil
@@ -31,6 +30,7 @@ from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bomb
 from shootings.tests.factories import ShootingFactory, ShotFactory
 from shots.models import ShotRevision
+from tests.servers import database_url, free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,24 +38,11 @@ REQUESTS = 8
 RSS_CEILING = 250 * 1024 * 1024  # per process: a booted worker is ~100 MiB; one decoded bomb is ~500 MiB
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db["HOST"]), safe="") if db["HOST"] else "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """A gunicorn process tree on the test database, ready when this yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": _database_url(),
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
            "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT), "SECRET_KEY": settings.SECRET_KEY,
            "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"}
     log = tmp_path / "gunicorn.log"
