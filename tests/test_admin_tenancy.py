@@ -112,3 +112,18 @@ def test_staff_do_not_grant_privileges(admin_client, staff):
     assert admin_client.get(reverse("admin:accounts_user_change", args=[outsider.pk])).status_code == 302
     assert User.objects.filter(pk=outsider.pk, is_superuser=False).exists()
 
+
+
+def test_deleting_an_organizations_last_owner_is_refused(client, superuser, user, org):
+    """Memberships cascade with their user: the admin must not delete the last owner."""
+    client.force_login(superuser)
+    page = client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+    assert page.status_code == 200 and "last owner" in page.content.decode()
+    assert User.objects.filter(pk=user.pk).exists()
+    bulk = client.post(reverse("admin:accounts_user_changelist"),
+                       {"action": "delete_selected", "_selected_action": [str(user.pk)], "post": "yes"})
+    assert "last owner" in bulk.content.decode() and User.objects.filter(pk=user.pk).exists()
+    other_owner = UserFactory()
+    MembershipFactory(user=other_owner, organization=org, role=MembershipRole.OWNER)
+    client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+    assert not User.objects.filter(pk=user.pk).exists()

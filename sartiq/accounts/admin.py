@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from sartiq.accounts import services
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 
@@ -76,6 +77,14 @@ class UserAdmin(BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if request.user.is_superuser else fields + self.PRIVILEGES
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting a user who is an organization's last owner would leave it without one: the
+        organizations are listed as protected, which stops the deletion (single and bulk)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = list(protected) + [f"Organization {org.name}: its last owner (make someone else owner first)"
+                                       for org in services.organizations_left_without_owner(objs)]
+        return deleted, counts, perms_needed, protected
 
     def get_queryset(self, request):
         # Staff see themselves and the members of their organizations; superusers everyone.

@@ -143,6 +143,14 @@ def _locked_membership(membership: Membership) -> tuple[Organization, Membership
     return organization, current
 
 
+def organizations_left_without_owner(users) -> list[Organization]:
+    """The organizations that would have no owner if `users` went away (deleting users in the admin)."""
+    user_ids = [user.pk for user in users]
+    owned = Organization.objects.filter(memberships__user_id__in=user_ids, memberships__role=MembershipRole.OWNER)
+    return [organization for organization in owned.distinct()
+            if not organization.memberships.filter(role=MembershipRole.OWNER).exclude(user_id__in=user_ids).exists()]
+
+
 def _owners_left(organization: Organization, excluding: Membership) -> int:
     return organization.memberships.filter(role=MembershipRole.OWNER).exclude(pk=excluding.pk).count()
 
