@@ -228,6 +228,13 @@ def test_nul_characters_anywhere_in_a_body_are_refused_where_they_are(api, user)
     assert not Product.objects.exists()
 
 
+def test_unknown_body_fields_are_still_ignored_whatever_they_hold(api):
+    response = post_raw(api, json.dumps({"name": "Tee", "not_a_field": "\x00", "\x00": {"k\x00": 1}}))
+    assert response.status_code == 200, response.content
+    nested = {"name": "Ava", "gender": "FEMALE", "measurements": {"height_cm": 170, "not_a_field": "\x00"}}
+    assert post_raw(api, json.dumps(nested), url="/api/v1/subjects/").status_code == 200
+
+
 def test_nul_characters_come_with_the_other_errors_and_never_twice(api):
     response = post_raw(api, json.dumps({"year": "\x00", "brand": "a\x00", "gender": "ALIEN"}))
     assert response.status_code == 422

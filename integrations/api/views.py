@@ -16,7 +16,7 @@ from integrations.models import ExternalImagePush, ExternalIntegration, External
 from sartiq.accounts import tenancy
 from sartiq.api.filters import ChoiceFilter, FilterSet, UUIDFilter
 from sartiq.api.serializers import update_serializer
-from sartiq.api.validation import add_text_errors, drf_to_pydantic, text_errors
+from sartiq.api.validation import drf_to_pydantic
 from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import BusinessRuleError, DomainError, ValidationErrors
 from shootings.models import ShootingLook
@@ -157,7 +157,6 @@ def _callback_body(raw: bytes) -> dict:
     except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BusinessRuleError("Body is not JSON")
     payload = CallbackSerializer(data=body)
-    errors = [] if payload.is_valid() else drf_to_pydantic(payload.errors, payload, body, ("body",))
-    if errors := add_text_errors(errors, text_errors(body, ("body",))):
-        raise ValidationErrors(errors)
+    if not payload.is_valid():
+        raise ValidationErrors(drf_to_pydantic(payload.errors, payload, body, ("body",)))
     return payload.validated_data

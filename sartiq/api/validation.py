@@ -280,6 +280,30 @@ def text_errors(value: Any, loc: Loc) -> list[dict]:
     return errors
 
 
+def read_text_errors(field: Any, value: Any, loc: Loc) -> list[dict]:
+    """`text_errors` of the parts of `value` that `field` reads: the fields a serializer declares
+    (unknown keys are ignored, as Pydantic ignores them), the items of a list, the keys and values
+    of a dict; anything else (a JSON field, a string) whole."""
+    if isinstance(field, serializers.Serializer) and not isinstance(field, serializers.ListSerializer):
+        if isinstance(value, MultiValueDict):  # a form: `name`, `name.key`, `name[0]` are read by `name`
+            names = tuple(name for name, child in field.fields.items() if not child.read_only)
+            prefixes = tuple(f"{name}{mark}" for name in names for mark in ".[")
+            read = {key: value.getlist(key) for key in value if key in names or key.startswith(prefixes)}
+            return text_errors(MultiValueDict(read), loc)
+        if isinstance(value, Mapping):
+            return [error for name, child in field.fields.items() if not child.read_only and name in value
+                    for error in read_text_errors(child, value[name], (*loc, name))]
+    elif isinstance(field, (serializers.ListSerializer, serializers.ListField)) and isinstance(value, (list, tuple)):
+        return [error for index, item in enumerate(value) for error in read_text_errors(field.child, item, (*loc, index))]
+    elif isinstance(field, serializers.DictField) and isinstance(value, Mapping):
+        errors = []
+        for key, item in value.items():
+            errors += text_errors({key: None}, loc)  # the key itself
+            errors += read_text_errors(field.child, item, (*loc, key))
+        return errors
+    return text_errors(value, loc)
+
+
 def add_text_errors(errors: list[dict], found: list[dict]) -> list[dict]:
     """`errors` plus the text errors of `found` that no error of `errors` already covers (at the
     same place or around it: a field refused for its type is not also refused for its content; a

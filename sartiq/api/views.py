@@ -19,7 +19,7 @@ from sartiq.api.errors import RequestValidationError
 from sartiq.api.parsers import JSONParser
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, add_text_errors, drf_to_pydantic, error, mask_secrets,
-                                   missing, text_errors, validate)
+                                   missing, read_text_errors, text_errors, validate)
 from sartiq.errors import NotFound
 
 
@@ -166,7 +166,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         serializer = serializer_class(data=data, partial=self.action in self.partial_actions,
                                       context=self.get_serializer_context())
         errors = [] if serializer.is_valid() else drf_to_pydantic(serializer.errors, serializer, data, ("body",))
-        errors = add_text_errors(errors, text_errors(data, ("body",)))
+        errors = add_text_errors(errors, read_text_errors(serializer, data, ("body",)))
         if errors:
             errors = mask_secrets(errors, serializer)
             return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
