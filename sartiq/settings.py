@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: API paths answer JSON whatever the error (sartiq/api/middleware.py).
+    "sartiq.api.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -303,7 +305,10 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["sartiq.api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["sartiq.api.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sartiq.api.parsers.ContentNegotiation",
+    # `?format=` is a query parameter like any other (FastAPI has no format override).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PARSER_CLASSES": [
         "sartiq.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -316,6 +321,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": False,
 }
+
+# --- Request/response layer (robustness issue #11, reqlayer area) ------------------------------
+# JSON bodies nested deeper than this are refused (400, like a document Python cannot decode):
+# validating, storing and rendering a value recurse over it.
+JSON_MAX_DEPTH = int(env("JSON_MAX_DEPTH", "64"))
 
 ACCESS_TOKEN_EXPIRE_MINUTES = int(env("ACCESS_TOKEN_EXPIRE_MINUTES", str(60 * 24 * 8)))
 JWT_ALGORITHM = "HS256"

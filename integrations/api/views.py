@@ -154,7 +154,7 @@ def confirmation_callback(request, integration_id):
 def _callback_body(raw: bytes) -> dict:
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BusinessRuleError("Body is not JSON")
     payload = CallbackSerializer(data=body)
     if not payload.is_valid():

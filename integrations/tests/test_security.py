@@ -460,6 +460,10 @@ def test_unsigned_wrongly_signed_and_stale_callbacks_are_refused(anon, awaiting)
     headers_nj["HTTP_WEBHOOK_SIGNATURE"] = Webhook(SECRET).sign(
         headers_nj["HTTP_WEBHOOK_ID"], datetime.now(tz=timezone.utc), not_json.decode())
     assert callback(anon, awaiting, not_json, headers_nj).json() == {"detail": "Body is not JSON"}
+    too_deep, headers_td = b"[" * 100_000 + b"]" * 100_000, signed({})[1]  # a RecursionError: was a 500
+    headers_td["HTTP_WEBHOOK_SIGNATURE"] = Webhook(SECRET).sign(
+        headers_td["HTTP_WEBHOOK_ID"], datetime.now(tz=timezone.utc), too_deep.decode())
+    assert callback(anon, awaiting, too_deep, headers_td).json() == {"detail": "Body is not JSON"}
     long_body, long_id = signed({"reference": awaiting.external_reference, "status": "rejected"}, msg_id="x" * 300)
     assert callback(anon, awaiting, long_body, long_id).json() == {"detail": "webhook-id is too long"}
     body, headers = signed({"reference": awaiting.external_reference, "status": "rejected"})

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import math
+from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.conf import settings
+from django.core.exceptions import (PermissionDenied as DjangoPermissionDenied, RequestDataTooBig,
+                                    SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -30,6 +33,20 @@ INVALID_CREDENTIALS = "Could not validate credentials"
 
 def _detail(status_code: int, detail, headers: dict | None = None) -> Response:
     return Response({"detail": detail}, status=status_code, headers=headers)
+
+
+def request_error(exc: Exception) -> tuple[int, str] | None:
+    """Status and detail of a request Django refuses to read (a body or query beyond the limits in
+    the settings, a suspicious name): a client error, never a server error."""
+    if isinstance(exc, RequestDataTooBig):
+        return 413, f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+    if isinstance(exc, TooManyFieldsSent):  # Starlette's words for its form limit
+        return 400, f"Too many fields. Maximum number of fields is {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}."
+    if isinstance(exc, TooManyFilesSent):
+        return 400, f"Too many files. Maximum number of files is {settings.DATA_UPLOAD_MAX_NUMBER_FILES}."
+    if isinstance(exc, SuspiciousOperation):
+        return 400, HTTPStatus.BAD_REQUEST.phrase
+    return None
 
 
 def exception_handler(exc, context):
@@ -63,9 +80,11 @@ def exception_handler(exc, context):
         return _detail(404, "Not Found" if message in ("Not found.", "No matches the given query.") else message)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return _detail(405, "Method Not Allowed")
+    if refused := request_error(exc):
+        return _detail(*refused)
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(math.ceil(exc.wait))
         return _detail(exc.status_code, exc.detail if isinstance(exc.detail, str) else str(exc.detail), headers)
-    return None
+    return None  # a server error: Django logs it; sartiq.api.middleware answers it in JSON

@@ -23,6 +23,17 @@ class AutoSchema(openapi.AutoSchema):
         body = self._declared("body_serializers")
         return None if body is openapi.empty else body
 
+    def _get_request_body(self, direction="request"):
+        # Required unless the action declares it optional, as the request phase answers
+        # (ApiViewSet.optional_body_actions), not only when a field is required.
+        body = super()._get_request_body(direction)
+        if body is not None:
+            if getattr(self.view, "action", None) in getattr(self.view, "optional_body_actions", ()):
+                body.pop("required", None)
+            else:
+                body["required"] = True
+        return body
+
     def get_response_serializers(self):
         response = self._declared("response_serializers")
         return self._get_serializer() if response is openapi.empty else response

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import re
 import uuid
 from functools import lru_cache
 from typing import Annotated, Any, Mapping, Optional
 
 import pydantic
+from django.utils.datastructures import MultiValueDict
 from pydantic import TypeAdapter
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -143,6 +145,9 @@ def _base_annotation(field: serializers.Field) -> Any:
     return None
 
 
+MODEL_ATTRIBUTES_TYPE = "Input should be a valid dictionary or object to extract fields from"
+
+
 def _codes(details) -> list[ErrorDetail]:
     return [d for d in details if isinstance(d, ErrorDetail)]
 
@@ -156,7 +161,7 @@ def _leaf(field, details: list, value: Any, parent: Any, loc: Loc) -> list[dict]
     if isinstance(field, serializers.ListSerializer) and codes & {"null", "not_a_list"}:
         return pydantic_errors(list[Any], value, loc)
     if isinstance(field, serializers.Serializer) and codes & {"null", "invalid"} and not isinstance(value, Mapping):
-        return [error("model_attributes_type", loc, "Input should be a valid dictionary or object to extract fields from", value)]
+        return [error("model_attributes_type", loc, MODEL_ATTRIBUTES_TYPE, value)]
     annotation = annotation_for_field(field) if field is not None else None
     if annotation is not None:
         rendered = pydantic_errors(annotation, value, loc)
@@ -225,3 +230,84 @@ def mask_secrets(errors: list[dict], serializer) -> list[dict]:
         elif isinstance(entry.get("input"), dict):
             entry["input"] = {k: SECRET_MASK if k in names else v for k, v in entry["input"].items()}
     return errors
+
+
+# --- text the database cannot store -------------------------------------------------------------
+NUL_CHARACTERS = "Null characters are not allowed."  # DRF's CharField words it so
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_error(text: str, loc: Loc) -> dict | None:
+    if "\x00" in text:
+        return value_error(loc, NUL_CHARACTERS, text)
+    if not text.isascii() and _SURROGATE.search(text):
+        # What Pydantic answers for such a string (PostgreSQL could not store it either).
+        return error("string_unicode", loc, "Input should be a valid string, unable to parse raw data as a unicode "
+                                            "string", text)
+    return None
+
+
+def text_errors(value: Any, loc: Loc) -> list[dict]:
+    """Pydantic-shaped errors for every string of `value`, at any depth, object keys included, that
+    PostgreSQL cannot store: a NUL character (in text as in jsonb; DRF's CharField message) or an
+    unpaired surrogate (JSON's `\\ud800` escape makes one; Pydantic's `string_unicode`). A key is
+    located as Pydantic locates a dictionary key: `[..., key, "[key]"]`. Forms and query strings
+    (MultiValueDicts) locate a repeated key's values by index."""
+    errors: list[dict] = []
+    stack = [(loc, value)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if found := _text_error(value, loc):
+                errors.append(found)
+            continue
+        if isinstance(value, MultiValueDict):
+            children = []
+            for key, values in value.lists():
+                children += [((*loc, key), values[0])] if len(values) == 1 else [
+                    ((*loc, key, index), item) for index, item in enumerate(values)]
+            keys = value.keys()
+        elif isinstance(value, Mapping):
+            children, keys = [((*loc, key), item) for key, item in value.items()], value.keys()
+        elif isinstance(value, (list, tuple)):
+            children, keys = [((*loc, index), item) for index, item in enumerate(value)], ()
+        else:
+            continue
+        for key in keys:
+            if isinstance(key, str) and (found := _text_error(key, (*loc, key, "[key]"))):
+                errors.append(found)
+        stack.extend(reversed(children))
+    return errors
+
+
+def read_text_errors(field: Any, value: Any, loc: Loc) -> list[dict]:
+    """`text_errors` of the parts of `value` that `field` reads: the fields a serializer declares
+    (unknown keys are ignored, as Pydantic ignores them), the items of a list, the keys and values
+    of a dict; anything else (a JSON field, a string) whole."""
+    if isinstance(field, serializers.Serializer) and not isinstance(field, serializers.ListSerializer):
+        if isinstance(value, MultiValueDict):  # a form: `name`, `name.key`, `name[0]` are read by `name`
+            names = tuple(name for name, child in field.fields.items() if not child.read_only)
+            prefixes = tuple(f"{name}{mark}" for name in names for mark in ".[")
+            read = {key: value.getlist(key) for key in value if key in names or key.startswith(prefixes)}
+            return text_errors(MultiValueDict(read), loc)
+        if isinstance(value, Mapping):
+            return [error for name, child in field.fields.items() if not child.read_only and name in value
+                    for error in read_text_errors(child, value[name], (*loc, name))]
+    elif isinstance(field, (serializers.ListSerializer, serializers.ListField)) and isinstance(value, (list, tuple)):
+        return [error for index, item in enumerate(value) for error in read_text_errors(field.child, item, (*loc, index))]
+    elif isinstance(field, serializers.DictField) and isinstance(value, Mapping):
+        errors = []
+        for key, item in value.items():
+            errors += text_errors({key: None}, loc)  # the key itself
+            errors += read_text_errors(field.child, item, (*loc, key))
+        return errors
+    return text_errors(value, loc)
+
+
+def add_text_errors(errors: list[dict], found: list[dict]) -> list[dict]:
+    """`errors` plus the text errors of `found` that no error of `errors` already covers (at the
+    same place or around it: a field refused for its type is not also refused for its content; a
+    cross-field rule broken by the whole body covers nothing)."""
+    covered = [tuple(entry["loc"]) for entry in errors if len(entry["loc"]) > 1 or entry["type"] != "value_error"]
+    return errors + [entry for entry in found
+                     if not any(tuple(entry["loc"][:len(loc)]) == loc for loc in covered)]

@@ -11,13 +11,15 @@ from typing import Any
 
 from django.db import models
 from django.http import QueryDict
-from rest_framework import permissions, viewsets
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 
 from sartiq.accounts import tenancy
 from sartiq.api.errors import RequestValidationError
+from sartiq.api.parsers import JSONParser
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.validation import drf_to_pydantic, mask_secrets, missing, validate
+from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, add_text_errors, drf_to_pydantic, error, mask_secrets,
+                                   missing, read_text_errors, text_errors, validate)
 from sartiq.errors import NotFound
 
 
@@ -56,6 +58,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     tenant_scoped: bool = True
     # Body of a partial update: the body serializer validated with partial=True.
     partial_actions: tuple[str, ...] = ("partial_update",)
+    # Actions whose body may be left out (FastAPI's `body: X | None = None`): no body, or a JSON
+    # null, is `{}`. Every other body is required, as a FastAPI body parameter without a default:
+    # no body is 422 `missing` at ["body"], even when every field is optional.
+    optional_body_actions: tuple[str, ...] = ()
 
     # Filled by the request phase.
     path: dict[str, Any]
@@ -66,10 +72,22 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     # --- request phase ------------------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            # OPTIONS asks which methods the path has: the same answer for everyone, so no
+            # authentication, permission, throttle or validation (DRF's `initial` minus those).
+            self.format_kwarg = self.get_format_suffix(**kwargs)
+            request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+            return
         super().initial(request, *args, **kwargs)
         errors = self.validate_path(kwargs) + self.validate_query(request) + self.validate_body(request)
         if errors:
             raise RequestValidationError(errors)
+
+    def options(self, request, *args, **kwargs):
+        """200 with the path's methods in `Allow` (DRF sets it on every answer) and no body: the
+        OpenAPI document describes the rest. (DRF's metadata would describe serializers this
+        API declares per action, not per view.)"""
+        return Response(status=200)
 
     def validate_path(self, kwargs: dict) -> list[dict]:
         self.path, errors = {}, []
@@ -104,6 +122,20 @@ class ApiViewSet(viewsets.GenericViewSet):
                 self.query = serializer.validated_data
             else:
                 errors += _missing_input_null(drf_to_pydantic(serializer.errors, serializer, data, ("query",)))
+        return add_text_errors(errors, self.query_text_errors(params, query_serializer))
+
+    def query_text_errors(self, params, query_serializer) -> list[dict]:
+        """NUL characters and unpaired surrogates in the query parameters this action reads (unknown
+        ones are ignored, as FastAPI ignores them): a list parameter's values located by index, a
+        single one's (the last, the one used) by name."""
+        declared = {name: getattr(f, "many", False) for name, f in getattr(self.filterset, "filters", {}).items()}
+        if query_serializer is not None:
+            declared |= {name: _is_many(field) for name, field in query_serializer().fields.items()}
+        errors = []
+        for name, many in declared.items():
+            values = params.getlist(name)
+            if values:
+                errors += text_errors(values if many else values[-1], ("query", name))
         return errors
 
     def get_filterset_class(self):
@@ -115,16 +147,28 @@ class ApiViewSet(viewsets.GenericViewSet):
         serializer_class = self.body_serializers.get(self.action)
         if serializer_class is None:
             return []
-        partial = self.action in self.partial_actions
+        optional = self.action in self.optional_body_actions
         if not _has_body(request):
-            if not partial and any(f.required for f in serializer_class().fields.values()):
+            if not optional:
                 return [missing(("body",), None)]
             data = {}
         else:
-            data = request.data
-        serializer = serializer_class(data=data, partial=partial, context=self.get_serializer_context())
-        if not serializer.is_valid():
-            errors = mask_secrets(drf_to_pydantic(serializer.errors, serializer, data, ("body",)), serializer)
+            try:
+                data = request.data
+            except exceptions.UnsupportedMediaType:
+                if not any(isinstance(parser, JSONParser) for parser in request.parsers):
+                    data = QueryDict()  # a form endpoint reads any other body as an empty form, as FastAPI does
+                else:  # FastAPI hands the raw text to the model
+                    return [error("model_attributes_type", ("body",), MODEL_ATTRIBUTES_TYPE,
+                                  request._request.body.decode("utf-8", "replace"))]
+            if data is None and optional:
+                data = {}
+        serializer = serializer_class(data=data, partial=self.action in self.partial_actions,
+                                      context=self.get_serializer_context())
+        errors = [] if serializer.is_valid() else drf_to_pydantic(serializer.errors, serializer, data, ("body",))
+        errors = add_text_errors(errors, read_text_errors(serializer, data, ("body",)))
+        if errors:
+            errors = mask_secrets(errors, serializer)
             return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
         self.body = serializer.validated_data
         return []

@@ -95,6 +95,7 @@ class LookViewSet(ListMixin, ApiViewSet):
         "start_shot_type_generations": s.StartShotTypeGenerationsRequestSerializer,
     }
     partial_actions = ("update",)
+    optional_body_actions = ("start_generations",)  # the reference's `StartGenerationsRequest | None`
     operation_ids = {"retrieve_flat": "shootings_looks_retrieve_by_id"}
     response_serializers = {
         "summary_list": s.ShootingLookSummarySerializer,

@@ -40,6 +40,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         "generate": s.GenerateShotRequestSerializer,
     }
     partial_actions = ("update", "partial_update")
+    optional_body_actions = ("reject", "generate")  # optional notes; a count with a default
     response_serializers = {"create_revision": s.ShotRevisionPublicSerializer,
                             "generate": s.ShotGenerationsPublicSerializer}
 
