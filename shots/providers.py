@@ -248,10 +248,21 @@ def stable_seed(*parts) -> int:
     return int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
+def _http_provider():
+    return HttpImageProvider(settings.IMAGE_PROVIDER_URL, settings.IMAGE_PROVIDER_API_KEY,
+                             timeout=settings.IMAGE_PROVIDER_TIMEOUT, poll_interval=settings.IMAGE_PROVIDER_POLL_INTERVAL,
+                             max_wait=settings.IMAGE_PROVIDER_MAX_WAIT)
+
+
+# The values of the IMAGE_PROVIDER setting (its accepted values, `settings.IMAGE_PROVIDERS`, are these).
+PROVIDERS = {"local": LocalImageProvider, "http": _http_provider}
+
+
 def get_provider():
-    if settings.IMAGE_PROVIDER == "http":
-        return HttpImageProvider(settings.IMAGE_PROVIDER_URL, settings.IMAGE_PROVIDER_API_KEY,
-                                 timeout=settings.IMAGE_PROVIDER_TIMEOUT,
-                                 poll_interval=settings.IMAGE_PROVIDER_POLL_INTERVAL,
-                                 max_wait=settings.IMAGE_PROVIDER_MAX_WAIT)
-    return LocalImageProvider()
+    """The provider IMAGE_PROVIDER names; a name no provider has is refused, never served by another."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.IMAGE_PROVIDER not in PROVIDERS:
+        raise ImproperlyConfigured(f"IMAGE_PROVIDER={settings.IMAGE_PROVIDER!r} is not understood: "
+                                   f"accepted values are {', '.join(PROVIDERS)}.")
+    return PROVIDERS[settings.IMAGE_PROVIDER]()
