@@ -3,7 +3,8 @@
 A shot's status is its current revision's `shot_status`, so every operation that changes either
 (revision creation, set-current, restore, delete, approve, reject) runs here, in a transaction,
 with the shot row locked (`select_for_update`): two requests on one shot are serialized, and a
-revision's `version` can never be taken twice (the unique constraint is the backstop).
+revision's `version` is never given twice, not even after a deletion (`Shot.last_revision_version`
+only grows; the unique constraint is the backstop).
 """
 from __future__ import annotations
 
@@ -278,9 +279,8 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
     author = owner or user
     for image in resolved:
         _store(author, org, shot, image, written)
-    version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
-    revision = ShotRevision.objects.create(shot=shot, version=version, shot_status=shot_status, notes=notes,
-                                           owner=author, previous_revision_id=previous_revision_id)
+    revision = ShotRevision.objects.create(shot=shot, version=_next_version(shot), shot_status=shot_status,
+                                           notes=notes, owner=author, previous_revision_id=previous_revision_id)
     ShotRevisionImage.objects.bulk_create([
         ShotRevisionImage(
             shot_revision=revision, position=image.index,
@@ -294,8 +294,17 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
         for image in resolved
     ])
     shot.current_revision = revision
-    shot.save(update_fields=["current_revision", "updated_at"])
+    shot.save(update_fields=["current_revision", "last_revision_version", "updated_at"])
     return revision
+
+
+def _next_version(shot: Shot) -> int:
+    """The shot's next revision version (the shot is locked): above every version it ever gave,
+    so a deleted version is never given again. Revisions written around this service (fixtures,
+    imports) are counted too."""
+    existing = ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0
+    shot.last_revision_version = max(shot.last_revision_version, existing) + 1
+    return shot.last_revision_version
 
 
 def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
