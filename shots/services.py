@@ -22,6 +22,7 @@ from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
 from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
+from shootings.locking import lock_shot
 from shots import uploads
 from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -81,7 +82,8 @@ def shot_create(*, user, look, shot_type_id=None) -> Shot:
 
 
 def _locked(shot) -> Shot:
-    return Shot.objects.select_for_update().select_related("shooting_look__shooting").get(pk=shot.pk)
+    """The shot locked, after its shooting and look (the tree's lock order: shootings/locking.py)."""
+    return lock_shot(shot.pk)
 
 
 @transaction.atomic
@@ -111,6 +113,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
 
 @transaction.atomic
 def shot_delete(*, user, shot) -> None:
+    shot = lock_shot(shot.pk, delete=True)
     tenancy.check_change(user, shot)
     with media_released_after(shots=Shot.objects.filter(pk=shot.pk)):
         Shot.objects.filter(pk=shot.pk).update(current_revision=None)
@@ -308,8 +311,11 @@ def _next_version(shot: Shot) -> int:
 
 
 def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
-    shot = Shot.objects.select_for_update().get(pk=revision.shot_id)
-    return ShotRevision.objects.get(pk=revision.pk), shot
+    shot = lock_shot(revision.shot_id)
+    current = ShotRevision.objects.filter(pk=revision.pk).first()
+    if current is None:  # deleted while this request waited
+        raise NotFound("Revision")
+    return current, shot
 
 
 @transaction.atomic

@@ -1,18 +1,16 @@
 """Revisions: creation from every kind of image, bad input, the chain operations, concurrency."""
 import base64
 import os
-import threading
 import uuid
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
 
 from conftest import client_for
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bytes
 from shootings.tests.factories import ShootingFactory, ShotFactory, add_revision
-from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.models import Generation, Prediction, Shot, ShotRevision
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +249,8 @@ def test_the_admins_form_cannot_lower_the_counter(user, shot):
 def test_the_migration_continues_each_shot_after_its_highest_version(user, shot):
     from importlib import import_module
 
+    from django.db import connection
+
     migration = import_module("shots.migrations.0006_revision_version_counter")
     other = ShotFactory(shooting_look=shot.shooting_look, shot_type=None)
     add_revision(shot, "PROPOSAL")
@@ -260,32 +260,3 @@ def test_the_migration_continues_each_shot_after_its_highest_version(user, shot)
         cursor.execute(migration.FROM_EXISTING)
     assert dict(Shot.objects.values_list("pk", "last_revision_version")) == {shot.pk: 2, other.pk: 0}
 
-
-# --- concurrency ----------------------------------------------------------------------------------
-@pytest.mark.django_db(transaction=True)
-def test_parallel_revision_requests_get_distinct_versions(user):
-    shot = ShotFactory(shooting_look__shooting=ShootingFactory(owner=user))
-    results, barrier = [], threading.Barrier(8)
-
-    def create():
-        try:
-            barrier.wait()
-            response = client_for(user).post(f"/api/v1/shots/{shot.pk}/revision",
-                                             {"shot_status": "PROPOSAL", "images": []}, format="json")
-            results.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert results == [200] * 8
-    versions = sorted(ShotRevision.objects.filter(shot=shot).values_list("version", flat=True))
-    assert versions == list(range(1, 9))
-    # Each new revision followed the one current when it was made: a single chain.
-    previous = set(ShotRevision.objects.filter(shot=shot).values_list("previous_revision_id", flat=True))
-    assert len(previous) == 8
-    assert Shot.objects.get(pk=shot.pk).current_revision.version == 8
-    assert ShotRevisionImage.objects.count() == 0
