@@ -144,10 +144,15 @@ def mapping_check(*, user, data: dict, instance: ExternalProductMapping | None =
 @transaction.atomic
 def mapping_create(*, user, organization_id, data: dict) -> ExternalProductMapping:
     integration, product = mapping_check(user=user, data=data)
+    already = BusinessRuleError("The product is already mapped for this integration")
     if ExternalProductMapping.objects.filter(product=product, integration=integration).exists():
-        raise BusinessRuleError("The product is already mapped for this integration")
-    return ExternalProductMapping.objects.create(product=product, integration=integration,
-                                                 **{k: data[k] for k in MAPPING_FIELDS if k in data})
+        raise already
+    try:
+        with transaction.atomic():  # the same mapping created at the same moment
+            return ExternalProductMapping.objects.create(product=product, integration=integration,
+                                                         **{k: data[k] for k in MAPPING_FIELDS if k in data})
+    except IntegrityError:
+        raise already
 
 
 @transaction.atomic

@@ -211,6 +211,13 @@ OUTFIT_PROPOSALS_PER_LOOK = env_int("OUTFIT_PROPOSALS_PER_LOOK", 3, minimum=1)
 LOOKS_PER_REQUEST_MAX = env_int("LOOKS_PER_REQUEST_MAX", 2000, minimum=1)
 SHOTS_PER_REQUEST_MAX = env_int("SHOTS_PER_REQUEST_MAX", 10000, minimum=1)
 
+# --- Free JSON values (domain area, issue #11) ----------------------------------------------------
+# A JSON field of a request body (`margins`, `brand_metadata`, `settings`, `extra`,
+# `product_filters`) nests at most this many levels and takes at most this many bytes of JSON; its
+# numbers are finite and within ±(2^53 − 1) (sartiq/json_values.py).
+JSON_INPUT_MAX_DEPTH = env_int("JSON_INPUT_MAX_DEPTH", 32, minimum=1, maximum=64)
+JSON_INPUT_MAX_BYTES = env_int("JSON_INPUT_MAX_BYTES", 64 * 1024, minimum=1)
+
 # --- Asynchronous work -------------------------------------------------------------------------
 # Image provider: "local" (Pillow, offline) or "http" (a remote generation service, at IMAGE_PROVIDER_URL).
 # The accepted values are the providers `shots.providers.PROVIDERS` implements.

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from sartiq.models import TimestampedModel
+from sartiq.models import JSONField, TimestampedModel
 from shots import choices
 
 
@@ -120,7 +120,7 @@ class Generation(TimestampedModel):
     provider_job_id = models.CharField(max_length=255, null=True, blank=True)
     prompt = models.TextField(blank=True, default="")
     negative_prompt = models.TextField(blank=True, default="")
-    params = models.JSONField(default=dict, blank=True)
+    params = JSONField(default=dict, blank=True)
     revision = models.ForeignKey(ShotRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

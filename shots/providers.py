@@ -183,7 +183,7 @@ class HttpImageProvider:
                 if not url or not url.startswith(self.base_url + "/"):
                     raise PermanentProviderError("An output URL is not on the provider")
                 image = self._call(client, "GET", url, max_bytes=settings.MEDIA_MAX_UPLOAD_BYTES).content
-                results.append(GeneratedImage(image, output.get("seed")))
+                results.append(GeneratedImage(image, _seed(output.get("seed"))))
             return results
 
     def _call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
@@ -241,6 +241,17 @@ def _hex(value: str | None):
             return tuple(int(value[i:i + 2], 16) for i in (1, 3, 5))
         except ValueError:
             return None
+    return None
+
+
+# `Prediction.seed` is a bigint: a provider's seed that is not an integer in its range is not kept
+# (it used to fail the whole generation at the insert).
+SEED_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _seed(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+        return value
     return None
 
 

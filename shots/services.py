@@ -22,7 +22,7 @@ from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
 from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
-from shootings.locking import lock_shot
+from shootings.locking import lock_look, lock_shot
 from shots import uploads
 from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -74,6 +74,7 @@ def _check_shot_type_free(look_id, shot_type_id, exclude_shot=None) -> None:
 def shot_create(*, user, look, shot_type_id=None) -> Shot:
     from sartiq.catalog.models import ShotType
 
+    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         tenancy.get_usable(ShotType.objects, shot_type_id, user, look.shooting.organization_id, "Shot type")
@@ -446,6 +447,7 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
     """Start `count` generations for each generatable shot of the look (or of one shot type)."""
     from sartiq.catalog.models import ShotType
 
+    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         if not ShotType.objects.filter(pk=shot_type_id).exists():

@@ -1,8 +1,7 @@
 """Real races for the concurrency suite: requests sent through the API at the same moment by
 threads, each with its own database connection (Django's are per thread), against the real
 PostgreSQL. A race is run for many rounds; each round must end in a state a user could have
-reached with the requests one after the other, and no request may answer 500.
-"""
+reached with the requests one after the other, and no request may answer 500."""
 from __future__ import annotations
 
 import threading
