@@ -6,7 +6,7 @@ import uuid
 from django.db import models
 
 from integrations.choices import IntegrationType, PushStatus
-from sartiq.models import TenantModel, TimestampedModel
+from sartiq.models import JSONField, TenantModel, TimestampedModel
 
 
 class ExternalIntegration(TenantModel):
@@ -18,7 +18,7 @@ class ExternalIntegration(TenantModel):
     # The tenant's token at the retailer, encrypted (integrations/secrets.py); never returned.
     credentials = models.TextField(blank=True, default="")
     enabled = models.BooleanField(default=True)
-    settings = models.JSONField(default=dict, blank=True)
+    settings = JSONField(default=dict, blank=True)
     # The Standard Webhooks secret (whsec_...) signing the retailer's confirmation callbacks;
     # encrypted like the credentials. Empty: no callback is accepted.
     callback_secret = models.TextField(blank=True, default="")
@@ -38,7 +38,7 @@ class ExternalProductMapping(TimestampedModel):
     external_id = models.CharField(max_length=255, blank=True, default="")
     style_code = models.CharField(max_length=255, null=True, blank=True)
     colour_code = models.CharField(max_length=64, null=True, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    extra = JSONField(default=dict, blank=True)
 
     tenant_path = "integration"
 

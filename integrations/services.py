@@ -34,8 +34,9 @@ from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, DomainError, InvalidInput, NotFound, PermissionDenied
 from sartiq.work import Outcome, claim, release, stale
+from shootings.locking import lock_look, lock_shot, lock_shots
 from shots.choices import ShotStatus
-from shots.models import Shot, ShotRevision
+from shots.models import ShotRevision
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +144,15 @@ def mapping_check(*, user, data: dict, instance: ExternalProductMapping | None =
 @transaction.atomic
 def mapping_create(*, user, organization_id, data: dict) -> ExternalProductMapping:
     integration, product = mapping_check(user=user, data=data)
+    already = BusinessRuleError("The product is already mapped for this integration")
     if ExternalProductMapping.objects.filter(product=product, integration=integration).exists():
-        raise BusinessRuleError("The product is already mapped for this integration")
-    return ExternalProductMapping.objects.create(product=product, integration=integration,
-                                                 **{k: data[k] for k in MAPPING_FIELDS if k in data})
+        raise already
+    try:
+        with transaction.atomic():  # the same mapping created at the same moment
+            return ExternalProductMapping.objects.create(product=product, integration=integration,
+                                                         **{k: data[k] for k in MAPPING_FIELDS if k in data})
+    except IntegrityError:
+        raise already
 
 
 @transaction.atomic
@@ -174,21 +180,28 @@ class ExportCount:
 
 def _export(revision: ShotRevision, integrations) -> tuple[ExportCount, list[uuid.UUID]]:
     """One push per integration for the revision; completed or in-flight pushes are skipped,
-    failed ones are started again."""
-    count, to_push = ExportCount(), []
+    failed ones are started again. The caller holds the look's and the shot's locks."""
+    count, to_push, new = ExportCount(), [], []
     existing = {p.integration_id: p for p in ExternalImagePush.objects.select_for_update().filter(revision=revision)}
     for integration in integrations:
         push = existing.get(integration.pk)
         if push is not None and push.push_status in PUSH_ACTIVE_OR_DONE:
             count.skipped += 1
-            continue
-        if push is None:
-            push = ExternalImagePush.objects.create(revision=revision, integration=integration)
+        elif push is None:
+            new.append(ExternalImagePush(id=uuid.uuid4(), revision=revision, integration=integration))
         else:
             ExternalImagePush.objects.filter(pk=push.pk).update(push_status=PushStatus.PENDING, error_message=None,
                                                                updated_at=timezone.now())
-        count.created += 1
-        to_push.append(push.pk)
+            count.created += 1
+            to_push.append(push.pk)
+    if new:
+        # The locks make a conflict impossible among exports; should a push appear by another way,
+        # it is counted as skipped rather than failing the request (INSERT ... ON CONFLICT DO NOTHING).
+        ExternalImagePush.objects.bulk_create(new, ignore_conflicts=True)
+        inserted = set(ExternalImagePush.objects.filter(pk__in=[p.pk for p in new]).values_list("pk", flat=True))
+        count.created += len(inserted)
+        count.skipped += len(new) - len(inserted)
+        to_push += [p.pk for p in new if p.pk in inserted]
     return count, to_push
 
 
@@ -209,16 +222,23 @@ def _mapped_integrations(look) -> list[ExternalIntegration]:
     return integrations
 
 
+# Exports lock the tree top-down as every writer of it does (shootings/locking.py): the shooting
+# and the look, so that exports of one look (by a revision or by the whole look) run one after the
+# other (a revision and its look exported at once inserted the same push twice, or deadlocked),
+# then the shot(s), so that an approval, rejection, restore or deletion waits for the export or
+# the export for it, then the pushes.
 @transaction.atomic
 def revision_export(*, user, revision: ShotRevision) -> ExportCount:
     """Export an APPROVED revision to every integration its product is mapped to."""
-    # The lock serializes concurrent exports of one revision (one push per integration).
-    revision = (ShotRevision.objects.select_for_update(of=("self",))
-                .select_related("shot__shooting_look__shooting").get(pk=revision.pk))
+    shot = lock_shot(revision.shot_id)
+    look = shot.shooting_look
+    revision = ShotRevision.objects.select_related("shot__shooting_look__shooting").filter(pk=revision.pk).first()
+    if revision is None:  # deleted while this request waited
+        raise NotFound("Revision")
     tenancy.check_change(user, revision)
     if revision.shot_status != ShotStatus.APPROVED:
         raise BusinessRuleError(f"Only an APPROVED revision can be exported (this one is {revision.shot_status})")
-    count, push_ids = _export(revision, _mapped_integrations(revision.shot.shooting_look))
+    count, push_ids = _export(revision, _mapped_integrations(look))
     _enqueue(push_ids)
     return count
 
@@ -232,13 +252,12 @@ class LookExportCount(ExportCount):
 @transaction.atomic
 def look_export(*, user, look) -> LookExportCount:
     """Export the current revision of every APPROVED shot of the look; others are skipped."""
-    from shootings.models import ShootingLook
-
-    look = ShootingLook.objects.select_for_update(of=("self",)).select_related("shooting").get(pk=look.pk)
+    look = lock_look(look.pk)
     tenancy.check_change(user, look)
     integrations = _mapped_integrations(look)
     total, push_ids = LookExportCount(), []
-    for shot in Shot.objects.filter(shooting_look=look).select_related("current_revision").order_by("created_at"):
+    shots = sorted(lock_shots(look), key=lambda shot: (shot.created_at, shot.pk))
+    for shot in shots:
         revision = shot.current_revision
         if revision is None or revision.shot_status != ShotStatus.APPROVED:
             total.revisions_skipped += 1

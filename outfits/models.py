@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.db import models
 
 from outfits.choices import OutfitGenerationStatus, OutfitSource
-from sartiq.models import TimestampedModel
+from sartiq.models import JSONField, TimestampedModel
 
 
 class Outfit(TimestampedModel):
     shooting_look = models.ForeignKey("shootings.ShootingLook", on_delete=models.CASCADE, related_name="outfits")
     outfit_instruction = models.CharField(max_length=1000, null=True, blank=True)
     outfit_products = models.ManyToManyField("catalog.Product", through="OutfitProduct", blank=True, related_name="+")
-    outfit_ref_imgs_urls = models.JSONField(default=list, blank=True)
+    outfit_ref_imgs_urls = JSONField(default=list, blank=True)
     outfit_ref_images_media = models.ManyToManyField("media.MediaResource", blank=True, related_name="+")
     source = models.CharField(max_length=8, choices=OutfitSource.choices, default=OutfitSource.MANUAL)
     generation_status = models.CharField(max_length=16, choices=OutfitGenerationStatus.choices, null=True, blank=True)

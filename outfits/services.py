@@ -12,6 +12,7 @@ from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
 from sartiq.media.references import MediaReferences
+from shootings.locking import lock_look
 
 
 def _organization_of(look):
@@ -111,6 +112,7 @@ def _select(look, outfit_id) -> None:
 @transaction.atomic
 def outfit_create_manual(*, user, look, data: dict):
     """A person's outfit becomes THE outfit of the look; the proposals are deleted."""
+    look = lock_look(look.pk)  # one choice of THE outfit at a time (shootings/locking.py)
     tenancy.check_change(user, look)
     outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
     _select(look, outfit.pk)
@@ -120,7 +122,9 @@ def outfit_create_manual(*, user, look, data: dict):
 @transaction.atomic
 def outfit_finalize(*, user, look, data: dict):
     """Option A: select one of the look's proposals (`outfit_id`). Option B: create a new outfit.
-    Either way it becomes THE outfit and every other outfit of the look is deleted."""
+    Either way it becomes THE outfit and every other outfit of the look is deleted. Two choices
+    at once run one after the other (the second chose an outfit the first deleted: 404)."""
+    look = lock_look(look.pk)
     tenancy.check_change(user, look)
     if data.get("outfit_id"):
         outfit_id = outfit_for_look(look=look, outfit_id=data["outfit_id"])

@@ -174,8 +174,20 @@ class LLMStylist:
             return ""  # counted as an invalid answer by the caller
 
 
+def _llm_stylist():
+    return LLMStylist(settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL,
+                      timeout=settings.LLM_TIMEOUT, max_attempts=settings.LLM_MAX_ATTEMPTS)
+
+
+# The values of the STYLIST setting (its accepted values, `settings.STYLISTS`, are these).
+STYLISTS = {"local": LocalStylist, "llm": _llm_stylist}
+
+
 def get_stylist():
-    if settings.STYLIST == "llm":
-        return LLMStylist(settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL,
-                          timeout=settings.LLM_TIMEOUT, max_attempts=settings.LLM_MAX_ATTEMPTS)
-    return LocalStylist()
+    """The stylist STYLIST names; a name no stylist has is refused, never served by another."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.STYLIST not in STYLISTS:
+        raise ImproperlyConfigured(f"STYLIST={settings.STYLIST!r} is not understood: "
+                                   f"accepted values are {', '.join(STYLISTS)}.")
+    return STYLISTS[settings.STYLIST]()

@@ -1,10 +1,14 @@
-"""Abstract base models shared by every app."""
+"""Abstract base models and the JSON column shared by every app."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from sartiq.json_values import check_stored
 
 
 class TimestampedModel(models.Model):
@@ -32,3 +36,35 @@ class TenantModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+class _StoredJSONEncoder(json.JSONEncoder):
+    """Refuses a value a later read could not render, whatever writes it (API, admin, workers,
+    bulk writes): see sartiq/json_values.py."""
+
+    def encode(self, o):
+        check_stored(o)
+        return super().encode(o)
+
+
+class JSONField(models.JSONField):
+    """Every JSON column of the project: what it stores can always be read back and rendered
+    (finite numbers within ±(2^53 − 1), bounded nesting). Forms (the admin) report a value that
+    breaks this; any other write is refused with a ValueError before it reaches the database."""
+
+    def validate(self, value, model_instance):
+        try:
+            check_stored(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid")
+        super().validate(value, model_instance)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("encoder", _StoredJSONEncoder)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("encoder") is _StoredJSONEncoder:
+            del kwargs["encoder"]
+        return name, path, args, kwargs

@@ -18,7 +18,7 @@ from django.db import models as dj_models
 from django.db import transaction
 
 from sartiq.accounts import tenancy
-from sartiq.errors import PermissionDenied
+from sartiq.errors import NotFound, PermissionDenied
 from sartiq.media.references import MediaReferences
 
 
@@ -114,6 +114,12 @@ def resource_create(resource: Resource, *, user, organization_id, data: dict, **
 
 @transaction.atomic
 def resource_update(resource: Resource, *, user, instance, data: dict):
+    # Updates of one resource run one after the other: nested lists are replaced (deleted, then
+    # inserted), and two at once inserted the same unique children twice.
+    model = type(instance)
+    instance = model.objects.select_for_update(of=("self",), no_key=True).filter(pk=instance.pk).first()
+    if instance is None:  # deleted while this request waited
+        raise NotFound(str(model._meta.verbose_name).capitalize())
     tenancy.check_change(user, instance)
     check_public(user, data)
     _write(resource, instance, data, user, tenancy.tenant_of(instance).organization_id)

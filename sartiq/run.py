@@ -15,7 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from sartiq import embedded
+from django.core.exceptions import ImproperlyConfigured
+
+from sartiq import config, embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 QUEUES = "default,generation,styling,integrations"
@@ -39,7 +41,22 @@ def web_command(env: dict, bin_dir: Path) -> list[str]:
             "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"]
 
 
+def check_configuration() -> None:
+    """`make run`'s own variables, before anything starts (the settings check the others when
+    migrate loads them, which stops start-up too)."""
+    config.env_int("PORT", 8000, minimum=1, maximum=65535)
+    config.env_int("WEB_CONCURRENCY", 2, minimum=1)
+    config.env_int("WORKER_CONCURRENCY", 2, minimum=1)
+    config.env_bool("DEBUG")
+    config.env_bool("SEED_DEMO")
+
+
 def main() -> int:
+    try:
+        check_configuration()
+    except ImproperlyConfigured as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     started = []
     pg_handle = None
@@ -79,9 +96,10 @@ def main() -> int:
 
     try:
         run([*manage, "migrate", "--noinput"])
-        if env.get("DEBUG") == "1" or env.get("SEED_DEMO") == "1":
+        debug = (env.get("DEBUG") or "").strip().lower() in config.TRUE_WORDS  # as the settings read it
+        if debug or (env.get("SEED_DEMO") or "").strip().lower() in config.TRUE_WORDS:
             run([*manage, "seed_demo"])
-        if env.get("DEBUG") != "1":
+        if not debug:
             run([*manage, "collectstatic", "--noinput"])
         bin_dir = Path(python).parent
         commands = {

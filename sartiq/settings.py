@@ -5,28 +5,16 @@ DATABASE_URL a local run uses the embedded PostgreSQL of `sartiq.embedded` (see 
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import dj_database_url
 
+# The readers of environment variables: a value they do not understand stops the process at
+# start-up with a message naming the variable and what it accepts (sartiq/config.py).
+from sartiq.config import env, env_bool, env_choice, env_float, env_int, env_list, env_url, refuse  # noqa: F401
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = env(name)
-    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 # Without DATABASE_URL this is a developer's checkout on the embedded servers (see below).
@@ -130,7 +118,13 @@ if DATABASE_URL is None:
     from sartiq.embedded import start_postgres
 
     _EMBEDDED_PG, DATABASE_URL = start_postgres()
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60")))}
+try:
+    _DATABASE = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+except ValueError:
+    _DATABASE = {}
+if _DATABASE.get("ENGINE") != "django.db.backends.postgresql":  # select_for_update(of=...), jsonb
+    refuse("DATABASE_URL", DATABASE_URL.split("@")[-1], "expected a PostgreSQL URL (postgres:// or postgresql://)")
+DATABASES = {"default": _DATABASE}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_sartiq")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -171,11 +165,15 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY")
     AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN")
     AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", True)
-    AWS_QUERYSTRING_EXPIRE = int(env("AWS_QUERYSTRING_EXPIRE", "3600"))
+    AWS_QUERYSTRING_EXPIRE = env_int("AWS_QUERYSTRING_EXPIRE", 3600, minimum=1)
     AWS_DEFAULT_ACL = None
     AWS_S3_FILE_OVERWRITE = False
-    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "auto")
-    AWS_S3_SIGNATURE_VERSION = env("AWS_S3_SIGNATURE_VERSION", "s3v4")  # presigned URLs MinIO and S3 accept
+    AWS_S3_ADDRESSING_STYLE = env_choice("AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "auto",
+                                         ("auto", "path", "virtual"))
+    # Presigned URLs MinIO and S3 accept; any signer botocore knows.
+    from botocore.auth import AUTH_TYPE_MAPS
+
+    AWS_S3_SIGNATURE_VERSION = env_choice("AWS_S3_SIGNATURE_VERSION", "s3v4", tuple(AUTH_TYPE_MAPS))
     DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     # Local files, served by the project only through signed, expiring URLs (sartiq/media/storage.py).
@@ -189,57 +187,72 @@ STORAGES = {
     },
 }
 # Lifetime of a direct-upload URL (presigned PUT, or the project's signed URL with local storage).
-UPLOAD_URL_EXPIRES_SECONDS = int(env("UPLOAD_URL_EXPIRES_SECONDS", "900"))
+UPLOAD_URL_EXPIRES_SECONDS = env_int("UPLOAD_URL_EXPIRES_SECONDS", 900, minimum=1)
 # Largest upload accepted through the API (bytes).
-MEDIA_MAX_UPLOAD_BYTES = int(env("MEDIA_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, minimum=1)
 # --- Media (security issue #10: findings 4, 7, 8, 9) -----------------------------------------------
 # Images are measured from their header before anything is decoded: wider or taller than
 # MEDIA_MAX_DIMENSION pixels, or more than MEDIA_MAX_PIXELS in all, is refused (422 on input,
 # 400 when a stored file is rendered). Pillow's own bomb limit is set to the same number.
-MEDIA_MAX_DIMENSION = int(env("MEDIA_MAX_DIMENSION", "12000"))
-MEDIA_MAX_PIXELS = int(env("MEDIA_MAX_PIXELS", str(40_000_000)))
+MEDIA_MAX_DIMENSION = env_int("MEDIA_MAX_DIMENSION", 12000, minimum=1)
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000, minimum=1)
 # Local media URLs (`/media/<key>?e=...&s=...`) are valid at least this long; their expiry is
 # rounded up to MEDIA_URL_BUCKET_SECONDS so that a file keeps one URL for a while (browser caches).
-MEDIA_URL_EXPIRES_SECONDS = int(env("MEDIA_URL_EXPIRES_SECONDS", "3600"))
-MEDIA_URL_BUCKET_SECONDS = int(env("MEDIA_URL_BUCKET_SECONDS", "900"))
+MEDIA_URL_EXPIRES_SECONDS = env_int("MEDIA_URL_EXPIRES_SECONDS", 3600, minimum=1)
+MEDIA_URL_BUCKET_SECONDS = env_int("MEDIA_URL_BUCKET_SECONDS", 900, minimum=1)
 # A JSON body may carry an image as base64 (4/3 of its size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Domain --------------------------------------------------------------------------------------
 # Rejections a new shot may take (contract §3 "rework").
-SHOT_DEFAULT_REWORK = int(env("SHOT_DEFAULT_REWORK", "2"))
+SHOT_DEFAULT_REWORK = env_int("SHOT_DEFAULT_REWORK", 2, minimum=0, maximum=2147483647)
 # Proposals the stylist makes for a look created with `generate_outfit`.
-OUTFIT_PROPOSALS_PER_LOOK = int(env("OUTFIT_PROPOSALS_PER_LOOK", "3"))
+OUTFIT_PROPOSALS_PER_LOOK = env_int("OUTFIT_PROPOSALS_PER_LOOK", 3, minimum=1)
 # The most looks, and shots, one look-creation request may create (subjects x products x shot types).
-LOOKS_PER_REQUEST_MAX = int(env("LOOKS_PER_REQUEST_MAX", "2000"))
-SHOTS_PER_REQUEST_MAX = int(env("SHOTS_PER_REQUEST_MAX", "10000"))
+LOOKS_PER_REQUEST_MAX = env_int("LOOKS_PER_REQUEST_MAX", 2000, minimum=1)
+SHOTS_PER_REQUEST_MAX = env_int("SHOTS_PER_REQUEST_MAX", 10000, minimum=1)
+
+# --- Free JSON values (domain area, issue #11) ----------------------------------------------------
+# A JSON field of a request body (`margins`, `brand_metadata`, `settings`, `extra`,
+# `product_filters`) nests at most this many levels and takes at most this many bytes of JSON; its
+# numbers are finite and within ±(2^53 − 1) (sartiq/json_values.py).
+JSON_INPUT_MAX_DEPTH = env_int("JSON_INPUT_MAX_DEPTH", 32, minimum=1, maximum=64)
+JSON_INPUT_MAX_BYTES = env_int("JSON_INPUT_MAX_BYTES", 64 * 1024, minimum=1)
 
 # --- Asynchronous work -------------------------------------------------------------------------
-# Image provider: "local" (Pillow, offline) or "http" (a remote generation service).
-IMAGE_PROVIDER = env("IMAGE_PROVIDER", "local")
+# Image provider: "local" (Pillow, offline) or "http" (a remote generation service, at IMAGE_PROVIDER_URL).
+# The accepted values are the providers `shots.providers.PROVIDERS` implements.
+IMAGE_PROVIDERS = ("local", "http")
+IMAGE_PROVIDER = env_choice("IMAGE_PROVIDER", "local", IMAGE_PROVIDERS)
 IMAGE_PROVIDER_URL = env("IMAGE_PROVIDER_URL", "")
+if IMAGE_PROVIDER == "http" and not IMAGE_PROVIDER_URL:
+    refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the http provider needs IMAGE_PROVIDER_URL")
 IMAGE_PROVIDER_API_KEY = env("IMAGE_PROVIDER_API_KEY", "")
-IMAGE_PROVIDER_TIMEOUT = float(env("IMAGE_PROVIDER_TIMEOUT", "30"))
-IMAGE_PROVIDER_POLL_INTERVAL = float(env("IMAGE_PROVIDER_POLL_INTERVAL", "2"))
-IMAGE_PROVIDER_MAX_WAIT = float(env("IMAGE_PROVIDER_MAX_WAIT", "900"))
-LOCAL_PROVIDER_DELAY_SECONDS = float(env("LOCAL_PROVIDER_DELAY_SECONDS", "0"))
-GENERATION_MAX_SIZE = int(env("GENERATION_MAX_SIZE", "1024"))  # longest side of a local rendering
-# Outfit stylist: "local" (rules) or "llm" (an OpenAI-compatible chat-completions endpoint).
-STYLIST = env("STYLIST", "local")
+IMAGE_PROVIDER_TIMEOUT = env_float("IMAGE_PROVIDER_TIMEOUT", 30, minimum=0.001)
+IMAGE_PROVIDER_POLL_INTERVAL = env_float("IMAGE_PROVIDER_POLL_INTERVAL", 2, minimum=0.001)
+IMAGE_PROVIDER_MAX_WAIT = env_float("IMAGE_PROVIDER_MAX_WAIT", 900, minimum=0.001)
+LOCAL_PROVIDER_DELAY_SECONDS = env_float("LOCAL_PROVIDER_DELAY_SECONDS", 0, minimum=0)
+GENERATION_MAX_SIZE = env_int("GENERATION_MAX_SIZE", 1024, minimum=64)  # longest side of a local rendering
+# Outfit stylist: "local" (rules) or "llm" (an OpenAI-compatible chat-completions endpoint at
+# LLM_BASE_URL). The accepted values are the stylists `outfits.stylist.STYLISTS` implements.
+STYLISTS = ("local", "llm")
+STYLIST = env_choice("STYLIST", "local", STYLISTS)
 LLM_BASE_URL = env("LLM_BASE_URL", "")
+if STYLIST == "llm" and not LLM_BASE_URL:
+    refuse("STYLIST", STYLIST, "the llm stylist needs LLM_BASE_URL")
 LLM_API_KEY = env("LLM_API_KEY", "")
 LLM_MODEL = env("LLM_MODEL", "gpt-4o-mini")
-LLM_TIMEOUT = float(env("LLM_TIMEOUT", "60"))
-LLM_MAX_ATTEMPTS = int(env("LLM_MAX_ATTEMPTS", "3"))  # answers that are not valid JSON are asked again
+LLM_TIMEOUT = env_float("LLM_TIMEOUT", 60, minimum=0.001)
+LLM_MAX_ATTEMPTS = env_int("LLM_MAX_ATTEMPTS", 3, minimum=1)  # answers that are not valid JSON are asked again
 # A worker holds a claimed row this long without news before another may take it over.
-WORK_LEASE_SECONDS = int(env("WORK_LEASE_SECONDS", "300"))
+WORK_LEASE_SECONDS = env_int("WORK_LEASE_SECONDS", 300, minimum=1)
 # Transient errors are retried this many times, with exponential backoff from this base.
-WORK_MAX_RETRIES = int(env("WORK_MAX_RETRIES", "5"))
-WORK_RETRY_BACKOFF_SECONDS = float(env("WORK_RETRY_BACKOFF_SECONDS", "10"))
+WORK_MAX_RETRIES = env_int("WORK_MAX_RETRIES", 5, minimum=0)
+WORK_RETRY_BACKOFF_SECONDS = env_float("WORK_RETRY_BACKOFF_SECONDS", 10, minimum=0)
 
 # Retailer integrations: how long one call to a retailer may take (s).
-PUSH_TIMEOUT = float(env("PUSH_TIMEOUT", "30"))
+PUSH_TIMEOUT = env_float("PUSH_TIMEOUT", 30, minimum=0.001)
 
 # --- Outbound requests (area: outbound) ----------------------------------------------------------
 # Every request to another system goes through sartiq/outbound.py: https only, public addresses
@@ -252,8 +265,8 @@ for _entry in OUTBOUND_ALLOWED_HOSTS:  # `host`, `host:port`, `[v6]`, `[v6]:port
         raise RuntimeError(f"OUTBOUND_ALLOWED_HOSTS: cannot read {_entry!r} (host or host:port, comma-separated)")
 # Ceilings of one outbound request (callers may ask for less): the whole exchange in seconds, and
 # the size of the answer in bytes.
-OUTBOUND_TIMEOUT = float(env("OUTBOUND_TIMEOUT", "60"))
-OUTBOUND_MAX_RESPONSE_BYTES = int(env("OUTBOUND_MAX_RESPONSE_BYTES", str(25 * 1024 * 1024)))
+OUTBOUND_TIMEOUT = env_float("OUTBOUND_TIMEOUT", 60, minimum=0.001)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 25 * 1024 * 1024, minimum=1)
 # --- Integrations: tenants' secrets at rest (security issue #10, integrations area) --------------
 # Fernet keys (`Fernet.generate_key()`), comma-separated, that encrypt tenants' retailer
 # credentials and callback secrets: the first encrypts, every one decrypts. To rotate, put a new
@@ -274,14 +287,18 @@ for _key in INTEGRATION_SECRETS_KEY:
 
 # --- Redis and Celery -------------------------------------------------------------------------
 _DEFAULT_REDIS = f"redis+socket://{BASE_DIR / '.data' / 'redis' / 'redis.sock'}"
-REDIS_URL = env("REDIS_URL", _DEFAULT_REDIS)
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+REDIS_URL = env_url("REDIS_URL", _DEFAULT_REDIS, ("redis", "rediss", "unix"), "Redis")
+# Any transport kombu knows (`redis+socket://` is Redis on a Unix socket).
+from kombu.transport import TRANSPORT_ALIASES  # noqa: E402
+
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, {name.lower() for name in TRANSPORT_ALIASES},
+                            "Celery broker")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")  # results live in the database rows
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {
@@ -325,28 +342,31 @@ REST_FRAMEWORK = {
 # --- Request/response layer (robustness issue #11, reqlayer area) ------------------------------
 # JSON bodies nested deeper than this are refused (400, like a document Python cannot decode):
 # validating, storing and rendering a value recurse over it.
-JSON_MAX_DEPTH = int(env("JSON_MAX_DEPTH", "64"))
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=2)
 
-ACCESS_TOKEN_EXPIRE_MINUTES = int(env("ACCESS_TOKEN_EXPIRE_MINUTES", str(60 * 24 * 8)))
+ACCESS_TOKEN_EXPIRE_MINUTES = env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 60 * 24 * 8, minimum=1)
 JWT_ALGORITHM = "HS256"
 
 # --- Authentication and production security (auth area) --------------------------------------
 # Failed logins of one account (e-mail address, known or not) in any 15 minutes before 429.
-LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "10"))
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=0)
 # Login and signup requests of one client address in any minute before 429 (0 switches a limit off).
-AUTH_REQUESTS_PER_ADDRESS = int(env("AUTH_REQUESTS_PER_ADDRESS", "30"))
+AUTH_REQUESTS_PER_ADDRESS = env_int("AUTH_REQUESTS_PER_ADDRESS", 30, minimum=0)
 # Where those counts live, shared by every process: Redis (`redis://`, `redis+socket://`), or
 # `memory://` (one process only: tests).
-RATE_LIMIT_STORAGE_URL = env("RATE_LIMIT_STORAGE_URL", REDIS_URL)
+from limits.storage import SCHEMES as _LIMITS_SCHEMES  # noqa: E402
+
+RATE_LIMIT_STORAGE_URL = env_url("RATE_LIMIT_STORAGE_URL", REDIS_URL, {*_LIMITS_SCHEMES, "redis+socket"},
+                                 "rate-limit storage")
 # Reverse proxies in front of the web server that append to X-Forwarded-For: the client address is
 # the entry the outermost one added. 0: X-Forwarded-For is ignored (REMOTE_ADDR is the client).
-REST_FRAMEWORK["NUM_PROXIES"] = int(env("NUM_PROXIES", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0, minimum=0)
 # Production answers over HTTPS only: redirect plain HTTP, HSTS, cookies marked Secure. Behind a
 # proxy that does some of it already, turn the parts off one by one (or HTTPS_ONLY=0 for all).
 HTTPS_ONLY = env_bool("HTTPS_ONLY", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
 SECURE_REDIRECT_EXEMPT = [r"^api/v1/utils/health-check/?$"]  # the container's health check speaks HTTP
-SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS_ONLY else "0"))
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS_ONLY else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # opting in to browsers' lists is the operator's call
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
@@ -401,6 +421,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -408,7 +429,7 @@ LOGGING = {
     # Signed upload tokens and URL signatures never reach a log (gunicorn's access log: run.py).
     "filters": {"redact_secrets": {"()": "sartiq.log_redaction.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "pgserver": {"level": "WARNING"},

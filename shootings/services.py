@@ -18,6 +18,7 @@ from sartiq.catalog.filters import ProductFilterSet
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, ValidationErrors
 from shootings.choices import ShootingLookStatus
+from shootings.locking import lock_look, lock_shooting
 from shootings.models import Shooting, ShootingLook
 from shootings.transfer import shooting_transfer_apply, shooting_transfer_check
 from shots import services as shot_services
@@ -46,7 +47,7 @@ def shooting_create(*, user: User, organization_id: uuid.UUID | None, data: dict
 def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
     """A partial update; a different `organization_id` transfers the shooting (`null` makes it the
     owner's personal shooting again): see shootings/transfer.py for who may and what must hold."""
-    shooting = Shooting.objects.select_for_update().get(pk=shooting.pk)
+    shooting = lock_shooting(shooting.pk)
     tenancy.check_change(user, shooting)
     for name in SHOOTING_FIELDS:
         if name in data:
@@ -72,6 +73,7 @@ def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
 def shooting_delete(*, user: User, shooting: Shooting) -> None:
     """Delete the shooting with its looks, shots, revisions and outfits; the revisions' stored
     images are removed once the transaction commits."""
+    shooting = lock_shooting(shooting.pk, delete=True)  # before the cascade locks the children
     tenancy.check_change(user, shooting)
     with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look__shooting=shooting)):
         shooting.delete()
@@ -265,7 +267,7 @@ LOOK_REFS = {
 def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
     """Apply a ShootingLookUpdate. `resolution_preset_id` and `width`/`height` clear each other;
     `shot_type_ids` adds and removes shots so that the look has exactly those shot types."""
-    look = ShootingLook.objects.select_for_update().select_related("shooting").get(pk=look.pk)
+    look = lock_look(look.pk)
     tenancy.check_change(user, look)
     org = look.shooting.organization_id
     for key, (model, thing) in LOOK_REFS.items():
@@ -309,6 +311,7 @@ def _assignee(look: ShootingLook, user_id) -> uuid.UUID | None:
 
 @transaction.atomic
 def look_delete(*, user: User, look: ShootingLook) -> None:
+    look = lock_look(look.pk, delete=True)  # before the cascade locks the children
     tenancy.check_change(user, look)
     with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look=look)):
         look.delete()

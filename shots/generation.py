@@ -25,10 +25,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from sartiq.errors import NotFound
 from sartiq.media.models import MediaResource
 from sartiq.media.references import media_bytes
 from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
+from shootings.locking import lock_shot
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction
 from shots.providers import (
@@ -201,8 +203,14 @@ def _complete(generation: Generation, token, outputs) -> None:
     written = []
     try:
         with transaction.atomic():
-            locked = Generation.objects.select_for_update().get(pk=generation.pk)
-            if locked.claim_token != token or locked.status != GenerationStatus.RUNNING:
+            # The shot's tree first, then the generation (shootings/locking.py): a look update
+            # deleting the shot holds the tree and deletes the generation, in that order.
+            try:
+                lock_shot(generation.shot_id)
+            except NotFound:  # the shot was deleted meanwhile (and the generation with it)
+                raise Fenced()
+            locked = Generation.objects.select_for_update().filter(pk=generation.pk).first()
+            if locked is None or locked.claim_token != token or locked.status != GenerationStatus.RUNNING:
                 raise Fenced()
             predictions = []
             for index, output in enumerate(outputs):

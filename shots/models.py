@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from sartiq.models import TimestampedModel
+from sartiq.models import JSONField, TimestampedModel
 from shots import choices
 
 
@@ -20,6 +20,10 @@ class Shot(TimestampedModel):
     current_revision = models.ForeignKey(
         "ShotRevision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The highest revision version ever given to this shot. It only grows (revision_create raises
+    # it under the shot's lock), so a version is never given twice, even after deletions: two
+    # different images never share a `_v<n>` download name.
+    last_revision_version = models.PositiveIntegerField(default=0, editable=False)
 
     tenant_path = "shooting_look__shooting"
 
@@ -32,6 +36,14 @@ class Shot(TimestampedModel):
 
     def __str__(self) -> str:
         return f"Shot {self.pk}"
+
+    def save(self, *args, **kwargs):
+        """A full save of a shot read earlier (the admin's form) leaves the version counter as it is
+        in the database: only revision_create writes it, naming it, under the shot's lock."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
+                                       if not field.primary_key and field.name != "last_revision_version"]
+        super().save(*args, **kwargs)
 
 
 class ShotRevision(TimestampedModel):
@@ -108,7 +120,7 @@ class Generation(TimestampedModel):
     provider_job_id = models.CharField(max_length=255, null=True, blank=True)
     prompt = models.TextField(blank=True, default="")
     negative_prompt = models.TextField(blank=True, default="")
-    params = models.JSONField(default=dict, blank=True)
+    params = JSONField(default=dict, blank=True)
     revision = models.ForeignKey(ShotRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

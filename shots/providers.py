@@ -183,7 +183,7 @@ class HttpImageProvider:
                 if not url or not url.startswith(self.base_url + "/"):
                     raise PermanentProviderError("An output URL is not on the provider")
                 image = self._call(client, "GET", url, max_bytes=settings.MEDIA_MAX_UPLOAD_BYTES).content
-                results.append(GeneratedImage(image, output.get("seed")))
+                results.append(GeneratedImage(image, _seed(output.get("seed"))))
             return results
 
     def _call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
@@ -244,14 +244,36 @@ def _hex(value: str | None):
     return None
 
 
+# `Prediction.seed` is a bigint: a provider's seed that is not an integer in its range is not kept
+# (it used to fail the whole generation at the insert).
+SEED_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _seed(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+        return value
+    return None
+
+
 def stable_seed(*parts) -> int:
     return int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
+def _http_provider():
+    return HttpImageProvider(settings.IMAGE_PROVIDER_URL, settings.IMAGE_PROVIDER_API_KEY,
+                             timeout=settings.IMAGE_PROVIDER_TIMEOUT, poll_interval=settings.IMAGE_PROVIDER_POLL_INTERVAL,
+                             max_wait=settings.IMAGE_PROVIDER_MAX_WAIT)
+
+
+# The values of the IMAGE_PROVIDER setting (its accepted values, `settings.IMAGE_PROVIDERS`, are these).
+PROVIDERS = {"local": LocalImageProvider, "http": _http_provider}
+
+
 def get_provider():
-    if settings.IMAGE_PROVIDER == "http":
-        return HttpImageProvider(settings.IMAGE_PROVIDER_URL, settings.IMAGE_PROVIDER_API_KEY,
-                                 timeout=settings.IMAGE_PROVIDER_TIMEOUT,
-                                 poll_interval=settings.IMAGE_PROVIDER_POLL_INTERVAL,
-                                 max_wait=settings.IMAGE_PROVIDER_MAX_WAIT)
-    return LocalImageProvider()
+    """The provider IMAGE_PROVIDER names; a name no provider has is refused, never served by another."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.IMAGE_PROVIDER not in PROVIDERS:
+        raise ImproperlyConfigured(f"IMAGE_PROVIDER={settings.IMAGE_PROVIDER!r} is not understood: "
+                                   f"accepted values are {', '.join(PROVIDERS)}.")
+    return PROVIDERS[settings.IMAGE_PROVIDER]()

@@ -3,7 +3,8 @@
 A shot's status is its current revision's `shot_status`, so every operation that changes either
 (revision creation, set-current, restore, delete, approve, reject) runs here, in a transaction,
 with the shot row locked (`select_for_update`): two requests on one shot are serialized, and a
-revision's `version` can never be taken twice (the unique constraint is the backstop).
+revision's `version` is never given twice, not even after a deletion (`Shot.last_revision_version`
+only grows; the unique constraint is the backstop).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
 from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
+from shootings.locking import lock_look, lock_shot
 from shots import uploads
 from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -72,6 +74,7 @@ def _check_shot_type_free(look_id, shot_type_id, exclude_shot=None) -> None:
 def shot_create(*, user, look, shot_type_id=None) -> Shot:
     from sartiq.catalog.models import ShotType
 
+    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         tenancy.get_usable(ShotType.objects, shot_type_id, user, look.shooting.organization_id, "Shot type")
@@ -80,7 +83,8 @@ def shot_create(*, user, look, shot_type_id=None) -> Shot:
 
 
 def _locked(shot) -> Shot:
-    return Shot.objects.select_for_update().select_related("shooting_look__shooting").get(pk=shot.pk)
+    """The shot locked, after its shooting and look (the tree's lock order: shootings/locking.py)."""
+    return lock_shot(shot.pk)
 
 
 @transaction.atomic
@@ -110,6 +114,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
 
 @transaction.atomic
 def shot_delete(*, user, shot) -> None:
+    shot = lock_shot(shot.pk, delete=True)
     tenancy.check_change(user, shot)
     with media_released_after(shots=Shot.objects.filter(pk=shot.pk)):
         Shot.objects.filter(pk=shot.pk).update(current_revision=None)
@@ -278,9 +283,8 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
     author = owner or user
     for image in resolved:
         _store(author, org, shot, image, written)
-    version = (ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0) + 1
-    revision = ShotRevision.objects.create(shot=shot, version=version, shot_status=shot_status, notes=notes,
-                                           owner=author, previous_revision_id=previous_revision_id)
+    revision = ShotRevision.objects.create(shot=shot, version=_next_version(shot), shot_status=shot_status,
+                                           notes=notes, owner=author, previous_revision_id=previous_revision_id)
     ShotRevisionImage.objects.bulk_create([
         ShotRevisionImage(
             shot_revision=revision, position=image.index,
@@ -294,13 +298,25 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
         for image in resolved
     ])
     shot.current_revision = revision
-    shot.save(update_fields=["current_revision", "updated_at"])
+    shot.save(update_fields=["current_revision", "last_revision_version", "updated_at"])
     return revision
 
 
+def _next_version(shot: Shot) -> int:
+    """The shot's next revision version (the shot is locked): above every version it ever gave,
+    so a deleted version is never given again. Revisions written around this service (fixtures,
+    imports) are counted too."""
+    existing = ShotRevision.objects.filter(shot=shot).aggregate(v=Max("version"))["v"] or 0
+    shot.last_revision_version = max(shot.last_revision_version, existing) + 1
+    return shot.last_revision_version
+
+
 def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
-    shot = Shot.objects.select_for_update().get(pk=revision.shot_id)
-    return ShotRevision.objects.get(pk=revision.pk), shot
+    shot = lock_shot(revision.shot_id)
+    current = ShotRevision.objects.filter(pk=revision.pk).first()
+    if current is None:  # deleted while this request waited
+        raise NotFound("Revision")
+    return current, shot
 
 
 @transaction.atomic
@@ -431,6 +447,7 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
     """Start `count` generations for each generatable shot of the look (or of one shot type)."""
     from sartiq.catalog.models import ShotType
 
+    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         if not ShotType.objects.filter(pk=shot_type_id).exists():

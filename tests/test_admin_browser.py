@@ -8,10 +8,11 @@ review page there (docs/screenshots/ holds the committed ones).
 import os
 import shutil
 import tempfile
+from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from sartiq.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
 from shots.models import Shot
@@ -66,10 +67,23 @@ def screenshot(driver, name):
         driver.save_screenshot(str(Path(folder) / name))
 
 
+def reviewers_group() -> Group:
+    """The group migration shots/0004 makes, made again if a transactional test that ran before
+    (tests/concurrency/) emptied the tables: the permissions come back after a flush, the group not."""
+    migration = import_module("shots.migrations.0004_reviewers_group")
+    group, created = Group.objects.get_or_create(name="Reviewers")
+    if created:
+        wanted = [(app, f"view_{model}") for app, model in migration.VIEW + migration.CHANGE]
+        wanted += [(app, f"change_{model}") for app, model in migration.CHANGE]
+        for app_label, codename in wanted:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
 def test_a_reviewer_approves_and_rejects_in_the_browser(browser, live_server, user, org):
     reviewer = UserFactory(is_staff=True, email="reviewer@example.com")
     MembershipFactory(user=reviewer, organization=org)
-    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    reviewer.groups.add(reviewers_group())
     shooting = ShootingFactory(owner=user, organization=org, name="FW26 Campaign", brand="Acme")
     approve_me = make_shot(shooting, "PROPOSAL", "Linen Shirt", image=picture("Ava", (40, 90, 160)))
     reject_me = make_shot(shooting, "REJECTED", "Wool Coat", shot_type_name="Side", image=picture("Leo", (110, 100, 90)))

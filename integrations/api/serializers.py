@@ -6,7 +6,7 @@ from integrations.choices import IntegrationType
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from integrations.secrets import check_callback_secret, check_credentials
 from sartiq import outbound
-from sartiq.api.fields import StrictCharField, optional
+from sartiq.api.fields import InputSerializer, JSONObjectField, StrictCharField, optional
 
 
 class ExternalImagePushPublicSerializer(ReadSerializer):
@@ -45,6 +45,7 @@ class ExternalIntegrationPublicSerializer(ReadSerializer):
 
     class Meta:
         model = ExternalIntegration
+        null_means = ("credentials", "callback_secret")  # none; a new callback secret
         fields = ["id", "name", "integration_type", "endpoint_url", "enabled", "settings", "has_credentials",
                   "has_callback_secret", "owner_id", "organization_id", "created_at", "updated_at"]
 
@@ -69,7 +70,11 @@ def _valid(check):
 SECRET = {"input_type": "password"}
 
 
-class ExternalIntegrationCreateSerializer(serializers.Serializer):
+class ExternalIntegrationCreateSerializer(InputSerializer):
+    class Meta:
+        model = ExternalIntegration
+        null_means = ("credentials", "callback_secret")  # none; a new callback secret
+
     name = StrictCharField(max_length=255)
     integration_type = serializers.ChoiceField(IntegrationType.choices)
     endpoint_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="",
@@ -82,7 +87,7 @@ class ExternalIntegrationCreateSerializer(serializers.Serializer):
                                help_text="The Standard Webhooks secret (whsec_...) the retailer signs "
                                          "confirmation callbacks with; stored encrypted, never returned.")
     enabled = serializers.BooleanField(required=False, default=True)
-    settings = serializers.DictField(required=False, default=dict)
+    settings = JSONObjectField(required=False, default=dict)
 
     def validate_endpoint_url(self, url: str) -> str:
         """Early feedback on an endpoint the server may not call (http, user info, an internal IP
@@ -105,20 +110,26 @@ class ExternalProductMappingPublicSerializer(ReadSerializer):
                   "created_at", "updated_at"]
 
 
-class ExternalProductMappingCreateSerializer(serializers.Serializer):
+class ExternalProductMappingCreateSerializer(InputSerializer):
+    class Meta:
+        model = ExternalProductMapping
+
     product_id = serializers.UUIDField()
     integration_id = serializers.UUIDField()
     external_id = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
     style_code = optional(max_length=255)
     colour_code = optional(max_length=64)
-    extra = serializers.DictField(required=False, default=dict)
+    extra = JSONObjectField(required=False, default=dict)
 
 
-class ExternalProductMappingUpdateSerializer(serializers.Serializer):
+class ExternalProductMappingUpdateSerializer(InputSerializer):
+    class Meta:
+        model = ExternalProductMapping
+
     external_id = StrictCharField(max_length=255, required=False, allow_blank=True)
     style_code = optional(max_length=255)
     colour_code = optional(max_length=64)
-    extra = serializers.DictField(required=False)
+    extra = JSONObjectField(required=False)
 
 
 class ExportRevisionResponseSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from integrations.api import serializers as s
 from integrations.choices import PushStatus
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
 from sartiq.accounts import tenancy
+from sartiq.api.fields import InputSerializer
 from sartiq.api.filters import ChoiceFilter, FilterSet, UUIDFilter
 from sartiq.api.serializers import update_serializer
 from sartiq.api.validation import drf_to_pydantic
@@ -119,7 +120,12 @@ class ExportViewSet(ApiViewSet):
                             s.ExportLookResponseSerializer)
 
 
-class CallbackSerializer(drf.Serializer):
+class CallbackSerializer(InputSerializer):
+    class Meta:
+        model = ExternalImagePush  # which push: looked up, not stored
+        columns = {"reference": "external_reference"}
+        unbound = ("idempotency_key", "status", "message")
+
     reference = drf.CharField(required=False, allow_null=True, max_length=255)
     idempotency_key = drf.CharField(required=False, allow_null=True, max_length=64)
     status = drf.ChoiceField(["published", "rejected"])

@@ -50,7 +50,11 @@ def user_update(*, user: User, data: dict) -> User:
         user.email = email
     if "full_name" in data:
         user.full_name = data["full_name"]
-    user.save()
+    try:
+        with transaction.atomic():  # the same address taken at the same moment
+            user.save()
+    except IntegrityError:
+        raise Conflict("User with this email already exists")
     return user
 
 

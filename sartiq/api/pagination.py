@@ -9,7 +9,9 @@ from rest_framework.response import Response
 
 from sartiq.api.validation import validate
 
-SKIP = Annotated[int, pydantic.Field(ge=0)]
+# `skip` reaches SQL as OFFSET, a bigint: beyond it PostgreSQL fails the query (a 500).
+SKIP_MAX = 2**63 - 1
+SKIP = Annotated[int, pydantic.Field(ge=0, le=SKIP_MAX)]
 LIMIT = Annotated[int, pydantic.Field(ge=1, le=1000)]
 DEFAULT_LIMIT = 100
 
@@ -43,7 +45,8 @@ class SkipLimitPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": "skip", "required": False, "in": "query", "schema": {"type": "integer", "default": 0, "minimum": 0}},
+            {"name": "skip", "required": False, "in": "query",
+             "schema": {"type": "integer", "default": 0, "minimum": 0, "maximum": SKIP_MAX}},
             {
                 "name": "limit",
                 "required": False,

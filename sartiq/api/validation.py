@@ -98,6 +98,8 @@ def annotation_for_field(field: serializers.Field) -> Any:
 
 
 def _base_annotation(field: serializers.Field) -> Any:
+    if getattr(field, "pydantic_annotation", None) is not None:  # a field that declares its own
+        return field.pydantic_annotation
     if isinstance(field, serializers.ListSerializer):
         return list[Any]
     if isinstance(field, serializers.ManyRelatedField):

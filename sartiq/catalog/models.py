@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from sartiq.catalog import choices
-from sartiq.models import TenantModel, TimestampedModel
+from sartiq.models import JSONField, TenantModel, TimestampedModel
 
 MEDIA = "media.MediaResource"
 
@@ -37,7 +37,7 @@ class ShotType(TenantModel):
     core_focus = models.BooleanField(default=False)
     public = models.BooleanField(default=False)
     file_naming_convention = text()
-    margins = models.JSONField(null=True, blank=True)
+    margins = JSONField(null=True, blank=True)
     reference_image = media_fk()
     reference_image_url = url_field()
     shot_type_ref_image_url = url_field()
@@ -137,11 +137,11 @@ class Product(TenantModel):
     description = models.TextField(null=True, blank=True)
     back_description = models.TextField(null=True, blank=True)
     ecommerce_description = models.TextField(null=True, blank=True)
-    brand_metadata = models.JSONField(null=True, blank=True)
+    brand_metadata = JSONField(null=True, blank=True)
     cover_image_url = url_field()
     back_image_url = url_field()
-    reference_images = models.JSONField(default=list, blank=True)
-    data_image_urls = models.JSONField(default=list, blank=True)
+    reference_images = JSONField(default=list, blank=True)
+    data_image_urls = JSONField(default=list, blank=True)
     cover_image_media = media_fk()
     back_image_media = media_fk()
     reference_images_media = models.ManyToManyField(MEDIA, blank=True, related_name="+")
@@ -182,7 +182,7 @@ class Subject(TenantModel):
     cover_image_media = media_fk()
     portrait_image_url = url_field()
     portrait_image_media = media_fk()
-    data_image_urls = models.JSONField(default=list, blank=True)
+    data_image_urls = JSONField(default=list, blank=True)
     data_images_media = models.ManyToManyField(MEDIA, blank=True, related_name="+")
     portfolio_images_media = models.ManyToManyField(MEDIA, blank=True, related_name="+")
     enabled = models.BooleanField(default=True)

@@ -97,14 +97,14 @@ background_preset_create, background_preset_update, background_preset_delete = c
 product_create, product_update, product_delete = crud_services(PRODUCT)
 set_design_create, set_design_update, set_design_delete = crud_services(SET_DESIGN)
 guidelines_create, guidelines_update, guidelines_delete = crud_services(GUIDELINES)
-_, subject_update, subject_delete = crud_services(SUBJECT)
+_, _subject_update, subject_delete = crud_services(SUBJECT)
 
 
-def _unique_slug(name: str, owner, organization_id) -> str:
+def _unique_slug(name: str, owner, organization_id, exclude=None) -> str:
     base = slugify(name)[:200] or "subject"
     taken = set(
         models.Subject.objects.filter(owner=owner, organization_id=organization_id, slug__startswith=base)
-        .values_list("slug", flat=True)
+        .exclude(pk=exclude).values_list("slug", flat=True)
     )
     slug, n = base, 2
     while slug in taken:
@@ -113,8 +113,17 @@ def _unique_slug(name: str, owner, organization_id) -> str:
 
 
 def subject_create(*, user, organization_id, data):
+    """A slug not given (or null, or empty) is derived from the name."""
     data = dict(data)
     slug = data.pop("slug", None) or _unique_slug(data["name"], user, organization_id)
     return resource_create(SUBJECT, user=user, organization_id=organization_id, data=data, slug=slug)
+
+
+def subject_update(*, user, instance, data):
+    """`slug: null` (or empty) derives the slug again from the name, as at creation."""
+    if "slug" in data and not data["slug"]:
+        data = {**data, "slug": _unique_slug(data.get("name") or instance.name, instance.owner_id,
+                                             instance.organization_id, exclude=instance.pk)}
+    return _subject_update(user=user, instance=instance, data=data)
 
 

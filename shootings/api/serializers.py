@@ -8,12 +8,14 @@ from sartiq.api.serializers import ReadSerializer
 
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
-from sartiq.api.fields import StrictCharField, optional
+from sartiq.api.fields import InputSerializer, JSONObjectField, StrictCharField, optional
 from sartiq.catalog.api.serializers import (
     PosePresetPublicSerializer, SetDesignPublicSerializer, ShootingGuidelinesPublicSerializer, TenantPublicSerializer,
 )
 from sartiq.catalog.choices import FileFormat, ProductGender
 from shootings.choices import ShootingLookComputedStatus, ShootingLookStatus
+from outfits.models import Outfit
+from sartiq.media.models import MediaResource
 from shootings.models import Shooting, ShootingLook
 from shots.api.fields import RankedStatusField
 from shots.api.serializers import ShotPublicSerializer, ShotSummarySerializer
@@ -142,7 +144,10 @@ def uuid_list(**kwargs):
     return serializers.ListField(child=serializers.UUIDField(), max_length=1000, **kwargs)
 
 
-class ShootingCreateSerializer(serializers.Serializer):
+class ShootingCreateSerializer(InputSerializer):
+    class Meta:
+        model = Shooting
+
     name = StrictCharField(max_length=255)
     description = optional(max_length=20000)
     due_date = serializers.DateTimeField()
@@ -154,7 +159,10 @@ class ShootingCreateSerializer(serializers.Serializer):
     default_guidelines_id = uuid_opt(help_text="Default guidelines preset for this shooting")
 
 
-class ShootingUpdateSerializer(serializers.Serializer):
+class ShootingUpdateSerializer(InputSerializer):
+    class Meta:
+        model = Shooting
+
     name = StrictCharField(max_length=255, required=False, allow_null=True)
     description = optional(max_length=20000)
     due_date = optional(serializers.DateTimeField)
@@ -166,8 +174,13 @@ class ShootingUpdateSerializer(serializers.Serializer):
     default_guidelines_id = uuid_opt(help_text="Default guidelines preset for this shooting")
 
 
-class MediaInputSerializer(serializers.Serializer):
+class MediaInputSerializer(InputSerializer):
     """An image given by reference: a URL, or a media resource of the project."""
+
+    class Meta:
+        model = MediaResource
+        # Taken as given and not stored (the media resource is, its file and metadata measured).
+        unbound = ("url", "media_resource_id")
 
     url = optional(max_length=2000)
     media_resource_id = uuid_opt()
@@ -191,6 +204,7 @@ class ReferenceImageField(serializers.Field):
     """`str | MediaInput`: a URL string, or a MediaInput object."""
 
     default_error_messages = {"invalid": "Input should be a valid string or a MediaInput object"}
+    serializer_class = MediaInputSerializer
 
     def to_internal_value(self, data):
         if isinstance(data, str):
@@ -198,7 +212,7 @@ class ReferenceImageField(serializers.Field):
                 self.fail("invalid")
             return {"url": data}
         if isinstance(data, dict):
-            serializer = MediaInputSerializer(data=data)
+            serializer = self.serializer_class(data=data)
             serializer.is_valid(raise_exception=True)
             return serializer.validated_data
         self.fail("invalid")
@@ -211,7 +225,11 @@ def reference_images(**kwargs):
     return serializers.ListField(child=ReferenceImageField(), required=False, allow_null=True, max_length=50, **kwargs)
 
 
-class ProductOutfitConfigSerializer(serializers.Serializer):
+class ProductOutfitConfigSerializer(InputSerializer):
+    class Meta:
+        model = ShootingLook
+        columns = {"outfit_instruction": "outfits.Outfit.outfit_instruction"}
+
     product_id = serializers.UUIDField(help_text="ID of the product for this configuration")
     outfit_product_ids = uuid_list(default=list)
     outfit_ref_imgs_urls = reference_images()
@@ -224,11 +242,20 @@ class ProductOutfitConfigSerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(FileFormat.choices, required=False)
 
 
-class GenerateShootingLooksRequestSerializer(serializers.Serializer):
+class GenerateShootingLooksRequestSerializer(InputSerializer):
+    class Meta:
+        model = ShootingLook
+        columns = {"default_width": "width", "default_height": "height",
+                   "default_file_format": "file_format", "default_instructions": "instructions",
+                   "default_style_id": "style", "default_resolution_preset_id": "resolution_preset",
+                   "default_background_preset_id": "background_preset"}
+        unbound = ("generate_outfit", "generate_base_images", "unisex_gender_preference")
+        null_means = ("status",)  # DRAFT
+
     product_ids = uuid_list(allow_null=True, help_text="Simple list of product IDs")
     product_outfit_configs = ProductOutfitConfigSerializer(many=True, required=False, allow_null=True,
                                                            help_text="Per-product outfit configurations")
-    product_filters = serializers.DictField(required=False, allow_null=True,
+    product_filters = JSONObjectField(required=False, allow_null=True,
                                             help_text="Product filters as the product list takes them")
     subject_ids = uuid_list(help_text="Defaults to the shooting guidelines' subjects")
     shot_type_ids = uuid_list(help_text="Defaults to the shooting guidelines' shot types")
@@ -248,7 +275,10 @@ class GenerateShootingLooksRequestSerializer(serializers.Serializer):
     unisex_gender_preference = optional(serializers.ChoiceField, choices=ProductGender.choices)
 
 
-class ShootingLookUpdateSerializer(serializers.Serializer):
+class ShootingLookUpdateSerializer(InputSerializer):
+    class Meta:
+        model = ShootingLook
+
     subject_id = uuid_opt()
     product_id = uuid_opt()
     outfit_id = uuid_opt()
@@ -268,13 +298,20 @@ class ShootingLookUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class ManualOutfitCreateSerializer(serializers.Serializer):
+class ManualOutfitCreateSerializer(InputSerializer):
+    class Meta:
+        model = Outfit
+
     outfit_ref_imgs_urls = reference_images()
     outfit_instruction = optional(max_length=1000)
     outfit_product_ids = uuid_list(default=list)
 
 
-class FinalizeOutfitRequestSerializer(serializers.Serializer):
+class FinalizeOutfitRequestSerializer(InputSerializer):
+    class Meta:
+        model = Outfit
+        unbound = ("outfit_id",)
+
     outfit_id = uuid_opt(help_text="ID of existing outfit proposal to finalize")
     outfit_ref_imgs_urls = reference_images(help_text="Reference image URLs for new outfit")
     outfit_instruction = optional(max_length=1000, help_text="Instructions for new outfit")
@@ -289,7 +326,11 @@ class FinalizeOutfitRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class StartGenerationsRequestSerializer(serializers.Serializer):
+class StartGenerationsRequestSerializer(InputSerializer):
+    class Meta:
+        model = None
+        unbound = ("generations_per_shot_type",)
+
     generations_per_shot_type = serializers.IntegerField(
         min_value=1, max_value=10, default=1, help_text="Number of generations to create per shot type (1-10)"
     )
@@ -302,7 +343,11 @@ class StartGenerationsResponseSerializer(serializers.Serializer):
     generations_per_shot_type = serializers.IntegerField()
 
 
-class StartShotTypeGenerationsRequestSerializer(serializers.Serializer):
+class StartShotTypeGenerationsRequestSerializer(InputSerializer):
+    class Meta:
+        model = None
+        unbound = ("shot_type_id", "generations_count")
+
     shot_type_id = serializers.UUIDField(help_text="UUID of the shot type to generate for")
     generations_count = serializers.IntegerField(min_value=1, max_value=10, default=1,
                                                  help_text="Number of generations to create (1-10)")

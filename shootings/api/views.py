@@ -5,6 +5,7 @@ from rest_framework import serializers as drf
 
 from outfits import services as outfit_services
 from sartiq.accounts import tenancy
+from sartiq.api.fields import InputSerializer
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin
 from sartiq.errors import NotFound
@@ -15,7 +16,11 @@ from shootings.models import Shooting, ShootingLook
 from shots import services as shot_services
 
 
-class SummaryQuerySerializer(drf.Serializer):
+class SummaryQuerySerializer(InputSerializer):
+    class Meta:
+        model = None
+        unbound = ("shooting_id",)
+
     shooting_id = drf.UUIDField(required=False, allow_null=True)
 
 

@@ -129,6 +129,23 @@ def test_a_generation_through_the_http_provider(user, service, settings):
     assert Image.open(revision.images.get().image_media.file).size == (64, 80)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [2**64, -(2**63) - 1, "7", 1.5, True])
+def test_a_seed_the_column_cannot_hold_is_not_kept(user, service, settings, seed):
+    """Issue #11: the provider's seed goes into a bigint column; one beyond it failed the generation."""
+    from shootings.tests.factories import ShootingFactory, ShotFactory
+    from shots.models import Generation, Prediction
+    from shots.tasks import run_generation
+
+    working(service)
+    service.route("GET /generations/job-1", lambda r: (200, {"status": "succeeded", "outputs": [
+        {"url": f"{service.url}/files/1.png", "seed": seed}]}, {}))
+    settings.IMAGE_PROVIDER, settings.IMAGE_PROVIDER_URL, settings.IMAGE_PROVIDER_POLL_INTERVAL = "http", service.url, 0.01
+    generation = Generation.objects.create(shot=ShotFactory(shooting_look__shooting=ShootingFactory(owner=user)))
+    assert run_generation.apply(args=[str(generation.pk)]).get() == "completed"
+    assert Prediction.objects.get(generation=generation).seed is None
+
+
 # --- the outbound guard (issue #10, finding 2) -------------------------------------------------------
 def run_one_generation(user):
     from shootings.tests.factories import ShootingFactory, ShotFactory

@@ -1,18 +1,16 @@
 """Revisions: creation from every kind of image, bad input, the chain operations, concurrency."""
 import base64
 import os
-import threading
 import uuid
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
 
 from conftest import client_for
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bytes
 from shootings.tests.factories import ShootingFactory, ShotFactory, add_revision
-from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.models import Generation, Prediction, Shot, ShotRevision
 
 pytestmark = pytest.mark.django_db
 
@@ -209,31 +207,56 @@ def test_chain_operations_respect_tenancy(other_user, chain):
     assert ShotRevision.objects.count() == 4
 
 
-# --- concurrency ----------------------------------------------------------------------------------
-@pytest.mark.django_db(transaction=True)
-def test_parallel_revision_requests_get_distinct_versions(user):
-    shot = ShotFactory(shooting_look__shooting=ShootingFactory(owner=user))
-    results, barrier = [], threading.Barrier(8)
+# --- versions are never reused (issue #11) --------------------------------------------------------
+def versions_after(user, shot, *steps) -> list[int]:
+    """Run the steps ("new", "delete latest", "restore first") through the API; the versions created."""
+    created, ids = [], []
+    client = client_for(user)
+    for step in steps:
+        if step == "new":
+            body = post_revision(user, shot, {"shot_status": "PROPOSAL", "images": []}).json()
+            created.append(body["version"])
+            ids.append(body["id"])
+        elif step == "delete latest":
+            assert client.delete(f"/api/v1/shots/revisions/{ids.pop()}").status_code == 204
+        elif step == "restore first":
+            assert client.post(f"/api/v1/shots/revisions/{ids[0]}/restore").status_code == 200
+            del ids[1:]
+    return created
 
-    def create():
-        try:
-            barrier.wait()
-            response = client_for(user).post(f"/api/v1/shots/{shot.pk}/revision",
-                                             {"shot_status": "PROPOSAL", "images": []}, format="json")
-            results.append(response.status_code)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert results == [200] * 8
-    versions = sorted(ShotRevision.objects.filter(shot=shot).values_list("version", flat=True))
-    assert versions == list(range(1, 9))
-    # Each new revision followed the one current when it was made: a single chain.
-    previous = set(ShotRevision.objects.filter(shot=shot).values_list("previous_revision_id", flat=True))
-    assert len(previous) == 8
-    assert Shot.objects.get(pk=shot.pk).current_revision.version == 8
-    assert ShotRevisionImage.objects.count() == 0
+def test_a_deleted_version_is_never_given_again(user, shot):
+    assert versions_after(user, shot, "new", "new", "delete latest", "new") == [1, 2, 3]
+
+
+def test_deleting_every_revision_does_not_restart_the_versions(user, shot):
+    assert versions_after(user, shot, "new", "new", "delete latest", "delete latest", "new") == [1, 2, 3]
+
+
+def test_restore_does_not_free_the_versions_it_deletes(user, shot):
+    assert versions_after(user, shot, "new", "new", "new", "restore first", "new") == [1, 2, 3, 4]
+
+
+def test_the_admins_form_cannot_lower_the_counter(user, shot):
+    """A full save of a shot read before a revision was created keeps the counter the database has."""
+    stale = Shot.objects.get(pk=shot.pk)
+    versions_after(user, shot, "new", "new", "delete latest")
+    stale.rework_available = 5
+    stale.save()
+    assert versions_after(user, shot, "new") == [3]
+
+
+def test_the_migration_continues_each_shot_after_its_highest_version(user, shot):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("shots.migrations.0006_revision_version_counter")
+    other = ShotFactory(shooting_look=shot.shooting_look, shot_type=None)
+    add_revision(shot, "PROPOSAL")
+    add_revision(shot, "PROPOSAL")
+    Shot.objects.update(last_revision_version=0)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FROM_EXISTING)
+    assert dict(Shot.objects.values_list("pk", "last_revision_version")) == {shot.pk: 2, other.pk: 0}
+

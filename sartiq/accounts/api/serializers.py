@@ -8,7 +8,7 @@ from sartiq.api.serializers import ReadSerializer
 
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
-from sartiq.api.fields import StrictCharField, StrictEmailField, optional
+from sartiq.api.fields import InputSerializer, StrictCharField, StrictEmailField, optional
 
 
 class UserSummarySerializer(ReadSerializer):
@@ -40,7 +40,10 @@ class NewPasswordField(StrictCharField):
             raise serializers.ValidationError(" ".join(exc.messages))
 
 
-class UserRegisterSerializer(serializers.Serializer):
+class UserRegisterSerializer(InputSerializer):
+    class Meta:
+        model = User
+
     email = StrictEmailField(max_length=255)
     password = NewPasswordField()
     full_name = optional(max_length=255)
@@ -52,12 +55,19 @@ class UserRegisterSerializer(serializers.Serializer):
         return User(email=(text["email"] or "").strip().lower(), full_name=text["full_name"])
 
 
-class UserUpdateMeSerializer(serializers.Serializer):
+class UserUpdateMeSerializer(InputSerializer):
+    class Meta:
+        model = User
+
     email = StrictEmailField(max_length=255, required=False)
     full_name = optional(max_length=255)
 
 
-class UpdatePasswordSerializer(serializers.Serializer):
+class UpdatePasswordSerializer(InputSerializer):
+    class Meta:
+        model = User
+        unbound = ("current_password", "new_password")  # hashed into `password`
+
     current_password = StrictCharField(min_length=8, max_length=128, trim_whitespace=False)
     new_password = NewPasswordField()
 
@@ -65,8 +75,12 @@ class UpdatePasswordSerializer(serializers.Serializer):
         return self.context["request"].user
 
 
-class LoginFormSerializer(serializers.Serializer):
+class LoginFormSerializer(InputSerializer):
     """OAuth2PasswordRequestForm: `username` is the e-mail address."""
+
+    class Meta:
+        model = None
+        unbound = ("grant_type", "username", "password", "scope", "client_id", "client_secret")
 
     grant_type = serializers.RegexField(r"^password$", required=False, allow_null=True)
     username = StrictCharField(trim_whitespace=False)
@@ -91,11 +105,17 @@ class OrganizationPublicSerializer(ReadSerializer):
         fields = ["id", "name", "created_at", "updated_at", "role", "members_count"]
 
 
-class OrganizationCreateSerializer(serializers.Serializer):
+class OrganizationCreateSerializer(InputSerializer):
+    class Meta:
+        model = Organization
+
     name = StrictCharField(max_length=255)
 
 
-class OrganizationUpdateSerializer(serializers.Serializer):
+class OrganizationUpdateSerializer(InputSerializer):
+    class Meta:
+        model = Organization
+
     name = StrictCharField(max_length=255, required=False)
 
 
@@ -107,7 +127,12 @@ class MembershipPublicSerializer(ReadSerializer):
         fields = ["id", "organization_id", "user_id", "user", "role", "created_at", "updated_at"]
 
 
-class MembershipCreateSerializer(serializers.Serializer):
+class MembershipCreateSerializer(InputSerializer):
+    class Meta:
+        model = Membership
+        unbound = ("email",)  # looked up
+        null_means = ("user_id",)  # given by e-mail instead
+
     user_id = serializers.UUIDField(required=False, allow_null=True)
     email = StrictEmailField(max_length=255, required=False, allow_null=True)
     role = serializers.ChoiceField(MembershipRole.choices, default=MembershipRole.MEMBER)
@@ -118,5 +143,8 @@ class MembershipCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class MembershipUpdateSerializer(serializers.Serializer):
+class MembershipUpdateSerializer(InputSerializer):
+    class Meta:
+        model = Membership
+
     role = serializers.ChoiceField(MembershipRole.choices)

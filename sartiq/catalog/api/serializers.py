@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
 
-from sartiq.api.fields import StrictCharField, optional
+from sartiq.api.fields import InputSerializer, JSONObjectField, JSONValueField, StrictCharField, optional
 from sartiq.catalog import choices, models
 from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import RankedStatusField
@@ -254,7 +254,10 @@ def uuid_list(**kwargs):
     return serializers.ListField(child=serializers.UUIDField(), required=False, max_length=1000, **kwargs)
 
 
-class ShotTypeCreateSerializer(serializers.Serializer):
+class ShotTypeCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.ShotType
+
     name = StrictCharField(max_length=255)
     prompt = long_text()
     shot_type_prompt_instruction = long_text()
@@ -265,13 +268,16 @@ class ShotTypeCreateSerializer(serializers.Serializer):
     core_focus = serializers.BooleanField(required=False, default=False)
     public = serializers.BooleanField(required=False, default=False)
     file_naming_convention = text()
-    margins = serializers.JSONField(required=False, allow_null=True)
+    margins = JSONValueField(required=False, allow_null=True)
     reference_image_id = uuid_ref(help_text="A media resource")
     reference_image_url = url()
     shot_type_ref_image_url = url()
 
 
-class PosePresetCreateSerializer(serializers.Serializer):
+class PosePresetCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.PosePreset
+
     name = StrictCharField(max_length=255)
     prompt = long_text()
     shot_type_id = serializers.UUIDField()
@@ -279,7 +285,10 @@ class PosePresetCreateSerializer(serializers.Serializer):
     pose_image_media_id = uuid_ref()
 
 
-class StyleCreateSerializer(serializers.Serializer):
+class StyleCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.Style
+
     name = StrictCharField(max_length=255)
     description = long_text()
     prompt = long_text()
@@ -287,13 +296,19 @@ class StyleCreateSerializer(serializers.Serializer):
     reference_image_url = url()
 
 
-class ResolutionPresetCreateSerializer(serializers.Serializer):
+class ResolutionPresetCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.ResolutionPreset
+
     name = StrictCharField(max_length=255)
     width = serializers.IntegerField(min_value=1, max_value=16384)
     height = serializers.IntegerField(min_value=1, max_value=16384)
 
 
-class BackgroundPresetCreateSerializer(serializers.Serializer):
+class BackgroundPresetCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.BackgroundPreset
+
     name = StrictCharField(max_length=255)
     description = long_text()
     prompt = long_text()
@@ -301,13 +316,19 @@ class BackgroundPresetCreateSerializer(serializers.Serializer):
     image_url = url()
 
 
-class BaseImageInputSerializer(serializers.Serializer):
+class BaseImageInputSerializer(InputSerializer):
+    class Meta:
+        model = models.SubjectBaseImage
+
     shot_type_id = serializers.UUIDField()
     image_url = StrictCharField(max_length=2000)
     image_media_id = uuid_ref()
 
 
-class SubjectMeasurementsInputSerializer(serializers.Serializer):
+class SubjectMeasurementsInputSerializer(InputSerializer):
+    class Meta:
+        model = models.SubjectMeasurements
+
     height_cm = optional(serializers.IntegerField, min_value=30, max_value=260)
     bust_cm = optional(serializers.IntegerField, min_value=20, max_value=250)
     waist_cm = optional(serializers.IntegerField, min_value=20, max_value=250)
@@ -317,7 +338,11 @@ class SubjectMeasurementsInputSerializer(serializers.Serializer):
     hair_color = choice(choices.HairColor)
 
 
-class SubjectCreateSerializer(serializers.Serializer):
+class SubjectCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.Subject
+        null_means = ("slug",)  # derived from the name
+
     name = StrictCharField(max_length=255)
     surname = text()
     slug = optional(serializers.SlugField, max_length=255, help_text="Derived from the name when omitted")
@@ -349,27 +374,42 @@ class SubjectCreateSerializer(serializers.Serializer):
         return value
 
 
-class ImageRefInputSerializer(serializers.Serializer):
+class ImageRefInputSerializer(InputSerializer):
+    class Meta:
+        model = models.SetReferenceImage
+
     shot_type_id = serializers.UUIDField()
     image_url = url()
     image_media_id = uuid_ref()
 
 
 class SetBaseImageInputSerializer(ImageRefInputSerializer):
+    class Meta:
+        model = models.SetBaseImage
+
     subject_id = serializers.UUIDField()
 
 
 class SetReferenceImageInputSerializer(ImageRefInputSerializer):
+    class Meta:
+        model = models.SetReferenceImage
+
     label = text()
 
 
-class SubjectPortraitInputSerializer(serializers.Serializer):
+class SubjectPortraitInputSerializer(InputSerializer):
+    class Meta:
+        model = models.SubjectPortrait
+
     subject_id = serializers.UUIDField()
     image_url = url()
     image_media_id = uuid_ref()
 
 
-class SetDesignCreateSerializer(serializers.Serializer):
+class SetDesignCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.SetDesign
+
     name = StrictCharField(max_length=255)
     description = long_text()
     background_preset_id = uuid_ref()
@@ -378,7 +418,10 @@ class SetDesignCreateSerializer(serializers.Serializer):
     subject_portraits = SubjectPortraitInputSerializer(many=True, required=False, help_text="Replaces all")
 
 
-class ShootingGuidelinesCreateSerializer(serializers.Serializer):
+class ShootingGuidelinesCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.ShootingGuidelines
+
     name = StrictCharField(max_length=255)
     shot_type_ids = uuid_list()
     subject_ids = uuid_list()
@@ -390,7 +433,10 @@ class ShootingGuidelinesCreateSerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(choices.FileFormat.choices, default=choices.FileFormat.JPG)
 
 
-class ProductCreateSerializer(serializers.Serializer):
+class ProductCreateSerializer(InputSerializer):
+    class Meta:
+        model = models.Product
+
     sku = text()
     name = StrictCharField(max_length=255)
     brand = text()
@@ -421,7 +467,7 @@ class ProductCreateSerializer(serializers.Serializer):
     description = long_text()
     back_description = long_text()
     ecommerce_description = long_text()
-    brand_metadata = serializers.DictField(required=False, allow_null=True)
+    brand_metadata = JSONObjectField(required=False, allow_null=True)
     cover_image_url = url()
     back_image_url = url()
     reference_images = url_list()

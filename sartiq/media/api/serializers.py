@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
 
-from sartiq.api.fields import optional
+from sartiq.api.fields import InputSerializer, optional
 from sartiq.media.choices import Orientation
 from sartiq.media.models import MediaResource
 from sartiq.media.references import shown_url
@@ -41,14 +41,20 @@ class MediaResourcePublicSerializer(ReadSerializer):
         ]
 
 
-class MediaResourceCreateSerializer(serializers.Serializer):
+class MediaResourceCreateSerializer(InputSerializer):
+    class Meta:
+        model = MediaResource
+
     file = serializers.FileField(allow_empty_file=False)
     alt_text = optional(max_length=500)
     caption = optional(max_length=5000)
     protected = serializers.BooleanField(required=False, default=False)
 
 
-class MediaResourceUpdateSerializer(serializers.Serializer):
+class MediaResourceUpdateSerializer(InputSerializer):
+    class Meta:
+        model = MediaResource
+
     alt_text = optional(max_length=500)
     caption = optional(max_length=5000)
     protected = serializers.BooleanField(required=False)

@@ -4,40 +4,18 @@ Real concurrency: two threads, each with its own database connection (Django's a
 send their requests through the API at the same moment, many times over. Before the organization's
 row was locked, both counted two owners and both went (2 of 5 runs in the audit).
 """
-import threading
-
 import pytest
-from django.db import connection
 
 from conftest import client_for
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership
 from sartiq.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.concurrency.race import at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 
 ROUNDS = 20
 LAST_OWNER = {"detail": "An organization needs at least one owner"}
-
-
-def at_once(*requests):
-    """Run the request functions in threads released together; their responses, in order."""
-    barrier = threading.Barrier(len(requests))
-    responses = [None] * len(requests)
-
-    def run(index, request):
-        try:
-            barrier.wait()
-            responses[index] = request()
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return responses
 
 
 def leave(owner, organization):
