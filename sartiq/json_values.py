@@ -33,7 +33,8 @@ def problems(value: Any, *, max_depth: int, max_bytes: int | None = None) -> lis
     found: list[InitErrorDetails] = []
     _walk(value, (), 0, max_depth, found)
     if not found and max_bytes is not None:
-        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        # surrogatepass: an unpaired surrogate is the request phase's to refuse (422), not a crash here.
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
         if size > max_bytes:
             found.append(_value_error((), None, f"the value is {size} bytes of JSON; at most {max_bytes} are accepted"))
     return found

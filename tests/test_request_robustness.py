@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from integrations.models import ExternalIntegration, ExternalProductMapping
 from outfits.models import Outfit
@@ -366,9 +367,13 @@ def test_values_orjson_cannot_write_still_render(api, user):
     """An integer beyond 64 bits (stored before JSON fields were checked) made the object, its
     lists and everything embedding it answer 500; so would JSON nested deeper than 254 levels."""
     product = ProductFactory(owner=user)
-    Product.objects.filter(pk=product.pk).update(brand_metadata={"big": 10**30, "deep": _nested(300)})
     shot_type = ShotTypeFactory(owner=user)
-    ShotType.objects.filter(pk=shot_type.pk).update(margins={"top": -(10**30)})
+    # Written as old rows were, below the model (whose JSON fields now refuse such values).
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Product._meta.db_table} SET brand_metadata = %s::jsonb WHERE id = %s",
+                       [json.dumps({"big": 10**30, "deep": _nested(300)}), product.pk])
+        cursor.execute(f"UPDATE {ShotType._meta.db_table} SET margins = %s::jsonb WHERE id = %s",
+                       [json.dumps({"top": -(10**30)}), shot_type.pk])
     for url in (f"{PRODUCTS}{product.pk}", PRODUCTS):
         response = api.get(url)
         assert response.status_code == 200, url
