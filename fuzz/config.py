@@ -46,8 +46,14 @@ def _toml(value) -> str:
     return json.dumps(value)  # strings, numbers and lists of them are spelled alike in JSON and TOML
 
 
-def body_fields(schema: dict) -> set[str]:
-    """Binding keys (`body.a[*].b`) of every request-body field whose name is in KINDS."""
+def _request_bodies(operation: dict) -> list[dict]:
+    return [content.get("schema", {}) for content in
+            (operation.get("requestBody") or {}).get("content", {}).values()]
+
+
+def body_fields(schema: dict, bodies: list[dict] | None = None) -> set[str]:
+    """Binding keys (`body.a[*].b`) of every request-body field whose name is in KINDS, in the
+    given request bodies (default: every operation's)."""
     components = schema.get("components", {}).get("schemas", {})
     found: set[str] = set()
 
@@ -66,48 +72,108 @@ def body_fields(schema: dict) -> set[str]:
             walk(node["items"], path + "[*]", seen)
         for name, child in (node.get("properties") or {}).items():
             if name in KINDS:
-                is_array = child.get("type") == "array" or "array" in (child.get("type") or []) or any(
-                    o.get("type") == "array" for o in child.get("anyOf", []) if isinstance(o, dict))
-                found.add(f"{path}.{name}[*]" if is_array else f"{path}.{name}")
+                found.add(f"{path}.{name}[*]" if _is_array(child) else f"{path}.{name}")
             walk(child, f"{path}.{name}", seen)
 
-    for item in schema.get("paths", {}).values():
-        for method in METHODS:
-            for content in (item.get(method, {}).get("requestBody") or {}).get("content", {}).values():
-                walk(content.get("schema", {}), "body", frozenset())
+    if bodies is None:
+        bodies = [body for _, _, operation in operations(schema) for body in _request_bodies(operation)]
+    for body in bodies:
+        walk(body, "body", frozenset())
     return found
 
 
-def parameter_names(schema: dict, location: str) -> set[str]:
-    names = set()
-    for item in schema.get("paths", {}).values():
+def _is_array(node: dict) -> bool:
+    types = node.get("type") or []
+    return "array" in (types if isinstance(types, list) else [types]) or any(
+        isinstance(option, dict) and option.get("type") == "array" for option in node.get("anyOf", []))
+
+
+def operations(schema: dict):
+    """(method, path, operation) of every operation of the schema."""
+    for path, item in schema.get("paths", {}).items():
         for method in METHODS:
-            for parameter in item.get(method, {}).get("parameters", []) + item.get("parameters", []):
-                if parameter.get("in") == location and parameter.get("name") in KINDS:
-                    is_array = (parameter.get("schema") or {}).get("type") == "array"
-                    if not is_array:  # a seeded id is one value; an array parameter keeps its generated values
-                        names.add(parameter["name"])
-    return names
+            if method in item:
+                yield method, path, {**item[method],
+                                     "parameters": item[method].get("parameters", []) + item.get("parameters", [])}
+
+
+def parameter_names(operation: dict, location: str) -> set[str]:
+    """Names in KINDS of the operation's parameters in `location` that take one value."""
+    return {parameter["name"] for parameter in operation["parameters"]
+            if parameter.get("in") == location and parameter.get("name") in KINDS
+            and not _is_array(parameter.get("schema") or {})}
+
+
+def _binding(dictionary: str, kind: str, ids: dict, probability: float) -> dict | None:
+    return {"dictionary": f"{dictionary}{kind}", "probability": probability} if ids.get(kind) else None
 
 
 def bindings(schema: dict, ids: dict, prefix: str = "") -> dict[str, dict]:
-    """`{"path.shooting_id": {"dictionary": ..., "probability": ...}, ...}` for the kinds that have ids."""
+    """`{"path.shooting_id": {"dictionary": ..., "probability": ...}, ...}` for every resource
+    parameter of the schema whose kind has ids (`organization_id` in the query is set per operation)."""
     result = {}
     for location in ("path", "query"):
-        for name in sorted(parameter_names(schema, location)):
-            if ids.get(KINDS[name]):
-                result[f"{location}.{name}"] = {"dictionary": prefix + KINDS[name],
-                                                "probability": PROBABILITY[location]}
+        names = set().union(*(parameter_names(operation, location) for _, _, operation in operations(schema)))
+        for name in sorted(names - {"organization_id"} if location == "query" else names):
+            if binding := _binding(prefix, KINDS[name], ids, PROBABILITY[location]):
+                result[f"{location}.{name}"] = binding
     for key in sorted(body_fields(schema)):
-        name = re.sub(r"\[\*\]$", "", key.rsplit(".", 1)[-1])
-        if ids.get(KINDS[name]):
-            result[key] = {"dictionary": prefix + KINDS[name], "probability": PROBABILITY["body"]}
+        if binding := _binding(prefix, KINDS[re.sub(r"\[\*\]$", "", key.rsplit(".", 1)[-1])], ids, PROBABILITY["body"]):
+            result[key] = binding
     return result
 
 
-def render(*, schema: dict, base_url: str | None, token: str, ids: dict, victims: dict, max_examples: int,
-           workers: int, seed: int, max_time: int | None, report_dir: str, stateful: bool = True) -> str:
-    """The text of schemathesis.toml for one spec."""
+def operation_bindings(schema: dict, method: str, path: str, operation: dict, seeded) -> dict:
+    """The parameters of one operation that the global bindings do not get right, or {}.
+
+    - With an `organization_id` query parameter, it is always the fuzz user's organization (a
+      random one is a 403 before any logic), and the ids come from the organization's tenant
+      (a personal object asked for within an organization is a 403 too).
+    - A DELETE, or a change of memberships, takes victims, every time.
+    - A path naming a shooting and one of its looks takes a matching pair.
+    """
+    in_org = "organization_id" in parameter_names(operation, "query")
+    tenant = "org" if in_org else "personal"
+    delete = method == "delete"
+    result: dict = {}
+    if in_org:
+        result["query.organization_id"] = seeded.organization
+        org_ids = seeded.ids["org"]
+        for name in sorted(parameter_names(operation, "query") - {"organization_id"}):
+            if binding := _binding("org_", KINDS[name], org_ids, PROBABILITY["query"]):
+                result[f"query.{name}"] = binding
+        for key in sorted(body_fields(schema, _request_bodies(operation))):
+            kind = KINDS[re.sub(r"\[\*\]$", "", key.rsplit(".", 1)[-1])]
+            if binding := _binding("org_", kind, org_ids, PROBABILITY["body"]):
+                result[key] = binding
+    if in_org or delete:
+        prefix, ids = ("org_" if in_org else "") + ("victim_" if delete else ""), \
+            (seeded.victims if delete else seeded.ids)["org" if in_org else "all"]
+        for name in sorted(parameter_names(operation, "path")):
+            if binding := _binding(prefix, KINDS[name], ids, 1.0 if delete else PROBABILITY["path"]):
+                result[f"path.{name}"] = binding
+    if "/members/" in path:
+        result["path.organization_id"] = {"dictionary": "victim_organization", "probability": 1.0}
+        result["path.user_id"] = {"dictionary": "victim_user", "probability": 1.0}
+    if "{shooting_id}/looks/{look_id}" in path:
+        prefix = f"{tenant}_{'victim_' if delete else ''}"
+        result["path.shooting_id"] = {"dictionary": f"{prefix}look_shooting", "probability": 1.0 if delete else 0.9}
+        result["path.look_id"] = {"dictionary": f"{prefix}shooting_look", "probability": 1.0 if delete else 0.9}
+    return result
+
+
+def _merged(by_tenant: dict) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for ids in by_tenant.values():
+        for kind, values in ids.items():
+            merged[kind] = sorted({*merged.get(kind, []), *values})
+    return merged
+
+
+def render(*, schema: dict, base_url: str | None, seeded, max_examples: int, workers: int, seed: int,
+           max_time: int | None, report_dir: str, stateful: bool = True) -> str:
+    """The text of schemathesis.toml for one spec and one seeded tree (`fuzz.seed.Seeded`)."""
+    seeded.ids["all"], seeded.victims["all"] = _merged(seeded.ids), _merged(seeded.victims)
     lines = [
         f"workers = {workers}",
         f"seed = {seed}",
@@ -116,7 +182,7 @@ def render(*, schema: dict, base_url: str | None, token: str, ids: dict, victims
         *([f"base-url = {_toml(base_url)}"] if base_url else []),
         *([f"max-time = {max_time}"] if max_time else []),
         "suppress-health-check = [\"all\"]",
-        f"headers = {_toml({'Authorization': f'Bearer {token}'})}",
+        f"headers = {_toml({'Authorization': f'Bearer {seeded.token}'})}",
         "",
         "[generation]",
         f"max-examples = {max_examples}",
@@ -142,29 +208,21 @@ def render(*, schema: dict, base_url: str | None, token: str, ids: dict, victims
         "algorithms = [\"location-headers\", \"dependency-analysis\"]",
         "",
     ]
-    for kind, values in sorted({**{k: v for k, v in ids.items()},
-                                **{f"victim_{k}": v for k, v in victims.items()}}.items()):
+    # Dictionaries: `<kind>` (both tenants), `org_<kind>`, `personal_<kind>`, and `victim_` ones.
+    dictionaries = {}
+    for source, label in ((seeded.ids, ""), (seeded.victims, "victim_")):
+        for tenant, ids in source.items():
+            for kind, values in ids.items():
+                prefix = "" if tenant == "all" else f"{tenant}_"
+                dictionaries[f"{prefix}{label}{kind}"] = values
+    for name, values in sorted(dictionaries.items()):
         if values:
-            lines += [f"[dictionaries.{kind}]", f"values = {_toml(sorted(set(values)))}", ""]
+            lines += [f"[dictionaries.{name}]", f"values = {_toml(sorted(set(values)))}", ""]
     lines.append("[parameters]")
-    lines += [f"{_toml(key)} = {_toml(value)}" for key, value in bindings(schema, ids).items()]
+    lines += [f"{_toml(key)} = {_toml(value)}" for key, value in bindings(schema, seeded.ids["all"]).items()]
     lines.append("")
-    # Operations whose parameters must be taken together or from the victims; for each operation
-    # the first entry that matches gives all its parameters.
-    victim = lambda kind: {"dictionary": f"victim_{kind}", "probability": 1.0}  # noqa: E731
-    nested = r'"\\{shooting_id\\}/looks/\\{look_id\\}"'
-    destructive = {f"path.{name}": victim(KINDS[name]) for name in sorted(parameter_names(schema, "path"))
-                   if victims.get(KINDS[name])}
-    entries = [
-        ('include-path-regex = "/members/"',
-         {"path.organization_id": victim("organization"), "path.user_id": victim("user")}),
-        (f'include-path-regex = {nested}\ninclude-method = "DELETE"',
-         {"path.shooting_id": victim("look_shooting"), "path.look_id": victim("shooting_look")}),
-        (f"include-path-regex = {nested}",
-         {"path.shooting_id": {"dictionary": "look_shooting", "probability": PROBABILITY["path"]},
-          "path.look_id": {"dictionary": "shooting_look", "probability": PROBABILITY["path"]}}),
-        ('include-method = "DELETE"', destructive),
-    ]
-    for selector, parameters in entries:
-        lines += ["[[operations]]", selector, f"parameters = {_toml(parameters)}", ""]
+    for method, path, operation in operations(schema):
+        if parameters := operation_bindings(schema, method, path, operation, seeded):
+            lines += ["[[operations]]", f"include-name = {_toml(f'{method.upper()} {path}')}",
+                      f"parameters = {_toml(parameters)}", ""]
     return "\n".join(lines)

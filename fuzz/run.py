@@ -54,17 +54,16 @@ def run_spec(spec: str, system: System, args, report_dir: Path, seconds: int | N
     """One `schemathesis run` on a freshly seeded tree; returns its JSON report (+ `exit_code`)."""
     print(f"\n=== {spec}: seeding a demo tree", flush=True)
     started = time.monotonic()
-    token, ids, victims = seed.seed(system.base_url, system.retailer_url, spec)
-    print(f"    {sum(map(len, ids.values()))} objects of {len(ids)} kinds (+ victims for DELETE) "
-          f"in {time.monotonic() - started:.0f}s", flush=True)
+    seeded = seed.seed(system.base_url, system.retailer_url, spec)
+    print(f"    {sum(len(ids) for tenant in seeded.ids.values() for ids in tenant.values())} ids in two tenants "
+          f"(+ victims for the DELETEs) in {time.monotonic() - started:.0f}s", flush=True)
     location, schema = schema_for(spec, system)
     if report_dir.exists():
         shutil.rmtree(report_dir)
     report_dir.mkdir(parents=True)
     toml = report_dir / "schemathesis.toml"
     toml.write_text(config.render(
-        schema=schema, base_url=system.base_url, token=token, ids=ids, victims=victims,
-        max_examples=args.max_examples, workers=args.workers, seed=args.seed, max_time=seconds,
+        schema=schema, base_url=system.base_url, seeded=seeded, max_examples=args.max_examples, workers=args.workers, seed=args.seed, max_time=seconds,
         report_dir=str(report_dir)))
     command = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(toml), "--no-color", "run",
                location, "--checks", CHECKS]
@@ -160,8 +159,9 @@ def main() -> int:
     with System(keep=args.keep) as system:
         print(f"System up on {system.base_url} (data: {system.workdir})", flush=True)
         if args.serve:
-            token, ids, _ = seed.seed(system.base_url, system.retailer_url, "serve")
-            print(f"Seeded. Authorization: Bearer {token}\nids: {json.dumps(ids)}\nPress Ctrl-C to stop.", flush=True)
+            seeded = seed.seed(system.base_url, system.retailer_url, "serve")
+            print(f"Seeded. Authorization: Bearer {seeded.token}\norganization: {seeded.organization}\n"
+                  f"ids: {json.dumps(seeded.ids)}\nPress Ctrl-C to stop.", flush=True)
             try:
                 while True:
                     system.check_alive()

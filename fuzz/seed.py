@@ -9,8 +9,8 @@ mappings, an export (a push), generations and outfits. A peer user is a member o
 Destructive operations get victims of their own (`victims`): a second organization and, in each
 tenant, a second tree, so that a DELETE never removes what the other operations work on.
 
-`seed()` returns the ids by kind (`ids["shooting"]`, ...), which the run hands to schemathesis as
-dictionaries for the matching path, query and body parameters.
+`seed()` returns the ids by tenant and kind, which the run hands to schemathesis as dictionaries
+for the matching path, query and body parameters (`fuzz/config.py`).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import io
 import secrets
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -174,47 +175,52 @@ def _org(org: str | None) -> dict:
     return {"organization_id": org} if org else {}
 
 
-def seed(base_url: str, retailer_url: str, label: str) -> tuple[str, dict[str, list[str]], dict[str, list[str]]]:
-    """Seed the tree for one fuzz run: (token, ids, victims) where ids and victims map a kind
-    (`shooting`, `look`, ...) to its ids."""
+@dataclass
+class Seeded:
+    """What a fuzz run works on: the fuzz user's token, its organization, and the ids by tenant
+    (`personal`, `org`) and kind (`shooting`, `look`, ...), of the tree and of the victims."""
+
+    token: str
+    organization: str
+    ids: dict[str, dict[str, list[str]]]
+    victims: dict[str, dict[str, list[str]]]
+
+
+def seed(base_url: str, retailer_url: str, label: str) -> Seeded:
+    """Seed a fresh user, its organization and, in each tenant, a tree and victims."""
     suffix = secrets.token_hex(4)
     user_id, token = signup(base_url, f"fuzz-{label}-{suffix}@example.com")
     peer_id, _ = signup(base_url, f"fuzz-peer-{label}-{suffix}@example.com")
     client = Client(base_url, token)
-    ids: dict[str, list[str]] = defaultdict(list)
-    victims: dict[str, list[str]] = defaultdict(list)
-    ids["user"] += [user_id, peer_id]
     org = client.post("/organizations/", {"name": f"Fuzz {label}"})["id"]
-    ids["organization"].append(org)
     client.post(f"/organizations/{org}/members/", {"user_id": peer_id, "role": "MEMBER"})
     victim_org = client.post("/organizations/", {"name": f"Fuzz victim {label}"})["id"]
-    victims["organization"].append(victim_org)
     client.post(f"/organizations/{victim_org}/members/", {"user_id": peer_id, "role": "MEMBER"})
-    victims["user"].append(peer_id)
-
-    main, spare = Seeder(client, ids, retailer_url), Seeder(client, victims, retailer_url)
-    trees = []
-    for org_id, tag in ((None, "Personal"), (org, "Org")):
+    tenants = {"personal": None, "org": org}
+    ids = {tenant: defaultdict(list, user=[user_id, peer_id], organization=[org]) for tenant in tenants}
+    victims = {tenant: defaultdict(list, user=[peer_id], organization=[victim_org]) for tenant in tenants}
+    for tenant, org_id in tenants.items():
+        main, spare = Seeder(client, ids[tenant], retailer_url), Seeder(client, victims[tenant], retailer_url)
+        tag = tenant.capitalize()
         catalog = main.catalog(org_id, tag)
         tree = main.shooting(org_id, tag, catalog)
         main.integration(org_id, tag, catalog)
-        trees.append(tree)
+        main.activity(tree)
         victim_catalog = spare.catalog(org_id, f"{tag} spare")
         spare.shooting(org_id, f"{tag} spare", victim_catalog)
         spare.integration(org_id, f"{tag} spare", victim_catalog)
-    for tree in trees:
-        main.activity(tree)
-    _wait_for_worker(client, ids, [{}, {"organization_id": org}])
-    return token, dict(ids), dict(victims)
+    for tenant, org_id in tenants.items():
+        _wait_for_worker(client, ids[tenant], {"organization_id": org_id} if org_id else {})
+    return Seeded(token, org, {t: dict(v) for t, v in ids.items()}, {t: dict(v) for t, v in victims.items()})
 
 
-def _wait_for_worker(client: Client, ids: dict, tenants: list[dict], timeout: float = 120) -> None:
-    """Until the worker has done the seeded work (generations and pushes out of PENDING), then
-    record what exists in each tenant (generations, pushes, outfits, revisions)."""
+def _wait_for_worker(client: Client, ids: dict, params: dict, timeout: float = 120) -> None:
+    """Until the worker has done the seeded work of a tenant (generations and pushes out of
+    PENDING), then record what it holds (generations, pushes, outfits, revisions)."""
     deadline = time.monotonic() + timeout
 
     def every(path: str) -> list[dict]:
-        return [row for params in tenants for row in client.get(path, params={**params, "limit": 1000})["data"]]
+        return client.get(path, params={**params, "limit": 1000})["data"]
 
     while True:
         generations, pushes = every("/generations/"), every("/external-image-pushes/")
@@ -223,9 +229,10 @@ def _wait_for_worker(client: Client, ids: dict, tenants: list[dict], timeout: fl
         if not busy or time.monotonic() > deadline:
             break
         time.sleep(1)
-    ids["generation"] = [g["id"] for g in generations]
+    shots = set(ids["shot"])
+    ids["generation"] = [g["id"] for g in generations if g.get("shot_id") in shots]
     ids["push"] = [p["id"] for p in pushes]
-    looks, shots = set(ids["look"]), set(ids["shot"])
+    looks = set(ids["look"])
     ids["outfit"] = [o["id"] for o in every("/outfits/") if o["shooting_look_id"] in looks]
     revisions = {r["id"] for s in every("/shots/") if s["id"] in shots for r in s["revisions"]}
     ids["revision"] = sorted(revisions | set(ids["revision"]))
