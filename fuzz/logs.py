@@ -62,6 +62,24 @@ def task_errors(log: Path) -> Counter:
     return found
 
 
+def failing_cases(output: Path) -> list[tuple[str, str, str, str]]:
+    """(operation, check code, status, curl command) of each failing case in schemathesis's output."""
+    text = output.read_text(errors="replace") if output.exists() else ""
+    if "= FAILURES =" not in text:
+        return []
+    section = text.split("= FAILURES =", 1)[1].split("\n=====", 1)[0]
+    found = []
+    parts = re.split(r"\n_{3,} (.+?) _{3,}\n", section)
+    for operation, body in zip(parts[1::2], parts[2::2]):
+        for case in re.split(r"\n\d+\. Test Case ID: \S+\n", "\n" + body)[1:]:
+            checks = re.findall(r"^- (ST\d+) ", case, re.MULTILINE)
+            status = re.search(r"^\[(\d{3})\]", case, re.MULTILINE)
+            curl = re.search(r"^\s+(curl .+)$", case, re.MULTILINE)
+            found.append((operation, ",".join(checks) or "?", status.group(1) if status else "-",
+                          curl.group(1) if curl else ""))
+    return found
+
+
 def report(logs: dict[str, Path]) -> int:
     """Print the exceptions found in the processes' logs; returns how many there were."""
     server = server_errors(logs["web"])

@@ -38,6 +38,7 @@ REFERENCE = BASE_DIR / "tests" / "reference" / "openapi-reference.json"
 HOOKS = BASE_DIR / "fuzz" / "hooks.py"
 CHECKS = "not_a_server_error,response_schema_conformance,negative_data_rejection"
 SPECS = ("reference", "ours")
+MAX_CASES_SHOWN = 60  # failing cases printed per spec, each with its curl; all are in the spec's output.txt
 
 
 def schema_for(spec: str, system: System) -> tuple[str, dict]:
@@ -63,24 +64,25 @@ def run_spec(spec: str, system: System, args, report_dir: Path, seconds: int | N
     report_dir.mkdir(parents=True)
     toml = report_dir / "schemathesis.toml"
     toml.write_text(config.render(
-        schema=schema, base_url=system.base_url, seeded=seeded, max_examples=args.max_examples, workers=args.workers, seed=args.seed, max_time=seconds,
-        report_dir=str(report_dir)))
+        schema=schema, base_url=system.base_url, seeded=seeded, max_examples=args.max_examples,
+        workers=args.workers, seed=args.seed, max_time=seconds, report_dir=str(report_dir)))
     command = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(toml), "--no-color", "run",
                location, "--checks", CHECKS]
     print(f"=== {spec}: {' '.join(command[1:])}", flush=True)
     output = report_dir / "output.txt"
     with open(output, "w") as log:
+        environment = {**os.environ, "COLUMNS": "120", "SCHEMATHESIS_HOOKS": str(HOOKS)}
         process = subprocess.Popen(command, cwd=report_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, env={**os.environ, "COLUMNS": "120",
-                                                                  "SCHEMATHESIS_HOOKS": str(HOOKS)})
+                                   text=True, env=environment)
         try:
             for line in process.stdout:
                 log.write(line)
                 if args.verbose:
                     print(line, end="", flush=True)
+        except BaseException:
+            process.terminate()
+            raise
         finally:
-            if process.poll() is None and sys.exc_info()[0] is not None:
-                process.terminate()
             exit_code = process.wait()
     reports = sorted(report_dir.glob("*.json"))
     result = json.loads(reports[-1].read_text()) if reports else {}
@@ -110,6 +112,11 @@ def summarize(results: dict[str, dict], system: System) -> int:
             operations = failure["operations"]
             print(f"  FAIL {failure['title']}: {failure['count']} on {len(operations)} operations: "
                   f"{', '.join(operations[:6])}{' ...' if len(operations) > 6 else ''}")
+        cases = logs.failing_cases(Path(result["output"]))
+        for operation, check, status, curl in cases[:MAX_CASES_SHOWN]:
+            print(f"    {check} [{status}] {operation}\n      {curl[:600]}")
+        if len(cases) > MAX_CASES_SHOWN:
+            print(f"    ... {len(cases) - MAX_CASES_SHOWN} more in {result['output']}")
         for error in result.get("errors", []):
             failed += error["count"]
             print(f"  ERROR {error['title']}: {error['count']}")

@@ -96,3 +96,24 @@ def test_failed_tasks_are_read_from_the_worker_log(tmp_path):
     log.write_text("[2026-11-29 01:51:17,635: ERROR/ForkPoolWorker-1] Task shots.run_generation"
                    "[4f1c2d3e-0000-4000-8000-000000000001] raised unexpected: ValueError('bad 123456')\n")
     assert logs.task_errors(log) == {("shots.run_generation", "ValueError('bad N')"): 1}
+
+
+def test_failing_cases_are_read_from_schemathesis_output_with_their_curl(tmp_path):
+    output = tmp_path / "output.txt"
+    output.write_text(
+        "=== FAILURES ===\n"
+        "_____ PUT /api/v1/shots/{shot_id} _____\n"
+        "1. Test Case ID: 2kgnHs\n\n"
+        "- ST201 Schema-violating request accepted\n\n"
+        "    Invalid component: Missing request body\n\n"
+        "[200] OK:\n\n"
+        "    `{\"id\": \"x\"}`\n\n"
+        "Reproduce with:\n\n"
+        "    curl -X PUT -H 'Authorization: [Filtered]' http://127.0.0.1:1/api/v1/shots/abc\n\n"
+        "    st replay 2kgnHs\n\n"
+        "=== SUMMARY ===\n"
+    )
+    assert logs.failing_cases(output) == [
+        ("PUT /api/v1/shots/{shot_id}", "ST201", "200",
+         "curl -X PUT -H 'Authorization: [Filtered]' http://127.0.0.1:1/api/v1/shots/abc"),
+    ]
