@@ -112,7 +112,7 @@ def summarize(results: dict[str, dict], system: System) -> int:
             operations = failure["operations"]
             print(f"  FAIL {failure['title']}: {failure['count']} on {len(operations)} operations: "
                   f"{', '.join(operations[:6])}{' ...' if len(operations) > 6 else ''}")
-        cases = logs.failing_cases(Path(result["output"]))
+        cases = sorted(logs.failing_cases(Path(result["output"])), key=lambda case: case[1])  # ST101 first
         for operation, check, status, curl in cases[:MAX_CASES_SHOWN]:
             print(f"    {check} [{status}] {operation}\n      {curl[:600]}")
         if len(cases) > MAX_CASES_SHOWN:
