@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test fuzz bench lint clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make fuzz: schemathesis against the running system (reference's OpenAPI and ours) on a seeded
+## demo tree, in a throwaway data directory. Budget: FUZZ_SECONDS, FUZZ_MAX_EXAMPLES (docs/testing.md).
+fuzz: $(INSTALLED)
+	$(BIN)/python fuzz/run.py $(FUZZ_ARGS)
+
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache fuzz-report
 
 ## make bench: seed a 200-look shooting in a throwaway database and time the main reads.
 bench: $(INSTALLED)

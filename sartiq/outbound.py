@@ -75,6 +75,7 @@ class OutboundTimeout(OutboundUnavailable):
 
 
 NOT_PUBLIC = "The destination is not allowed: it is not a public internet address"
+NOT_LISTED = "The destination is not allowed: only the hosts the operator lists may be reached"
 
 
 # --- which addresses are public ---------------------------------------------------------------------
@@ -252,6 +253,8 @@ class GuardedBackend(httpcore.SyncBackend):
         self.resolver = resolver or _resolve
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if settings.OUTBOUND_ALLOWED_HOSTS_ONLY and not host_allowed(host, port):
+            raise OutboundRefused(NOT_LISTED)  # before any lookup: not even a DNS query leaves
         try:
             addresses = self._resolve(host, port, _within_deadline(timeout, httpcore.ConnectTimeout))
         except OSError as exc:  # socket.gaierror: unknown name, resolver down

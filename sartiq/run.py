@@ -51,6 +51,18 @@ def check_configuration() -> None:
     config.env_bool("SEED_DEMO")
 
 
+def process_commands(env: dict, bin_dir: Path, data_dir: Path) -> dict[str, list[str]]:
+    """The long-running processes of the system: web server, Celery worker and beat (`make fuzz`
+    starts the same ones)."""
+    return {
+        "web": web_command(env, bin_dir),
+        "worker": [str(bin_dir / "celery"), "-A", "sartiq", "worker", "-Q", QUEUES, "--loglevel", "INFO",
+                   "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
+        "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
+                 str(data_dir / "celerybeat-schedule")],
+    }
+
+
 def main() -> int:
     try:
         check_configuration()
@@ -101,14 +113,7 @@ def main() -> int:
             run([*manage, "seed_demo"])
         if not debug:
             run([*manage, "collectstatic", "--noinput"])
-        bin_dir = Path(python).parent
-        commands = {
-            "web": web_command(env, bin_dir),
-            "worker": [str(bin_dir / "celery"), "-A", "sartiq", "worker", "-Q", QUEUES, "--loglevel", "INFO",
-                       "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
-            "beat": [str(bin_dir / "celery"), "-A", "sartiq", "beat", "--loglevel", "INFO", "--schedule",
-                     str(embedded.DATA_DIR / "celerybeat-schedule")],
-        }
+        commands = process_commands(env, Path(python).parent, embedded.DATA_DIR)
         processes.extend(subprocess.Popen(command, env=env, cwd=BASE_DIR) for command in commands.values())
         print(f"\nSartiq is running on {bind}: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
               "\nPress Ctrl-C to stop.\n", flush=True)

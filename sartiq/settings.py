@@ -263,6 +263,10 @@ OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS")
 for _entry in OUTBOUND_ALLOWED_HOSTS:  # `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address
     if not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^:\[\]/@\s]+)(:\d{1,5})?|[0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F:.]*", _entry):
         raise RuntimeError(f"OUTBOUND_ALLOWED_HOSTS: cannot read {_entry!r} (host or host:port, comma-separated)")
+# Only the hosts listed above, no public address either (issue #11, fuzz area): `make fuzz` sets it
+# so that nothing a fuzzer stores (an integration's endpoint) makes the system call outside the
+# machine; also for offline test rigs. Off by default.
+OUTBOUND_ALLOWED_HOSTS_ONLY = env_bool("OUTBOUND_ALLOWED_HOSTS_ONLY", False)
 # Ceilings of one outbound request (callers may ask for less): the whole exchange in seconds, and
 # the size of the answer in bytes.
 OUTBOUND_TIMEOUT = env_float("OUTBOUND_TIMEOUT", 60, minimum=0.001)

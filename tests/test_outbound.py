@@ -105,6 +105,24 @@ def test_a_listed_ipv6_listener(settings):
         assert get(f"{service.url}/ok").status_code == 200
 
 
+def test_listed_hosts_only_refuses_public_destinations_before_any_lookup(service, settings):
+    """OUTBOUND_ALLOWED_HOSTS_ONLY (`make fuzz`): a public https host is refused without a DNS query
+    or a connection; the listed hosts are still reached."""
+    settings.OUTBOUND_ALLOWED_HOSTS = [service.allowed]
+    settings.OUTBOUND_ALLOWED_HOSTS_ONLY = True
+    resolve = resolver(["93.184.215.14"])
+    with pytest.raises(OutboundRefused, match="only the hosts the operator lists"):
+        get("https://retailer.example.com/api/images", resolver=resolve)
+    assert resolve.calls == []
+    assert get(f"{service.url}/ok").json() == {"ok": True}
+
+    settings.OUTBOUND_ALLOWED_HOSTS_ONLY = False  # the default: the name is looked up and its address judged
+    resolve = resolver(["192.0.2.1"])
+    with pytest.raises(OutboundRefused, match="not a public internet address"):
+        get("https://retailer.example.com/api/images", resolver=resolve)
+    assert resolve.calls == ["retailer.example.com"]
+
+
 # --- names, resolution once -------------------------------------------------------------------------
 def test_a_name_that_resolves_to_loopback_is_refused_when_connecting(service):
     with pytest.raises(OutboundRefused, match="not a public"):
