@@ -141,5 +141,6 @@ def outfit_finalize(*, user, look, data: dict):
 @transaction.atomic
 def outfit_create(*, user, look, data: dict) -> Outfit:
     """A manual proposal for a look (POST /outfits/): it joins the proposals, not selected."""
+    look = lock_look(look.pk)  # a delete of the look waits, or wins and this is a 404
     tenancy.check_change(user, look)
     return _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]

@@ -128,8 +128,14 @@ def resource_update(resource: Resource, *, user, instance, data: dict):
 
 @transaction.atomic
 def resource_delete(*, user, instance) -> None:
-    tenancy.check_change(user, instance)
-    instance.delete()
+    # The row locked before the cascade collects what points at it: a writer that locked it first
+    # (an update, a reference being resolved) finishes before, and its rows are then collected too.
+    model = type(instance)
+    locked = model.objects.select_for_update(of=("self",)).filter(pk=instance.pk).first()
+    if locked is None:  # deleted by another request meanwhile
+        raise NotFound(str(model._meta.verbose_name).capitalize())
+    tenancy.check_change(user, locked)
+    locked.delete()
 
 
 def replace_children(related_name: str, child_model, refs: dict[str, Ref], urls: dict[str, str | None] | None = None):

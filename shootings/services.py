@@ -131,6 +131,9 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
     Everything is written with bulk inserts in this transaction; outfit proposals and generations
     are handed to the workers after commit. Returns the new look ids and the generation results.
     """
+    # The shooting locked first: a delete of it waits for these looks (and then removes them), or
+    # wins and this is a 404, never a foreign-key violation at commit.
+    shooting = lock_shooting(shooting.pk)
     tenancy.check_change(user, shooting)
     org = shooting.organization_id
     guidelines = shooting.default_guidelines

@@ -434,6 +434,7 @@ def generatable_shots(look, shot_type_id=None) -> list[Shot]:
 @transaction.atomic
 def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
     """`count` generations for one shot (POST /shots/{id}/generate); 400 when it cannot be generated."""
+    shot = _locked(shot)  # a delete of the shot waits, or wins and this is a 404
     tenancy.check_change(user, shot)
     if shot.shot_type_id is None:
         raise BusinessRuleError("The shot has no shot type")

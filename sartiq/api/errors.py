@@ -1,12 +1,16 @@
 """The API's exception handler: FastAPI-compatible bodies for every error."""
 from __future__ import annotations
 
+import logging
 import math
 from http import HTTPStatus
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import (PermissionDenied as DjangoPermissionDenied, RequestDataTooBig,
                                     SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent)
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,6 +31,7 @@ class RequestValidationError(exceptions.APIException):
         super().__init__(detail="Validation error")
 
 
+logger = logging.getLogger(__name__)
 NOT_AUTHENTICATED = "Not authenticated"
 INVALID_CREDENTIALS = "Could not validate credentials"
 
@@ -49,7 +54,36 @@ def request_error(exc: Exception) -> tuple[int, str] | None:
     return None
 
 
+# PostgreSQL's codes of a transaction that lost a race: deadlock, serialization failure; and the
+# constraints a concurrent write can break: a foreign key (its row deleted meanwhile), a unique value
+# (taken meanwhile). Other integrity errors (NOT NULL, CHECK) are bugs and stay 500s.
+RACE_CODES = {"40P01", "40001"}
+CONSTRAINT_RACE_CODES = {"23503", "23505"}
+
+
+def _race(exc) -> Response | None:
+    """The net under the services' locks (docs/decisions.md, Robustness): a row a request works on
+    deleted by another request meanwhile is a 404; a reference deleted meanwhile (a foreign key
+    checked at commit), a unique value taken meanwhile or a deadlock is a 409 to try again. Logged,
+    since each one names a race a service could close at its cause."""
+    if isinstance(exc, ObjectDoesNotExist):
+        logger.warning("a row vanished during the request: %s", exc)
+        model = next((m for m in apps.get_models() if m.DoesNotExist is type(exc)), None)
+        thing = str(model._meta.verbose_name).capitalize() if model else "Item"
+        return _detail(404, f"{thing} not found")
+    code = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    if (isinstance(exc, IntegrityError) and code in CONSTRAINT_RACE_CODES) or (
+            isinstance(exc, OperationalError) and code in RACE_CODES):
+        logger.warning("a concurrent change conflicted with the request: %s", exc)
+        return _detail(409, "The request conflicted with a concurrent change; try again")
+    return None
+
+
 def exception_handler(exc, context):
+    race = _race(exc)
+    if race is not None:
+        set_rollback()
+        return race
     if isinstance(exc, RequestValidationError):
         set_rollback()
         return Response({"detail": exc.errors}, status=422)

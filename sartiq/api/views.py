@@ -201,7 +201,10 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def refetch(self, obj):
         """The object again through the selector, with its annotations and prefetches."""
-        return self.get_queryset().get(pk=obj.pk)
+        found = self.get_queryset().filter(pk=obj.pk).first()
+        if found is None:  # deleted by another request right after this one's write
+            raise NotFound(self.not_found)
+        return found
 
     def get_serializer_class(self):
         declared = self.response_serializers.get(self.action, ...)
