@@ -332,8 +332,6 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PARSER_CLASSES": [
         "sartiq.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "sartiq.api.pagination.SkipLimitPagination",
     "DEFAULT_FILTER_BACKENDS": ["sartiq.api.filters.FilterBackend"],
@@ -385,7 +383,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SCHEMA_PATH_PREFIX_TRIM": False,
     "COMPONENT_SPLIT_REQUEST": False,
-    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    # Nullable enums are documented as such (oneOf the enum and NullEnum): responses carry null there.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": True,
     # Enum component names as the reference's (contract §4).
     "ENUM_NAME_OVERRIDES": {
         "Gender": "sartiq.catalog.choices.Gender",
@@ -418,6 +417,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sartiq.api.schema.postprocess_validation_errors",
+        "sartiq.api.schema.postprocess_nullable_any",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

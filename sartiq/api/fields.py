@@ -18,7 +18,12 @@ from sartiq import json_values
 
 
 class StrictCharField(serializers.CharField):
-    """A string, not a number turned into one (Pydantic's `str` rejects 123)."""
+    """A string, not a number turned into one (Pydantic's `str` rejects 123), kept as sent: Pydantic
+    does not trim, and DRF's trimming also removed control characters \x1c-\x1f (found by make fuzz)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -55,7 +55,9 @@ class PydanticFormField(forms.Field):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        if value in (None, "", [], ()):
+        # Absent is no filter. Present but empty is validated as FastAPI does: `?shooting_id=` is a
+        # 422 (uuid_parsing), not "every shooting"; an empty text parameter filters nothing.
+        if value is None or (self.many and not value) or (value == "" and self.annotation is str):
             return None
         annotation = list[self.annotation] if self.many else self.annotation
         cleaned, errors = validate(annotation, list(value) if self.many else value, ())

@@ -103,7 +103,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         self.query = {}
         if self.organization_scoped and (self.organization_actions is None or self.action in self.organization_actions):
             raw = params.get("organization_id")
-            if raw not in (None, ""):
+            if raw is not None:  # `?organization_id=` is a 422 as in FastAPI, not "no organization"
                 self.organization_id, errs = validate(uuid.UUID, raw, ("query", "organization_id"))
                 errors += errs
         if self.action in self.list_actions and self.paginator is not None:

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
@@ -41,11 +42,16 @@ class MediaResourcePublicSerializer(ReadSerializer):
         ]
 
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """An uploaded file: a file picker in the docs (`format: binary`), not the URL it is read back as."""
+
+
 class MediaResourceCreateSerializer(InputSerializer):
     class Meta:
         model = MediaResource
 
-    file = serializers.FileField(allow_empty_file=False)
+    file = UploadField(allow_empty_file=False)
     alt_text = optional(max_length=500)
     caption = optional(max_length=5000)
     protected = serializers.BooleanField(required=False, default=False)
