@@ -465,3 +465,19 @@ def test_an_empty_query_value_is_validated_not_ignored(api):
         assert response.status_code == 422, url
         assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [("uuid_parsing", ["query", name])]
     assert api.get(f"{PRODUCTS}?search=&brand=").status_code == 200
+
+
+def test_strings_are_kept_as_sent(api):
+    """DRF trimmed strings (and control characters \\x1c-\\x1f with them); Pydantic keeps them."""
+    for name in ("  padded  ", "\x1d\x1dz\x1d"):
+        response = api.post("/api/v1/organizations/", {"name": name}, format="json")
+        assert (response.status_code, response.json()["name"]) == (200, name)
+
+
+def test_the_openapi_document_says_what_responses_carry(api):
+    """Found by make fuzz's response checks: nullable enums, nullable free JSON, an upload field."""
+    schemas = served_openapi(api)["components"]["schemas"]
+    assert {"$ref": "#/components/schemas/NullEnum"} in schemas["ShootingLookPublic"]["properties"]["shot_status"]["oneOf"]
+    assert schemas["NullEnum"] == {"type": "null"}
+    assert "oneOf" not in schemas["ShotTypePublic"]["properties"]["margins"]  # any JSON value, null included
+    assert schemas["MediaResourceCreate"]["properties"]["file"] == {"type": "string", "format": "binary"}
