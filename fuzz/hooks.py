@@ -37,6 +37,7 @@ def _lax_booleans(node) -> None:
             rest = {key: value for key, value in node.items() if key != "type"}
             node.clear()
             node.update(rest, anyOf=[{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}])
+            return  # nothing below a boolean
         for value in list(node.values()):
             _lax_booleans(value)
     elif isinstance(node, list):

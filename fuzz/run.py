@@ -105,7 +105,7 @@ def summarize(results: dict[str, dict], system: System) -> int:
         generated += cases.get("generated", 0)
         failed += cases.get("with_failures", 0)
         print(f"{spec}: {cases.get('generated', 0)} cases on {operations.get('tested', 0)}/"
-              f"{operations.get('selected', 0)} operations in {result.get('running_time', 0):.0f}s, "
+              f"{operations.get('selected', 0)} operations in {result.get('running_time') or 0:.0f}s, "
               f"{cases.get('with_failures', 0)} with failures ({cases.get('unique_failures', 0)} unique); "
               f"schemathesis exited {result['exit_code']}, its output: {result['output']}")
         for failure in result.get("failures", []):
