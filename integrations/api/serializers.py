@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from sartiq.api.serializers import ReadSerializer
+from sartiq.api.serializers import ReadSerializer, update_serializer
 
 from integrations.choices import IntegrationType
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
@@ -146,3 +146,6 @@ class ExportLookResponseSerializer(serializers.Serializer):
     exports_created = serializers.IntegerField()
     exports_skipped = serializers.IntegerField()
     message = serializers.CharField()
+
+
+ExternalIntegrationUpdateSerializer = update_serializer(ExternalIntegrationCreateSerializer)

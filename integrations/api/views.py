@@ -16,7 +16,6 @@ from integrations.models import ExternalImagePush, ExternalIntegration, External
 from sartiq.accounts import tenancy
 from sartiq.api.fields import InputSerializer
 from sartiq.api.filters import ChoiceFilter, FilterSet, UUIDFilter
-from sartiq.api.serializers import update_serializer
 from sartiq.api.validation import drf_to_pydantic
 from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import BusinessRuleError, DomainError, ValidationErrors
@@ -34,8 +33,8 @@ class ExternalIntegrationViewSet(CrudViewSet):
     serializer_class = s.ExternalIntegrationPublicSerializer
     list_component_name = "ExternalIntegrationsPublic"
     body_serializers = {"create": s.ExternalIntegrationCreateSerializer,
-                        "update": update_serializer(s.ExternalIntegrationCreateSerializer),
-                        "partial_update": update_serializer(s.ExternalIntegrationCreateSerializer)}
+                        "update": s.ExternalIntegrationUpdateSerializer,
+                        "partial_update": s.ExternalIntegrationUpdateSerializer}
     services = services
     service_prefix = "integration"
 
