@@ -36,6 +36,8 @@ KINDS = {
 # How often a bound parameter takes a seeded id rather than its generated value.
 PROBABILITY = {"path": 0.9, "query": 0.6, "body": 0.8}
 METHODS = ("get", "put", "post", "delete", "patch")
+# Statuses that count as refusing a schema-violating request (negative_data_rejection).
+REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422", "428", "429", "431", "5xx"]
 
 
 def _toml(value) -> str:
@@ -197,6 +199,12 @@ def render(*, schema: dict, base_url: str | None, seeded, max_examples: int, wor
         "",
         "[reports.json]",
         "enabled = true",
+        "",
+        # A schema-violating request must be refused: schemathesis's list of refusals, plus what the
+        # HTTP server refuses before the application sees the request (413 body, 414 request line,
+        # 431 headers: gunicorn's limits, answered in JSON by sartiq/gunicorn_conf.py).
+        "[checks.negative_data_rejection]",
+        f"expected-statuses = {_toml(REFUSALS)}",
         "",
         "[phases.fuzzing.extra-data-sources]",
         "responses = true",

@@ -35,10 +35,10 @@ def bind_address(env: dict) -> str:
 
 
 def web_command(env: dict, bin_dir: Path) -> list[str]:
-    """gunicorn on HOST:PORT, its access log on stdout with signed URLs redacted."""
-    return [str(bin_dir / "gunicorn"), "sartiq.wsgi", "--bind", bind_address(env), "--workers",
-            env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-",
-            "--logger-class", "sartiq.log_redaction.RedactingGunicornLogger"]
+    """gunicorn on HOST:PORT with sartiq/gunicorn_conf.py: its access log on stdout with signed URLs
+    redacted, its own error answers (414, 431, 400) in JSON."""
+    return [str(bin_dir / "gunicorn"), "-c", "python:sartiq.gunicorn_conf", "sartiq.wsgi",
+            "--bind", bind_address(env), "--workers", env.get("WEB_CONCURRENCY", "2")]
 
 
 def check_configuration() -> None:
