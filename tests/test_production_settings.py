@@ -101,7 +101,10 @@ def test_make_run_listens_on_localhost_unless_told_otherwise():
     # The container still listens on every interface of its own network namespace.
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert '"--bind", "0.0.0.0:8000"' in dockerfile
-    assert "sartiq.log_redaction.RedactingGunicornLogger" in dockerfile
+    # The redacting logger, through the one gunicorn configuration make run uses too.
+    assert '"-c", "python:sartiq.gunicorn_conf"' in dockerfile
+    from sartiq import gunicorn_conf
+    assert gunicorn_conf.logger_class == "sartiq.log_redaction.RedactingGunicornLogger"
 
 
 def test_redact_keeps_everything_but_the_secrets():
