@@ -35,8 +35,9 @@ class ExternalIntegrationViewSet(CrudViewSet):
     body_serializers = {"create": s.ExternalIntegrationCreateSerializer,
                         "update": s.ExternalIntegrationUpdateSerializer,
                         "partial_update": s.ExternalIntegrationUpdateSerializer}
-    services = services
-    service_prefix = "integration"
+    create_service = staticmethod(services.integration_create)
+    update_service = staticmethod(services.integration_update)
+    delete_service = staticmethod(services.integration_delete)
 
 
 class MappingFilterSet(FilterSet):
@@ -60,8 +61,9 @@ class ExternalProductMappingViewSet(CrudViewSet):
     body_serializers = {"create": s.ExternalProductMappingCreateSerializer,
                         "update": s.ExternalProductMappingUpdateSerializer,
                         "partial_update": s.ExternalProductMappingUpdateSerializer}
-    services = services
-    service_prefix = "mapping"
+    create_service = staticmethod(services.mapping_create)
+    update_service = staticmethod(services.mapping_update)
+    delete_service = staticmethod(services.mapping_delete)
 
 
 class PushFilterSet(FilterSet):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_parameter_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
@@ -35,6 +35,9 @@ class AutoSchema(openapi.AutoSchema):
         return body
 
     def _get_request_for_media_type(self, serializer, direction="request"):
+        if _is_request_model(serializer):  # documented by RequestModelExtension; no DRF partial copy
+            component = self.resolve_serializer(serializer, direction)
+            return component.ref, bool(component.schema.get("required"))
         # PUT bodies are partial like PATCH ones (ApiViewSet.partial_actions; docs/decisions.md):
         # document them so, or a client (and make fuzz) reads fields as required that are not.
         if (self.method == "PUT" and getattr(self.view, "action", None) in getattr(self.view, "partial_actions", ())
@@ -68,7 +71,9 @@ class AutoSchema(openapi.AutoSchema):
                 OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False)
             )
         query = self._declared("query_serializers")
-        if query is not openapi.empty and query is not None:
+        if _is_request_model(query):
+            params += query_parameters(query)
+        elif query is not openapi.empty and query is not None:
             params.append(query)
         return params
 
@@ -91,6 +96,46 @@ class AutoSchema(openapi.AutoSchema):
 
     def get_operation_id(self) -> str:
         return getattr(self.view, "operation_ids", {}).get(getattr(self.view, "action", None)) or super().get_operation_id()
+
+
+def _is_request_model(declared) -> bool:
+    from sartiq.api.requests import RequestModel
+
+    return isinstance(declared, type) and issubclass(declared, RequestModel)
+
+
+def model_schema(model) -> tuple[dict, dict]:
+    """A request model's JSON schema (as Pydantic validates it) and the components it refers to."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+    return schema, schema.pop("$defs", {})
+
+
+def query_parameters(model) -> list[OpenApiParameter]:
+    """The query parameters of a query model, one per field."""
+    schema, _ = model_schema(model)
+    required = set(schema.get("required", ()))
+    return [OpenApiParameter(name, field_schema, OpenApiParameter.QUERY, required=name in required,
+                             description=field_schema.get("description", ""))
+            for name, field_schema in schema.get("properties", {}).items()]
+
+
+class RequestModelExtension(OpenApiSerializerExtension):
+    """Documents a request model (sartiq/api/requests.py) with Pydantic's own JSON schema, its
+    nested models and enums as components."""
+
+    target_class = "sartiq.api.requests.RequestModel"
+    match_subclasses = True
+    priority = 1
+
+    def get_name(self, auto_schema, direction):
+        return self.target.__name__
+
+    def map_serializer(self, auto_schema, direction):
+        schema, components = model_schema(self.target)
+        for name, component in components.items():
+            auto_schema.registry.register_on_missing(
+                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=component))
+        return schema
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

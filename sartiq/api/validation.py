@@ -11,9 +11,11 @@ import datetime
 import decimal
 import enum
 import re
+import types
+import typing
 import uuid
 from functools import lru_cache
-from typing import Annotated, Any, Mapping, Optional
+from typing import Annotated, Any, Mapping, Optional, Union
 
 import pydantic
 from django.utils.datastructures import MultiValueDict
@@ -73,6 +75,20 @@ def pydantic_errors(annotation: Any, value: Any, loc: Loc) -> list[dict]:
             for e in exc.errors(include_url=False)
         ]
     return []
+
+
+def model_errors(exc: pydantic.ValidationError, loc: Loc) -> list[dict]:
+    """A Pydantic ValidationError's errors as FastAPI renders them, located under `loc`."""
+    return [error(e["type"], (*loc, *e["loc"]), e["msg"], e.get("input"), e.get("ctx"))
+            for e in exc.errors(include_url=False)]
+
+
+def validate_model(model: type[pydantic.BaseModel], value: Any, loc: Loc) -> tuple[Any, list[dict]]:
+    """Validate a request's body or query against its model; returns (instance, errors)."""
+    try:
+        return model.model_validate(value, from_attributes=True), []  # as FastAPI validates
+    except pydantic.ValidationError as exc:
+        return None, model_errors(exc, loc)
 
 
 def validate(annotation: Any, value: Any, loc: Loc) -> tuple[Any, list[dict]]:
@@ -313,3 +329,62 @@ def add_text_errors(errors: list[dict], found: list[dict]) -> list[dict]:
     covered = [tuple(entry["loc"]) for entry in errors if len(entry["loc"]) > 1 or entry["type"] != "value_error"]
     return errors + [entry for entry in found
                      if not any(tuple(entry["loc"][:len(loc)]) == loc for loc in covered)]
+
+
+# --- request models -----------------------------------------------------------------------------
+def model_text_errors(model: type[pydantic.BaseModel], value: Any, loc: Loc) -> list[dict]:
+    """`text_errors` of the parts of `value` that `model` reads: its fields (unknown keys are
+    ignored, as Pydantic ignores them), through nested models, lists and dicts; anything else (free
+    JSON, a string) whole."""
+    fields = model.model_fields
+    if isinstance(value, MultiValueDict):  # a form: `name`, `name.key`, `name[0]` are read by `name`
+        prefixes = tuple(f"{name}{mark}" for name in fields for mark in ".[")
+        read = {key: value.getlist(key) for key in value if key in fields or key.startswith(prefixes)}
+        return text_errors(MultiValueDict(read), loc)
+    if isinstance(value, Mapping):
+        return [error for name, field in fields.items() if name in value
+                for error in annotation_text_errors(field.annotation, value[name], (*loc, name))]
+    return text_errors(value, loc)
+
+
+def annotation_text_errors(annotation: Any, value: Any, loc: Loc) -> list[dict]:
+    for arg in _union_args(annotation):
+        origin = typing.get_origin(arg) or arg
+        if isinstance(origin, type) and issubclass(origin, pydantic.BaseModel) and isinstance(value, Mapping):
+            return model_text_errors(origin, value, loc)
+        if origin is list and isinstance(value, (list, tuple)):
+            (item,) = typing.get_args(arg) or (Any,)
+            return [error for index, element in enumerate(value)
+                    for error in annotation_text_errors(item, element, (*loc, index))]
+        if origin is dict and isinstance(value, Mapping):
+            _, item = typing.get_args(arg) or (Any, Any)
+            errors = []
+            for key, element in value.items():
+                errors += text_errors({key: None}, loc)  # the key itself
+                errors += annotation_text_errors(item, element, (*loc, key))
+            return errors
+    return text_errors(value, loc)
+
+
+def _union_args(annotation: Any) -> tuple:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _union_args(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return tuple(a for arg in typing.get_args(annotation) for a in _union_args(arg))
+    return (annotation,)
+
+
+def mask_model_secrets(errors: list[dict], model: type[pydantic.BaseModel]) -> list[dict]:
+    """Errors without the values of the model's secret fields (`sartiq.api.requests.secret`): a
+    secret a client sent is never repeated, not even in a 422 about another field (a missing
+    field's error repeats the whole body)."""
+    from sartiq.api.requests import is_secret
+
+    names = {name for name, field in model.model_fields.items() if is_secret(field)}
+    for entry in errors if names else []:
+        if len(entry["loc"]) > 1 and entry["loc"][1] in names:
+            entry["input"] = SECRET_MASK
+        elif isinstance(entry.get("input"), dict):
+            entry["input"] = {k: SECRET_MASK if k in names else v for k, v in entry["input"].items()}
+    return errors

@@ -6,6 +6,7 @@ and the services it calls (see STYLE.md).
 """
 from __future__ import annotations
 
+import typing
 import uuid
 from typing import Any
 
@@ -18,8 +19,10 @@ from sartiq.accounts import tenancy
 from sartiq.api.errors import RequestValidationError
 from sartiq.api.parsers import JSONParser
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, add_text_errors, drf_to_pydantic, error, mask_secrets,
-                                   missing, read_text_errors, text_errors, validate)
+from sartiq.api.requests import RequestModel
+from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, _union_args, add_text_errors, drf_to_pydantic, error,
+                                   mask_model_secrets, mask_secrets, missing, model_text_errors, read_text_errors,
+                                   text_errors, validate, validate_model)
 from sartiq.errors import NotFound
 
 
@@ -114,7 +117,13 @@ class ApiViewSet(viewsets.GenericViewSet):
                                              if filterset_class._meta.model else None, request=request)
             errors += self.filterset.errors_as_pydantic()
         query_serializer = self.query_serializers.get(self.action)
-        if query_serializer is not None:
+        if _is_model(query_serializer):
+            data = {name: (params.getlist(name) if _is_list(field) else params.get(name))
+                    for name, field in query_serializer.model_fields.items() if name in params}
+            query, errs = validate_model(query_serializer, data, ("query",))
+            errors += _missing_input_null(errs)
+            self.query = query.data() if query is not None else {}
+        elif query_serializer is not None:
             data = {name: (params.getlist(name) if _is_many(field) else params.get(name))
                     for name, field in query_serializer().fields.items() if name in params}
             serializer = query_serializer(data=data, context=self.get_serializer_context())
@@ -129,7 +138,9 @@ class ApiViewSet(viewsets.GenericViewSet):
         ones are ignored, as FastAPI ignores them): a list parameter's values located by index, a
         single one's (the last, the one used) by name."""
         declared = {name: getattr(f, "many", False) for name, f in getattr(self.filterset, "filters", {}).items()}
-        if query_serializer is not None:
+        if _is_model(query_serializer):
+            declared |= {name: _is_list(field) for name, field in query_serializer.model_fields.items()}
+        elif query_serializer is not None:
             declared |= {name: _is_many(field) for name, field in query_serializer().fields.items()}
         errors = []
         for name, many in declared.items():
@@ -163,6 +174,8 @@ class ApiViewSet(viewsets.GenericViewSet):
                                   request._request.body.decode("utf-8", "replace"))]
             if data is None and optional:
                 data = {}
+        if _is_model(serializer_class):
+            return self._validate_body_model(serializer_class, data)
         serializer = serializer_class(data=data, partial=self.action in self.partial_actions,
                                       context=self.get_serializer_context())
         errors = [] if serializer.is_valid() else drf_to_pydantic(serializer.errors, serializer, data, ("body",))
@@ -171,6 +184,19 @@ class ApiViewSet(viewsets.GenericViewSet):
             errors = mask_secrets(errors, serializer)
             return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
         self.body = serializer.validated_data
+        return []
+
+    def _validate_body_model(self, model, data) -> list[dict]:
+        form = isinstance(data, QueryDict)
+        if form:  # a list field reads every value of its key, any other field the last one
+            data = {name: (data.getlist(name) if _is_list(field) else data.get(name))
+                    for name, field in model.model_fields.items() if name in data}
+        body, errors = validate_model(model, data, ("body",))
+        errors = add_text_errors(errors, model_text_errors(model, data, ("body",)))
+        if errors:
+            errors = mask_model_secrets(errors, model)
+            return _missing_input_null(errors) if form else errors
+        self.body = body.data()
         return []
 
     # --- querysets and objects ----------------------------------------------------------------
@@ -228,6 +254,14 @@ def _missing_input_null(errors: list[dict]) -> list[dict]:
     return errors
 
 
+def _is_model(declared) -> bool:
+    return isinstance(declared, type) and issubclass(declared, RequestModel)
+
+
+def _is_list(field) -> bool:
+    return any((typing.get_origin(arg) or arg) in (list, tuple) for arg in _union_args(field.annotation))
+
+
 def _is_many(field) -> bool:
     from rest_framework import serializers
 
@@ -246,34 +280,34 @@ class RetrieveMixin:
 
 
 class CrudViewSet(ListMixin, RetrieveMixin, ApiViewSet):
-    """List, retrieve, create, update (PUT and PATCH) and delete through services.
+    """List, retrieve, create, update (PUT and PATCH) and delete through the services it names:
 
-    The services module provides `<prefix>_create(*, user, organization_id, data)`,
-    `<prefix>_update(*, user, instance, data)` and `<prefix>_delete(*, user, instance)`; `data`
-    holds only the fields the client sent.
+        create_service = staticmethod(services.thing_create)  # (*, user, organization_id, data)
+        update_service = staticmethod(services.thing_update)  # (*, user, instance, data)
+        delete_service = staticmethod(services.thing_delete)  # (*, user, instance)
+
+    `data` holds only the fields the client sent (and those with a default).
     """
 
-    services: Any = None
-    service_prefix: str = ""
+    create_service: Any = None
+    update_service: Any = None
+    delete_service: Any = None
     response_serializers = {"destroy": MessageSerializer}
     organization_scoped = True
     # The reference's PUT bodies (`*Update`) are partial, like PATCH.
     partial_actions = ("update", "partial_update")
 
-    def _service(self, verb: str):
-        return getattr(self.services, f"{self.service_prefix}_{verb}")
-
     def create(self, request, *args, **kwargs):
-        obj = self._service("create")(user=request.user, organization_id=self.organization_id, data=self.body)
+        obj = self.create_service(user=request.user, organization_id=self.organization_id, data=self.body)
         return self.respond(self.refetch(obj))
 
     def update(self, request, *args, **kwargs):
-        obj = self._service("update")(user=request.user, instance=self.get_object(), data=self.body)
+        obj = self.update_service(user=request.user, instance=self.get_object(), data=self.body)
         return self.respond(self.refetch(obj))
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        self._service("delete")(user=request.user, instance=self.get_object())
+        self.delete_service(user=request.user, instance=self.get_object())
         return Response({"message": f"{self.not_found} deleted successfully"})

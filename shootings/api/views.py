@@ -7,7 +7,7 @@ from outfits import services as outfit_services
 from sartiq.accounts import tenancy
 from sartiq.api.fields import InputSerializer
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin
+from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import NotFound
 from shootings import selectors, services
 from shootings.api import serializers as s
@@ -24,14 +24,19 @@ class SummaryQuerySerializer(InputSerializer):
     shooting_id = drf.UUIDField(required=False, allow_null=True)
 
 
-class ShootingViewSet(CrudViewSet):
+class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+    """Shootings: list, create, read (with looks), update (PUT/PATCH), delete, summaries."""
+
     not_found = "Shooting"
     lookup_url_kwarg = "shooting_id"
     queryset = Shooting.objects.none()
     lookup_queryset = Shooting.objects.all()
     serializer_class = s.ShootingPublicSerializer
     filterset_class = ShootingFilterSet
+    organization_scoped = True
     organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
+    # The reference's PUT body (`ShootingUpdate`) is partial, like PATCH.
+    partial_actions = ("update", "partial_update")
     body_serializers = {
         "create": s.ShootingCreateSerializer,
         "update": s.ShootingUpdateSerializer,
@@ -57,6 +62,9 @@ class ShootingViewSet(CrudViewSet):
     def update(self, request, *args, **kwargs):
         shooting = services.shooting_update(user=request.user, shooting=self.get_object(), data=self.body)
         return self.respond(self.refetch(shooting), s.ShootingPublicSerializer)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         services.shooting_delete(user=request.user, shooting=self.get_object())

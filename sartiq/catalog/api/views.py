@@ -1,42 +1,27 @@
-"""Catalog endpoints: one declaration per resource (selector, serializers, filters, services)."""
+"""Catalog endpoints: one declaration per resource (selector, serializers, request models, filters,
+services). Each lists (filterable), creates, reads, updates (PUT/PATCH) and deletes."""
 from __future__ import annotations
 
-from sartiq.api.serializers import update_serializer
 from sartiq.api.views import CrudViewSet
 from sartiq.catalog import filters, selectors, services
+from sartiq.catalog.api import requests as r
 from sartiq.catalog.api import serializers as s
 
 
-def catalog_viewset(name, *, thing, lookup, selector, public, create, filterset, prefix, list_name):
-    """The viewset of one catalog resource: CRUD with tenancy, filters and services."""
-    update = update_serializer(create)
-    return type(
-        name,
-        (CrudViewSet,),
-        {
-            "__doc__": f"{thing}s: list (filterable), create, read, update (PUT/PATCH), delete.",
-            "not_found": thing,
-            "lookup_url_kwarg": lookup,
-            "get_queryset": lambda self: selector(),
-            "serializer_class": public,
-            "filterset_class": filterset,
-            "list_component_name": list_name,
-            "body_serializers": {"create": create, "update": update, "partial_update": update},
-            "services": services,
-            "service_prefix": prefix,
-        },
-    )
+class ProductViewSet(CrudViewSet):
+    """Products."""
 
-
-_ProductViewSet = catalog_viewset(
-    "ProductViewSet", thing="Product", lookup="product_id", selector=selectors.products,
-    public=s.ProductPublicSerializer, create=s.ProductCreateSerializer, filterset=filters.ProductFilterSet,
-    prefix="product", list_name="ProductsPublic",
-)
-
-
-class ProductViewSet(_ProductViewSet):
+    not_found = "Product"
+    lookup_url_kwarg = "product_id"
+    serializer_class = s.ProductPublicSerializer
+    list_component_name = "ProductsPublic"
+    filterset_class = filters.ProductFilterSet
+    body_serializers = {"create": r.ProductCreate, "update": r.ProductUpdate, "partial_update": r.ProductUpdate}
+    create_service = staticmethod(services.product_create)
+    update_service = staticmethod(services.product_update)
+    delete_service = staticmethod(services.product_delete)
     queryset = selectors.products().none()  # the schema generator's model; requests use products_for
+
     def get_queryset(self):
         # The computed fields (latest look's status, its shots, exports) depend on the caller.
         from shootings.selectors import products_for
@@ -44,45 +29,137 @@ class ProductViewSet(_ProductViewSet):
         return products_for(self.request.user)
 
 
-SubjectViewSet = catalog_viewset(
-    "SubjectViewSet", thing="Subject", lookup="subject_id", selector=selectors.subjects,
-    public=s.SubjectPublicSerializer, create=s.SubjectCreateSerializer, filterset=filters.SubjectFilterSet,
-    prefix="subject", list_name="SubjectsPublic",
-)
-ShotTypeViewSet = catalog_viewset(
-    "ShotTypeViewSet", thing="Shot type", lookup="shot_type_id", selector=selectors.shot_types,
-    public=s.ShotTypePublicSerializer, create=s.ShotTypeCreateSerializer, filterset=filters.ShotTypeFilterSet,
-    prefix="shot_type", list_name="ShotTypesPublic",
-)
-PosePresetViewSet = catalog_viewset(
-    "PosePresetViewSet", thing="Pose preset", lookup="pose_preset_id", selector=selectors.pose_presets,
-    public=s.PosePresetPublicSerializer, create=s.PosePresetCreateSerializer,
-    filterset=filters.PosePresetFilterSet, prefix="pose_preset", list_name="PosePresetsPublic",
-)
-SetDesignViewSet = catalog_viewset(
-    "SetDesignViewSet", thing="Set design", lookup="set_design_id", selector=selectors.set_designs,
-    public=s.SetDesignPublicSerializer, create=s.SetDesignCreateSerializer, filterset=filters.SetDesignFilterSet,
-    prefix="set_design", list_name="SetDesignsPublic",
-)
-ShootingGuidelinesViewSet = catalog_viewset(
-    "ShootingGuidelinesViewSet", thing="Guidelines", lookup="guidelines_id", selector=selectors.guidelines,
-    public=s.ShootingGuidelinesPublicSerializer, create=s.ShootingGuidelinesCreateSerializer,
-    filterset=filters.ShootingGuidelinesFilterSet, prefix="guidelines", list_name="ShootingGuidelinesListPublic",
-)
-StyleViewSet = catalog_viewset(
-    "StyleViewSet", thing="Style", lookup="style_id", selector=selectors.styles,
-    public=s.StylePublicSerializer, create=s.StyleCreateSerializer, filterset=filters.StyleFilterSet,
-    prefix="style", list_name="StylesPublic",
-)
-ResolutionPresetViewSet = catalog_viewset(
-    "ResolutionPresetViewSet", thing="Resolution preset", lookup="resolution_preset_id",
-    selector=selectors.resolution_presets, public=s.ResolutionPresetPublicSerializer,
-    create=s.ResolutionPresetCreateSerializer, filterset=filters.ResolutionPresetFilterSet,
-    prefix="resolution_preset", list_name="ResolutionPresetsPublic",
-)
-BackgroundPresetViewSet = catalog_viewset(
-    "BackgroundPresetViewSet", thing="Background preset", lookup="background_preset_id",
-    selector=selectors.background_presets, public=s.BackgroundPresetPublicSerializer,
-    create=s.BackgroundPresetCreateSerializer, filterset=filters.BackgroundPresetFilterSet,
-    prefix="background_preset", list_name="BackgroundPresetsPublic",
-)
+class SubjectViewSet(CrudViewSet):
+    """Subjects."""
+
+    not_found = "Subject"
+    lookup_url_kwarg = "subject_id"
+    serializer_class = s.SubjectPublicSerializer
+    list_component_name = "SubjectsPublic"
+    filterset_class = filters.SubjectFilterSet
+    body_serializers = {"create": r.SubjectCreate, "update": r.SubjectUpdate, "partial_update": r.SubjectUpdate}
+    create_service = staticmethod(services.subject_create)
+    update_service = staticmethod(services.subject_update)
+    delete_service = staticmethod(services.subject_delete)
+
+    def get_queryset(self):
+        return selectors.subjects()
+
+
+class ShotTypeViewSet(CrudViewSet):
+    """Shot types."""
+
+    not_found = "Shot type"
+    lookup_url_kwarg = "shot_type_id"
+    serializer_class = s.ShotTypePublicSerializer
+    list_component_name = "ShotTypesPublic"
+    filterset_class = filters.ShotTypeFilterSet
+    body_serializers = {"create": r.ShotTypeCreate, "update": r.ShotTypeUpdate, "partial_update": r.ShotTypeUpdate}
+    create_service = staticmethod(services.shot_type_create)
+    update_service = staticmethod(services.shot_type_update)
+    delete_service = staticmethod(services.shot_type_delete)
+
+    def get_queryset(self):
+        return selectors.shot_types()
+
+
+class PosePresetViewSet(CrudViewSet):
+    """Pose presets."""
+
+    not_found = "Pose preset"
+    lookup_url_kwarg = "pose_preset_id"
+    serializer_class = s.PosePresetPublicSerializer
+    list_component_name = "PosePresetsPublic"
+    filterset_class = filters.PosePresetFilterSet
+    body_serializers = {"create": r.PosePresetCreate, "update": r.PosePresetUpdate, "partial_update": r.PosePresetUpdate}
+    create_service = staticmethod(services.pose_preset_create)
+    update_service = staticmethod(services.pose_preset_update)
+    delete_service = staticmethod(services.pose_preset_delete)
+
+    def get_queryset(self):
+        return selectors.pose_presets()
+
+
+class SetDesignViewSet(CrudViewSet):
+    """Set designs."""
+
+    not_found = "Set design"
+    lookup_url_kwarg = "set_design_id"
+    serializer_class = s.SetDesignPublicSerializer
+    list_component_name = "SetDesignsPublic"
+    filterset_class = filters.SetDesignFilterSet
+    body_serializers = {"create": r.SetDesignCreate, "update": r.SetDesignUpdate, "partial_update": r.SetDesignUpdate}
+    create_service = staticmethod(services.set_design_create)
+    update_service = staticmethod(services.set_design_update)
+    delete_service = staticmethod(services.set_design_delete)
+
+    def get_queryset(self):
+        return selectors.set_designs()
+
+
+class ShootingGuidelinesViewSet(CrudViewSet):
+    """Guideliness."""
+
+    not_found = "Guidelines"
+    lookup_url_kwarg = "guidelines_id"
+    serializer_class = s.ShootingGuidelinesPublicSerializer
+    list_component_name = "ShootingGuidelinesListPublic"
+    filterset_class = filters.ShootingGuidelinesFilterSet
+    body_serializers = {"create": r.ShootingGuidelinesCreate, "update": r.ShootingGuidelinesUpdate, "partial_update": r.ShootingGuidelinesUpdate}
+    create_service = staticmethod(services.guidelines_create)
+    update_service = staticmethod(services.guidelines_update)
+    delete_service = staticmethod(services.guidelines_delete)
+
+    def get_queryset(self):
+        return selectors.guidelines()
+
+
+class StyleViewSet(CrudViewSet):
+    """Styles."""
+
+    not_found = "Style"
+    lookup_url_kwarg = "style_id"
+    serializer_class = s.StylePublicSerializer
+    list_component_name = "StylesPublic"
+    filterset_class = filters.StyleFilterSet
+    body_serializers = {"create": r.StyleCreate, "update": r.StyleUpdate, "partial_update": r.StyleUpdate}
+    create_service = staticmethod(services.style_create)
+    update_service = staticmethod(services.style_update)
+    delete_service = staticmethod(services.style_delete)
+
+    def get_queryset(self):
+        return selectors.styles()
+
+
+class ResolutionPresetViewSet(CrudViewSet):
+    """Resolution presets."""
+
+    not_found = "Resolution preset"
+    lookup_url_kwarg = "resolution_preset_id"
+    serializer_class = s.ResolutionPresetPublicSerializer
+    list_component_name = "ResolutionPresetsPublic"
+    filterset_class = filters.ResolutionPresetFilterSet
+    body_serializers = {"create": r.ResolutionPresetCreate, "update": r.ResolutionPresetUpdate, "partial_update": r.ResolutionPresetUpdate}
+    create_service = staticmethod(services.resolution_preset_create)
+    update_service = staticmethod(services.resolution_preset_update)
+    delete_service = staticmethod(services.resolution_preset_delete)
+
+    def get_queryset(self):
+        return selectors.resolution_presets()
+
+
+class BackgroundPresetViewSet(CrudViewSet):
+    """Background presets."""
+
+    not_found = "Background preset"
+    lookup_url_kwarg = "background_preset_id"
+    serializer_class = s.BackgroundPresetPublicSerializer
+    list_component_name = "BackgroundPresetsPublic"
+    filterset_class = filters.BackgroundPresetFilterSet
+    body_serializers = {"create": r.BackgroundPresetCreate, "update": r.BackgroundPresetUpdate, "partial_update": r.BackgroundPresetUpdate}
+    create_service = staticmethod(services.background_preset_create)
+    update_service = staticmethod(services.background_preset_update)
+    delete_service = staticmethod(services.background_preset_delete)
+
+    def get_queryset(self):
+        return selectors.background_presets()

@@ -31,5 +31,6 @@ class MediaResourceViewSet(CrudViewSet):
         "update": s.MediaResourceUpdateSerializer,
         "partial_update": s.MediaResourceUpdateSerializer,
     }
-    services = services
-    service_prefix = "media"
+    create_service = staticmethod(services.media_create)
+    update_service = staticmethod(services.media_update)
+    delete_service = staticmethod(services.media_delete)

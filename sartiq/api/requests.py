@@ -1,0 +1,217 @@
+"""Request shapes: each body, query and path of the API declared once, as a Pydantic model.
+
+The original service is FastAPI: its request models are Pydantic's, and so are its 422 bodies. A
+`RequestModel` is that declaration here. It validates the request (the request phase of
+`sartiq.api.views.ApiViewSet`), its errors are Pydantic's own (the reference's 422 entries),
+drf-spectacular documents it (`sartiq.api.schema.RequestModelExtension`), the FastAPI oracle of the
+tests declares its endpoints with it (`tests/fastapi_oracle.py`), and services receive its data as a
+dict of the fields the client sent (`RequestModel.data()`). DRF keeps routing, authentication,
+permissions and output.
+
+A model is bound to the columns its fields are stored in (`db_model`, `columns`, `unbound`, as
+`tests/test_input_columns.py` checks): a field accepts only what its column holds, and null only for
+a nullable column or where the service gives null a meaning (`null_means`); null for any other
+NOT NULL column is refused as `<field> cannot be null`, a `value_error` where Pydantic reports it.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+import enum
+import types
+import typing
+import uuid
+from typing import Annotated, Any, ClassVar, Optional, Union
+
+import pydantic
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from sartiq import json_values
+
+# --- field types ------------------------------------------------------------------------------------
+# `Name`: a required string of a CharField(255) column; `Text`/`LongText`/`Url` the reference's
+# optional `str | None` fields. Pydantic's `str` rejects a number and keeps the string as sent.
+
+
+NUL_CHARACTERS = "Null characters are not allowed."  # DRF's wording, kept by the API
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL cannot store a NUL character in text."""
+    if "\x00" in value:
+        raise ValueError(NUL_CHARACTERS)
+    return value
+
+
+def text(max_length: int, min_length: int | None = None) -> Any:
+    """A string of at most `max_length` characters, without NUL characters."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+
+
+def int_range(ge: int | None = None, le: int | None = None) -> Any:
+    return Annotated[int, Field(ge=ge, le=le)]
+
+
+def float_range(ge: float | None = None, le: float | None = None) -> Any:
+    return Annotated[float, Field(ge=ge, le=le)]
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    """A date-time without offset is in the server's time zone (as DRF's DateTimeField read it)."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+Name = text(255, 1)
+Text = Optional[text(255)]
+LongText = Optional[text(20000)]
+Url = Optional[text(2000)]
+UrlList = Annotated[list[text(2000, 1)], Field(max_length=200)]
+UuidList = Annotated[list[uuid.UUID], Field(max_length=1000)]
+DateTime = Annotated[datetime.datetime, AfterValidator(_aware)]
+Int32 = int_range(-(2**31), 2**31 - 1)
+PositiveInt32 = int_range(0, 2**31 - 1)
+# Free JSON a client stores (sartiq/json_values.py): bounded numbers, nesting and size.
+JSONValue = Annotated[Any, AfterValidator(json_values.check_input)]
+JSONObject = Annotated[dict[str, Any], AfterValidator(json_values.check_input)]
+
+
+def secret(**kwargs) -> Any:
+    """A field whose value a 422 never repeats (a password, an API key): `format: password`."""
+    return Field(json_schema_extra={"format": "password", "writeOnly": True}, **kwargs)
+
+
+def is_secret(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("format") == "password"
+
+
+# --- the base model ---------------------------------------------------------------------------------
+def _resolve(model, target: str) -> models.Field:
+    """`field` of `model`, or `app_label.Model.field`."""
+    if target.count(".") == 2:
+        app_label, model_name, target = target.split(".")
+        model = apps.get_model(app_label, model_name)
+    return model._meta.get_field(target)
+
+
+def _args(annotation: Any) -> tuple:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _args(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return tuple(a for arg in typing.get_args(annotation) for a in _args(arg))
+    return (annotation,)
+
+
+def accepts_null(field: FieldInfo) -> bool:
+    return type(None) in _args(field.annotation)
+
+
+def is_nested(field: FieldInfo) -> bool:
+    """A field holding a model, a list or free JSON (no single column)."""
+    for arg in _args(field.annotation):
+        origin = typing.get_origin(arg) or arg
+        if origin in (list, tuple, dict, Any) or (isinstance(origin, type) and issubclass(origin, BaseModel)):
+            return True
+    return False
+
+
+class RequestModel(BaseModel):
+    """A request body or query. Unknown keys are ignored, as Pydantic ignores them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # The Django model the fields are stored in (None: nothing is stored as sent).
+    db_model: ClassVar[Any] = None
+    # field -> "column" or "app_label.Model.column", where the name differs.
+    columns: ClassVar[dict[str, str]] = {}
+    # Fields that are no column.
+    unbound: ClassVar[tuple[str, ...]] = ()
+    # Fields of NOT NULL columns where null means something to the service (`slug`: derive it).
+    null_means: ClassVar[tuple[str, ...]] = ()
+    # Computed: fields that accept null (the reference's `X | None`) for a NOT NULL column.
+    null_refused: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs):
+        super().__pydantic_init_subclass__(**kwargs)
+        refused = set()
+        for name, field in cls.model_fields.items():
+            if is_nested(field) or not accepts_null(field) or name in cls.null_means:
+                continue
+            column = cls.column(name)
+            if column is not None and not column.null:
+                refused.add(name)
+        cls.null_refused = frozenset(refused)
+
+    @classmethod
+    def column(cls, name: str) -> models.Field | None:
+        """The column a field is stored in: `columns[name]`, the model's field of that name, or the
+        foreign key `<name without _id>`; None when it is not a column."""
+        if name in cls.unbound or cls.db_model is None:
+            return None
+        if name in cls.columns:
+            return _resolve(cls.db_model, cls.columns[name])
+        for candidate in (name, name[:-3] if name.endswith("_id") else None):
+            if candidate is None:
+                continue
+            try:
+                column = cls.db_model._meta.get_field(candidate)
+            except FieldDoesNotExist:
+                continue
+            if column.concrete and not column.many_to_many:
+                return column
+        return None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null_for_not_null_columns(cls, value, info):
+        if value is None and info.field_name in cls.null_refused:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
+    def data(self) -> dict[str, Any]:
+        """What a service receives: the fields sent, and those with a default other than None
+        (a field defaulting to None is absent unless sent: the service keeps, or derives, its
+        value). Nested models become dicts, enum members their values."""
+        out = {}
+        for name, field in type(self).model_fields.items():
+            if name in self.model_fields_set:
+                out[name] = _plain(getattr(self, name))
+            elif field.default_factory is not None or field.default not in (None, PydanticUndefined):
+                out[name] = _plain(field.get_default(call_default_factory=True))
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, RequestModel):
+        return value.data()
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def partial(model: type[RequestModel], name: str | None = None, doc: str | None = None) -> type[RequestModel]:
+    """The `*Update` twin of a `*Create` model: every field optional and absent unless sent.
+
+    The reference's PUT and PATCH bodies (`ShootingUpdate`, `ProductUpdate`...) change only the
+    fields sent; deriving the update body keeps the two in step. Validators carry over."""
+    fields = {}
+    for field_name, field in model.model_fields.items():
+        field = copy.copy(field)
+        field.default, field.default_factory = None, None
+        fields[field_name] = (field.annotation, field)
+    return pydantic.create_model(
+        name or model.__name__.replace("Create", "Update"), __base__=model, __module__=model.__module__,
+        __doc__=doc or "Partial update: only the fields sent change.", **fields,
+    )

@@ -1,0 +1,258 @@
+"""Catalog request bodies: `*Create` as the reference's models, `*Update` their partial twins (PUT
+and PATCH both take partial bodies, as the reference's `*Update` models do)."""
+import datetime
+import re
+import uuid
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, Field, field_validator
+
+from sartiq.api.requests import (JSONObject, JSONValue, LongText, Name, RequestModel, Text, Url, UrlList, UuidList,
+                                 float_range, int_range, partial, text)
+from sartiq.catalog import choices, models
+
+ImageSize = int_range(1, 16384)
+
+
+def _matching(pattern: str, message: str):
+    """A string that must match `pattern` (blank passes: the field's `min_length` says whether it may
+    be blank), refused with DRF's wording for its RegexField and SlugField, kept by the API."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if value and not compiled.search(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+Slug = Optional[Annotated[text(255), _matching(r"^[-a-zA-Z0-9_]+$",
+                                               'Enter a valid "slug" consisting of letters, numbers, underscores or '
+                                               "hyphens.")]]
+Color = Optional[Annotated[text(7, 1), _matching(r"^#[0-9a-fA-F]{6}$",
+                                                 "This value does not match the required pattern.")]]
+
+
+class ShotTypeCreate(RequestModel):
+    db_model = models.ShotType
+
+    name: Name
+    prompt: LongText = None
+    shot_type_prompt_instruction: LongText = None
+    prompt_builder_section: LongText = None
+    view_angle: choices.ViewAngle = choices.ViewAngle.FRONT
+    framing: choices.ShotTypeFraming = choices.ShotTypeFraming.FULL_BODY
+    default_shot_type: Optional[choices.DefaultShotTypes] = None
+    core_focus: bool = False
+    public: bool = False
+    file_naming_convention: Text = None
+    margins: Optional[JSONValue] = None
+    reference_image_id: Optional[uuid.UUID] = Field(None, description="A media resource")
+    reference_image_url: Url = None
+    shot_type_ref_image_url: Url = None
+
+
+class PosePresetCreate(RequestModel):
+    db_model = models.PosePreset
+
+    name: Name
+    prompt: LongText = None
+    shot_type_id: uuid.UUID
+    pose_image_url: Url = None
+    pose_image_media_id: Optional[uuid.UUID] = None
+
+
+class StyleCreate(RequestModel):
+    db_model = models.Style
+
+    name: Name
+    description: LongText = None
+    prompt: LongText = None
+    negative_prompt: LongText = None
+    reference_image_url: Url = None
+
+
+class ResolutionPresetCreate(RequestModel):
+    db_model = models.ResolutionPreset
+
+    name: Name
+    width: ImageSize
+    height: ImageSize
+
+
+class BackgroundPresetCreate(RequestModel):
+    db_model = models.BackgroundPreset
+
+    name: Name
+    description: LongText = None
+    prompt: LongText = None
+    color: Color = None
+    image_url: Url = None
+
+
+class BaseImageInput(RequestModel):
+    db_model = models.SubjectBaseImage
+
+    shot_type_id: uuid.UUID
+    image_url: text(2000, 1)
+    image_media_id: Optional[uuid.UUID] = None
+
+
+class SubjectMeasurementsInput(RequestModel):
+    db_model = models.SubjectMeasurements
+
+    height_cm: Optional[int_range(30, 260)] = None
+    bust_cm: Optional[int_range(20, 250)] = None
+    waist_cm: Optional[int_range(20, 250)] = None
+    hips_cm: Optional[int_range(20, 250)] = None
+    shoe_eu: Optional[float_range(15, 55)] = None
+    eye_color: Optional[choices.EyeColor] = None
+    hair_color: Optional[choices.HairColor] = None
+
+
+class SubjectCreate(RequestModel):
+    db_model = models.Subject
+    null_means = ("slug",)  # derived from the name
+
+    name: Name
+    surname: Text = None
+    slug: Slug = Field(None, description="Derived from the name when omitted")
+    description: LongText = None
+    gender: choices.Gender
+    age_class: choices.AgeClass = choices.AgeClass.YOUNG
+    subject_type: choices.SubjectType = choices.SubjectType.AI
+    ethnicity: Text = None
+    body_type: Optional[choices.BodyType] = None
+    lora_trigger: Text = None
+    lora_status: choices.LoraStatus = None
+    positive_prompt: LongText = None
+    negative_prompt: LongText = None
+    cover_image_url: Url = None
+    cover_image_media_id: Optional[uuid.UUID] = None
+    portrait_image_url: Url = None
+    portrait_image_media_id: Optional[uuid.UUID] = None
+    data_image_urls: UrlList = None
+    enabled: bool = True
+    public: bool = False
+    ready: bool = False
+    base_images: list[BaseImageInput] = Field(None, description="Replaces all base images")
+    measurements: Optional[SubjectMeasurementsInput] = None
+
+    @field_validator("base_images")
+    @classmethod
+    def _one_base_image_per_shot_type(cls, value):
+        shot_types = [item.shot_type_id for item in value]
+        if len(shot_types) != len(set(shot_types)):
+            raise ValueError("A subject has at most one base image per shot type")
+        return value
+
+
+class SetReferenceImageInput(RequestModel):
+    db_model = models.SetReferenceImage
+
+    shot_type_id: uuid.UUID
+    image_url: Url = None
+    image_media_id: Optional[uuid.UUID] = None
+    label: Text = None
+
+
+class SetBaseImageInput(RequestModel):
+    db_model = models.SetBaseImage
+
+    shot_type_id: uuid.UUID
+    image_url: Url = None
+    image_media_id: Optional[uuid.UUID] = None
+    subject_id: uuid.UUID
+
+
+class SubjectPortraitInput(RequestModel):
+    db_model = models.SubjectPortrait
+
+    subject_id: uuid.UUID
+    image_url: Url = None
+    image_media_id: Optional[uuid.UUID] = None
+
+
+class SetDesignCreate(RequestModel):
+    db_model = models.SetDesign
+
+    name: Name
+    description: LongText = None
+    background_preset_id: Optional[uuid.UUID] = None
+    base_images: list[SetBaseImageInput] = Field(None, description="Replaces all base images")
+    reference_images: list[SetReferenceImageInput] = Field(None, description="Replaces all")
+    subject_portraits: list[SubjectPortraitInput] = Field(None, description="Replaces all")
+
+
+class ShootingGuidelinesCreate(RequestModel):
+    db_model = models.ShootingGuidelines
+
+    name: Name
+    shot_type_ids: UuidList = None
+    subject_ids: UuidList = None
+    pose_preset_ids: UuidList = None
+    set_design_id: Optional[uuid.UUID] = None
+    style_id: Optional[uuid.UUID] = None
+    resolution_preset_id: Optional[uuid.UUID] = None
+    background_preset_id: Optional[uuid.UUID] = None
+    file_format: choices.FileFormat = choices.FileFormat.JPG
+
+
+class ProductCreate(RequestModel):
+    db_model = models.Product
+
+    sku: Text = None
+    name: Name
+    brand: Text = None
+    master_item_code: Text = None
+    product_family: Text = None
+    product_type: Text = None
+    product_type_id: Optional[uuid.UUID] = None
+    gender: choices.ProductGender = choices.ProductGender.UNISEX
+    age_class: Optional[choices.AgeClass] = None
+    placement: Optional[choices.ProductPlacement] = None
+    zone: Text = None
+    type: Text = None
+    category: Text = None
+    sleeve_type: Text = None
+    neckline: Text = None
+    closure_type: Text = None
+    fit_type: Text = None
+    length_type: Text = None
+    pattern: Text = None
+    materials: Optional[text(1000)] = None
+    colour: Text = None
+    season: Text = None
+    year: Optional[int_range(1900, 2200)] = None
+    style_code: Text = None
+    in_store_date: Optional[datetime.date] = None
+    theme: Text = None
+    brand_collection: Text = None
+    description: LongText = None
+    back_description: LongText = None
+    ecommerce_description: LongText = None
+    brand_metadata: Optional[JSONObject] = None
+    cover_image_url: Url = None
+    back_image_url: Url = None
+    reference_images: UrlList = None
+    data_image_urls: UrlList = None
+    cover_image_media_id: Optional[uuid.UUID] = None
+    back_image_media_id: Optional[uuid.UUID] = None
+    reference_images_media_ids: UuidList = None
+    public: bool = False
+    enabled: bool = True
+    archived: bool = False
+    demo: bool = False
+    is_filler: bool = False
+
+
+ShotTypeUpdate = partial(ShotTypeCreate)
+PosePresetUpdate = partial(PosePresetCreate)
+StyleUpdate = partial(StyleCreate)
+ResolutionPresetUpdate = partial(ResolutionPresetCreate)
+BackgroundPresetUpdate = partial(BackgroundPresetCreate)
+SubjectUpdate = partial(SubjectCreate)
+SetDesignUpdate = partial(SetDesignCreate)
+ShootingGuidelinesUpdate = partial(ShootingGuidelinesCreate)
+ProductUpdate = partial(ProductCreate)
