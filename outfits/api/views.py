@@ -1,12 +1,10 @@
-from rest_framework import serializers as drf
-
 from outfits import selectors, services
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from outfits.models import Outfit
 from sartiq.accounts import tenancy
 from sartiq.api.filters import FilterSet, UUIDFilter
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
-from shootings.api.serializers import ManualOutfitCreateSerializer
+from shootings.api.requests import OutfitCreate
 from shootings.models import ShootingLook
 
 
@@ -16,10 +14,6 @@ class OutfitFilterSet(FilterSet):
     class Meta:
         model = Outfit
         fields = []
-
-
-class OutfitCreateSerializer(ManualOutfitCreateSerializer):
-    shooting_look_id = drf.UUIDField()
 
 
 class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -32,7 +26,7 @@ class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     filterset_class = OutfitFilterSet
     list_component_name = "ShootingLookOutfitsPublic"
     organization_scoped = True
-    body_serializers = {"create": OutfitCreateSerializer}
+    body_serializers = {"create": OutfitCreate}
 
     def get_queryset(self):
         return selectors.outfits(self.request.user)

@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSe
 from drf_spectacular.plumbing import ResolvedComponent, build_parameter_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from pydantic.json_schema import GenerateJsonSchema
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -104,9 +105,18 @@ def _is_request_model(declared) -> bool:
     return isinstance(declared, type) and issubclass(declared, RequestModel)
 
 
+class RequestJsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON schema without a title per field (the field's name says it, as in the
+    documentation of the serializers)."""
+
+    def field_title_should_be_set(self, schema) -> bool:
+        return False
+
+
 def model_schema(model) -> tuple[dict, dict]:
     """A request model's JSON schema (as Pydantic validates it) and the components it refers to."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation",
+                                     schema_generator=RequestJsonSchema)
     return schema, schema.pop("$defs", {})
 
 
@@ -164,24 +174,6 @@ VALIDATION_COMPONENTS = {
         "title": "HTTPValidationError",
         "properties": {
             "detail": {"type": "array", "title": "Detail", "items": {"$ref": "#/components/schemas/ValidationError"}}
-        },
-    },
-    # `str | MediaInput` items of outfit reference images (shootings.api.serializers.ReferenceImageField).
-    "MediaInput": {
-        "type": "object",
-        "title": "MediaInput",
-        "description": "An image by reference: a URL or a media resource of the project (one is required).",
-        "properties": {
-            "url": {"type": ["string", "null"], "maxLength": 2000},
-            "media_resource_id": {"type": ["string", "null"], "format": "uuid"},
-            "alt_text": {"type": ["string", "null"]},
-            "caption": {"type": ["string", "null"]},
-            "color_profile": {"type": ["string", "null"]},
-            "dominant_color": {"type": ["string", "null"]},
-            "duration": {"type": ["number", "null"]},
-            "width": {"type": ["integer", "null"]},
-            "height": {"type": ["integer", "null"]},
-            "protected": {"type": "boolean", "default": False},
         },
     },
     "HTTPError": {

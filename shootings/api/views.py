@@ -1,27 +1,17 @@
 """The shootings and looks endpoints of the reference."""
 from __future__ import annotations
 
-from rest_framework import serializers as drf
-
 from outfits import services as outfit_services
 from sartiq.accounts import tenancy
-from sartiq.api.fields import InputSerializer
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import NotFound
 from shootings import selectors, services
+from shootings.api import requests as r
 from shootings.api import serializers as s
 from shootings.filters import LookFilterSet, ShootingFilterSet
 from shootings.models import Shooting, ShootingLook
 from shots import services as shot_services
-
-
-class SummaryQuerySerializer(InputSerializer):
-    class Meta:
-        model = None
-        unbound = ("shooting_id",)
-
-    shooting_id = drf.UUIDField(required=False, allow_null=True)
 
 
 class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -38,11 +28,11 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     # The reference's PUT body (`ShootingUpdate`) is partial, like PATCH.
     partial_actions = ("update", "partial_update")
     body_serializers = {
-        "create": s.ShootingCreateSerializer,
-        "update": s.ShootingUpdateSerializer,
-        "partial_update": s.ShootingUpdateSerializer,
+        "create": r.ShootingCreate,
+        "update": r.ShootingUpdate,
+        "partial_update": r.ShootingUpdate,
     }
-    query_serializers = {"summary": SummaryQuerySerializer}
+    query_serializers = {"summary": r.SummaryQuery}
     response_serializers = {
         "retrieve": s.ShootingDetailPublicSerializer,
         "destroy": MessageSerializer,
@@ -100,12 +90,12 @@ class LookViewSet(ListMixin, ApiViewSet):
     organization_actions = ("list", "summary_list", "retrieve", "retrieve_flat")
     tenant_scoped = False  # a look list is one shooting's: the shooting is checked instead
     body_serializers = {
-        "update": s.ShootingLookUpdateSerializer,
-        "manual_outfit": s.ManualOutfitCreateSerializer,
-        "finalize_outfit": s.FinalizeOutfitRequestSerializer,
-        "create_looks": s.GenerateShootingLooksRequestSerializer,
-        "start_generations": s.StartGenerationsRequestSerializer,
-        "start_shot_type_generations": s.StartShotTypeGenerationsRequestSerializer,
+        "update": r.ShootingLookUpdate,
+        "manual_outfit": r.ManualOutfitCreate,
+        "finalize_outfit": r.FinalizeOutfitRequest,
+        "create_looks": r.GenerateShootingLooksRequest,
+        "start_generations": r.StartGenerationsRequest,
+        "start_shot_type_generations": r.StartShotTypeGenerationsRequest,
     }
     partial_actions = ("update",)
     optional_body_actions = ("start_generations",)  # the reference's `StartGenerationsRequest | None`

@@ -13,6 +13,7 @@ from sartiq.errors import DomainError
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from shootings.models import ShootingLook
 from shots import selectors, services, uploads
+from shots.api import requests as r
 from shots.api import serializers as s
 from shots import generation as generation_service
 from shots.exporting import content_disposition
@@ -32,12 +33,12 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     organization_actions = ("list",)
     serializing_actions = ("retrieve", "destroy")
     body_serializers = {
-        "create": s.ShotCreateSerializer,
-        "update": s.ShotUpdateSerializer,
-        "partial_update": s.ShotUpdateSerializer,
-        "create_revision": s.CreateShotRevisionRequestSerializer,
-        "reject": s.RejectShotSerializer,
-        "generate": s.GenerateShotRequestSerializer,
+        "create": r.ShotCreate,
+        "update": r.ShotUpdate,
+        "partial_update": r.ShotUpdate,
+        "create_revision": r.CreateShotRevisionRequest,
+        "reject": r.RejectShot,
+        "generate": r.GenerateShotRequest,
     }
     partial_actions = ("update", "partial_update")
     optional_body_actions = ("reject", "generate")  # optional notes; a count with a default
@@ -130,7 +131,7 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
     queryset = ShotRevision.objects.none()
     lookup_queryset = ShotRevision.objects.all()
     serializer_class = s.ShotRevisionPublicSerializer
-    query_serializers = {"upload_url": s.UploadUrlQuerySerializer}
+    query_serializers = {"upload_url": r.UploadUrlQuery}
     response_serializers = {"destroy": None, "upload_url": s.UploadUrlSerializer}
 
     def get_queryset(self):
@@ -160,7 +161,7 @@ class ExportConfigurationViewSet(ApiViewSet):
     """The caller's export configuration (downloads); the default until they change it."""
 
     serializer_class = s.ExportConfigurationSerializer
-    body_serializers = {"update": s.ExportConfigurationUpdateSerializer}
+    body_serializers = {"update": r.ExportConfigurationUpdate}
     partial_actions = ("update",)
 
     def retrieve(self, request):

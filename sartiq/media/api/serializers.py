@@ -1,9 +1,7 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
 
-from sartiq.api.fields import InputSerializer, optional
 from sartiq.media.choices import Orientation
 from sartiq.media.models import MediaResource
 from sartiq.media.references import shown_url
@@ -41,26 +39,3 @@ class MediaResourcePublicSerializer(ReadSerializer):
             "caption", "protected", "owner_id", "organization_id", "created_at", "updated_at",
         ]
 
-
-@extend_schema_field({"type": "string", "format": "binary"})
-class UploadField(serializers.FileField):
-    """An uploaded file: a file picker in the docs (`format: binary`), not the URL it is read back as."""
-
-
-class MediaResourceCreateSerializer(InputSerializer):
-    class Meta:
-        model = MediaResource
-
-    file = UploadField(allow_empty_file=False)
-    alt_text = optional(max_length=500)
-    caption = optional(max_length=5000)
-    protected = serializers.BooleanField(required=False, default=False)
-
-
-class MediaResourceUpdateSerializer(InputSerializer):
-    class Meta:
-        model = MediaResource
-
-    alt_text = optional(max_length=500)
-    caption = optional(max_length=5000)
-    protected = serializers.BooleanField(required=False)

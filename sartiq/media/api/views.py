@@ -3,6 +3,7 @@ from rest_framework import parsers
 from sartiq.api.filters import FilterSet, ChoiceFilter
 from sartiq.api.views import CrudViewSet
 from sartiq.media import services
+from sartiq.media.api import requests as r
 from sartiq.media.api import serializers as s
 from sartiq.media.choices import MediaResourceType
 from sartiq.media.models import MediaResource
@@ -27,9 +28,9 @@ class MediaResourceViewSet(CrudViewSet):
     list_component_name = "MediaResourcesPublic"
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, *CrudViewSet.parser_classes]
     body_serializers = {
-        "create": s.MediaResourceCreateSerializer,
-        "update": s.MediaResourceUpdateSerializer,
-        "partial_update": s.MediaResourceUpdateSerializer,
+        "create": r.MediaResourceCreate,
+        "update": r.MediaResourceUpdate,
+        "partial_update": r.MediaResourceUpdate,
     }
     create_service = staticmethod(services.media_create)
     update_service = staticmethod(services.media_update)
