@@ -10,7 +10,7 @@ into an integer. So:
   safe integers, ±(2^53 − 1), so that a web app reads back exactly the number it stored (a float
   beyond that is read back as an integer anyway), and nesting is at most `STORED_MAX_DEPTH` levels
   (the renderer's own limit is 255).
-- **Sent** (request bodies, `sartiq.api.fields.JSONValueField`): the same, and at most
+- **Sent** (request bodies, `sartiq.api.requests.JSONValue`/`JSONObject`): the same, and at most
   `JSON_INPUT_MAX_DEPTH` levels and `JSON_INPUT_MAX_BYTES` bytes of JSON per field (settings).
 
 Errors are Pydantic's own (`less_than_equal`, `greater_than_equal`, `finite_number`), located at

@@ -7,16 +7,15 @@ import json
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework import serializers as drf
 
 from integrations import services
+from integrations.api import requests as r
 from integrations.api import serializers as s
 from integrations.choices import PushStatus
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
 from sartiq.accounts import tenancy
-from sartiq.api.fields import InputSerializer
 from sartiq.api.filters import ChoiceFilter, FilterSet, UUIDFilter
-from sartiq.api.validation import drf_to_pydantic
+from sartiq.api.validation import validate_model
 from sartiq.api.views import ApiViewSet, CrudViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import BusinessRuleError, DomainError, ValidationErrors
 from shootings.models import ShootingLook
@@ -32,9 +31,9 @@ class ExternalIntegrationViewSet(CrudViewSet):
     queryset = ExternalIntegration.objects.order_by("name", "id")
     serializer_class = s.ExternalIntegrationPublicSerializer
     list_component_name = "ExternalIntegrationsPublic"
-    body_serializers = {"create": s.ExternalIntegrationCreateSerializer,
-                        "update": s.ExternalIntegrationUpdateSerializer,
-                        "partial_update": s.ExternalIntegrationUpdateSerializer}
+    body_models = {"create": r.ExternalIntegrationCreate,
+                        "update": r.ExternalIntegrationUpdate,
+                        "partial_update": r.ExternalIntegrationUpdate}
     create_service = staticmethod(services.integration_create)
     update_service = staticmethod(services.integration_update)
     delete_service = staticmethod(services.integration_delete)
@@ -58,9 +57,9 @@ class ExternalProductMappingViewSet(CrudViewSet):
     serializer_class = s.ExternalProductMappingPublicSerializer
     filterset_class = MappingFilterSet
     list_component_name = "ExternalProductMappingsPublic"
-    body_serializers = {"create": s.ExternalProductMappingCreateSerializer,
-                        "update": s.ExternalProductMappingUpdateSerializer,
-                        "partial_update": s.ExternalProductMappingUpdateSerializer}
+    body_models = {"create": r.ExternalProductMappingCreate,
+                        "update": r.ExternalProductMappingUpdate,
+                        "partial_update": r.ExternalProductMappingUpdate}
     create_service = staticmethod(services.mapping_create)
     update_service = staticmethod(services.mapping_update)
     delete_service = staticmethod(services.mapping_delete)
@@ -121,18 +120,6 @@ class ExportViewSet(ApiViewSet):
                             s.ExportLookResponseSerializer)
 
 
-class CallbackSerializer(InputSerializer):
-    class Meta:
-        model = ExternalImagePush  # which push: looked up, not stored
-        columns = {"reference": "external_reference"}
-        unbound = ("idempotency_key", "status", "message")
-
-    reference = drf.CharField(required=False, allow_null=True, max_length=255)
-    idempotency_key = drf.CharField(required=False, allow_null=True, max_length=64)
-    status = drf.ChoiceField(["published", "rejected"])
-    message = drf.CharField(required=False, allow_null=True, allow_blank=True, max_length=2000)
-
-
 @csrf_exempt
 @require_POST
 def confirmation_callback(request, integration_id):
@@ -163,7 +150,7 @@ def _callback_body(raw: bytes) -> dict:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BusinessRuleError("Body is not JSON")
-    payload = CallbackSerializer(data=body)
-    if not payload.is_valid():
-        raise ValidationErrors(drf_to_pydantic(payload.errors, payload, body, ("body",)))
-    return payload.validated_data
+    payload, errors = validate_model(r.Callback, body, ("body",))
+    if errors:
+        raise ValidationErrors(errors)
+    return payload.data()

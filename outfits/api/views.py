@@ -26,7 +26,7 @@ class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     filterset_class = OutfitFilterSet
     list_component_name = "ShootingLookOutfitsPublic"
     organization_scoped = True
-    body_serializers = {"create": OutfitCreate}
+    body_models = {"create": OutfitCreate}
 
     def get_queryset(self):
         return selectors.outfits(self.request.user)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from sartiq import errors as domain
-from sartiq.api.validation import drf_to_pydantic, value_error
+from sartiq.api.validation import value_error
 
 
 class RequestValidationError(exceptions.APIException):
@@ -79,6 +79,14 @@ def _race(exc) -> Response | None:
     return None
 
 
+def _messages(detail) -> list:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    return [detail]
+
+
 def exception_handler(exc, context):
     race = _race(exc)
     if race is not None:
@@ -100,9 +108,11 @@ def exception_handler(exc, context):
         set_rollback()
         return _detail(exc.status_code, exc.message)
     if isinstance(exc, exceptions.ValidationError):
-        # A serializer validated outside the view's request phase (rare): still Pydantic-shaped.
+        # DRF's own refusal (requests are validated by their models; none is expected): still
+        # Pydantic-shaped, one value_error per message.
         set_rollback()
-        return Response({"detail": drf_to_pydantic(exc.detail, None, None, ("body",))}, status=422)
+        return Response({"detail": [value_error(("body",), str(message), None)
+                                    for message in _messages(exc.detail)]}, status=422)
     if isinstance(exc, exceptions.NotAuthenticated):
         return _detail(401, NOT_AUTHENTICATED, {"WWW-Authenticate": "Bearer"})
     if isinstance(exc, exceptions.AuthenticationFailed):

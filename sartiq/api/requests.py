@@ -18,10 +18,9 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
-import types
 import typing
 import uuid
-from typing import Annotated, Any, ClassVar, Optional, Union
+from typing import Annotated, Any, ClassVar, Optional
 
 import pydantic
 from django.apps import apps
@@ -33,13 +32,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sartiq import json_values
+from sartiq.api.validation import NUL_CHARACTERS, union_args
 
 # --- field types ------------------------------------------------------------------------------------
 # `Name`: a required string of a CharField(255) column; `Text`/`LongText`/`Url` the reference's
 # optional `str | None` fields. Pydantic's `str` rejects a number and keeps the string as sent.
-
-
-NUL_CHARACTERS = "Null characters are not allowed."  # DRF's wording, kept by the API
 
 
 def _no_nul(value: str) -> str:
@@ -100,22 +97,13 @@ def _resolve(model, target: str) -> models.Field:
     return model._meta.get_field(target)
 
 
-def _args(annotation: Any) -> tuple:
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _args(typing.get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        return tuple(a for arg in typing.get_args(annotation) for a in _args(arg))
-    return (annotation,)
-
-
 def accepts_null(field: FieldInfo) -> bool:
-    return type(None) in _args(field.annotation)
+    return type(None) in union_args(field.annotation)
 
 
 def is_nested(field: FieldInfo) -> bool:
     """A field holding a model, a list or free JSON (no single column)."""
-    for arg in _args(field.annotation):
+    for arg in union_args(field.annotation):
         origin = typing.get_origin(arg) or arg
         if origin in (list, tuple, dict, Any) or (isinstance(origin, type) and issubclass(origin, BaseModel)):
             return True

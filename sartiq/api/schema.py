@@ -12,8 +12,8 @@ from pydantic.json_schema import GenerateJsonSchema
 class AutoSchema(openapi.AutoSchema):
     """Reads the declarations of `sartiq.api.views.ApiViewSet`:
 
-    `body_serializers[action]` is the request body, `response_serializers[action]` the success body
-    (status 200 for every method, as FastAPI answers; `None` for an empty 204), `query_serializers`
+    `body_models[action]` is the request body, `response_serializers[action]` the success body
+    (status 200 for every method, as FastAPI answers; `None` for an empty 204), `query_models`
     extra query parameters, `organization_scoped` the `organization_id` parameter.
     """
 
@@ -21,7 +21,7 @@ class AutoSchema(openapi.AutoSchema):
         return getattr(self.view, attribute, {}).get(getattr(self.view, "action", None), openapi.empty)
 
     def get_request_serializer(self):
-        body = self._declared("body_serializers")
+        body = self._declared("body_models")
         return None if body is openapi.empty else body
 
     def _get_request_body(self, direction="request"):
@@ -36,14 +36,11 @@ class AutoSchema(openapi.AutoSchema):
         return body
 
     def _get_request_for_media_type(self, serializer, direction="request"):
-        if _is_request_model(serializer):  # documented by RequestModelExtension; no DRF partial copy
+        # A request model is documented as declared (RequestModelExtension): PUT and PATCH bodies
+        # are partial because their models are (`*Update`), not by DRF's partial copy.
+        if _is_request_model(serializer):
             component = self.resolve_serializer(serializer, direction)
             return component.ref, bool(component.schema.get("required"))
-        # PUT bodies are partial like PATCH ones (ApiViewSet.partial_actions; docs/decisions.md):
-        # document them so, or a client (and make fuzz) reads fields as required that are not.
-        if (self.method == "PUT" and getattr(self.view, "action", None) in getattr(self.view, "partial_actions", ())
-                and isinstance(serializer, type)):
-            serializer = serializer(partial=True)
         return super()._get_request_for_media_type(serializer, direction)
 
     def get_response_serializers(self):
@@ -71,11 +68,9 @@ class AutoSchema(openapi.AutoSchema):
             params.append(
                 OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False)
             )
-        query = self._declared("query_serializers")
+        query = self._declared("query_models")
         if _is_request_model(query):
             params += query_parameters(query)
-        elif query is not openapi.empty and query is not None:
-            params.append(query)
         return params
 
     def _organization_param_applies(self) -> bool:

@@ -1,8 +1,9 @@
 """Base viewsets: FastAPI's request phase (path, query and body validated together, one 422 with
 every error), tenancy on lists and objects, and 200-answering CRUD actions.
 
-A concrete viewset is a declaration: a selector queryset, serializers per action, a filter set,
-and the services it calls (see STYLE.md).
+A concrete viewset is a declaration: a selector queryset, the request models of its bodies and
+queries (`body_models`, `query_models`: sartiq/api/requests.py) and the serializers of its answers
+per action, a filter set, and the services it calls (see STYLE.md).
 """
 from __future__ import annotations
 
@@ -19,10 +20,8 @@ from sartiq.accounts import tenancy
 from sartiq.api.errors import RequestValidationError
 from sartiq.api.parsers import JSONParser
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.requests import RequestModel
-from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, _union_args, add_text_errors, drf_to_pydantic, error,
-                                   mask_model_secrets, mask_secrets, missing, model_text_errors, read_text_errors,
-                                   text_errors, validate, validate_model)
+from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, add_text_errors, error, mask_secrets, missing,
+                                   model_text_errors, text_errors, union_args, validate, validate_model)
 from sartiq.errors import NotFound
 
 
@@ -46,12 +45,12 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_field = "pk"
     lookup_url_kwarg = "id"
     permission_classes = [permissions.IsAuthenticated, TenantObjectPermission]
-    # action -> input serializer class (validated before the action runs)
-    body_serializers: dict[str, Any] = {}
+    # action -> request model of the body (sartiq.api.requests; validated before the action runs)
+    body_models: dict[str, Any] = {}
     # action -> output serializer class (None: empty response)
     response_serializers: dict[str, Any] = {}
-    # action -> serializer of extra query parameters
-    query_serializers: dict[str, Any] = {}
+    # action -> request model of extra query parameters
+    query_models: dict[str, Any] = {}
     # actions answering {"data", "count"}
     list_actions: tuple[str, ...] = ("list",)
     # accept ?organization_id= (contract §3) on these actions (None: all)
@@ -59,8 +58,6 @@ class ApiViewSet(viewsets.GenericViewSet):
     organization_actions: tuple[str, ...] | None = None
     # lists are restricted by the tenancy rule
     tenant_scoped: bool = True
-    # Body of a partial update: the body serializer validated with partial=True.
-    partial_actions: tuple[str, ...] = ("partial_update",)
     # Actions whose body may be left out (FastAPI's `body: X | None = None`): no body, or a JSON
     # null, is `{}`. Every other body is required, as a FastAPI body parameter without a default:
     # no body is 422 `missing` at ["body"], even when every field is optional.
@@ -116,32 +113,22 @@ class ApiViewSet(viewsets.GenericViewSet):
             self.filterset = filterset_class(params, queryset=filterset_class._meta.model._default_manager.none()
                                              if filterset_class._meta.model else None, request=request)
             errors += self.filterset.errors_as_pydantic()
-        query_serializer = self.query_serializers.get(self.action)
-        if _is_model(query_serializer):
+        query_model = self.query_models.get(self.action)
+        if query_model is not None:
             data = {name: (params.getlist(name) if _is_list(field) else params.get(name))
-                    for name, field in query_serializer.model_fields.items() if name in params}
-            query, errs = validate_model(query_serializer, data, ("query",))
+                    for name, field in query_model.model_fields.items() if name in params}
+            query, errs = validate_model(query_model, data, ("query",))
             errors += _missing_input_null(errs)
             self.query = query.data() if query is not None else {}
-        elif query_serializer is not None:
-            data = {name: (params.getlist(name) if _is_many(field) else params.get(name))
-                    for name, field in query_serializer().fields.items() if name in params}
-            serializer = query_serializer(data=data, context=self.get_serializer_context())
-            if serializer.is_valid():
-                self.query = serializer.validated_data
-            else:
-                errors += _missing_input_null(drf_to_pydantic(serializer.errors, serializer, data, ("query",)))
-        return add_text_errors(errors, self.query_text_errors(params, query_serializer))
+        return add_text_errors(errors, self.query_text_errors(params, query_model))
 
-    def query_text_errors(self, params, query_serializer) -> list[dict]:
+    def query_text_errors(self, params, query_model) -> list[dict]:
         """NUL characters and unpaired surrogates in the query parameters this action reads (unknown
         ones are ignored, as FastAPI ignores them): a list parameter's values located by index, a
         single one's (the last, the one used) by name."""
         declared = {name: getattr(f, "many", False) for name, f in getattr(self.filterset, "filters", {}).items()}
-        if _is_model(query_serializer):
-            declared |= {name: _is_list(field) for name, field in query_serializer.model_fields.items()}
-        elif query_serializer is not None:
-            declared |= {name: _is_many(field) for name, field in query_serializer().fields.items()}
+        if query_model is not None:
+            declared |= {name: _is_list(field) for name, field in query_model.model_fields.items()}
         errors = []
         for name, many in declared.items():
             values = params.getlist(name)
@@ -155,8 +142,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         return None
 
     def validate_body(self, request) -> list[dict]:
-        serializer_class = self.body_serializers.get(self.action)
-        if serializer_class is None:
+        model = self.body_models.get(self.action)
+        if model is None:
             return []
         optional = self.action in self.optional_body_actions
         if not _has_body(request):
@@ -174,27 +161,15 @@ class ApiViewSet(viewsets.GenericViewSet):
                                   request._request.body.decode("utf-8", "replace"))]
             if data is None and optional:
                 data = {}
-        if _is_model(serializer_class):
-            return self._validate_body_model(serializer_class, data)
-        serializer = serializer_class(data=data, partial=self.action in self.partial_actions,
-                                      context=self.get_serializer_context())
-        errors = [] if serializer.is_valid() else drf_to_pydantic(serializer.errors, serializer, data, ("body",))
-        errors = add_text_errors(errors, read_text_errors(serializer, data, ("body",)))
-        if errors:
-            errors = mask_secrets(errors, serializer)
-            return _missing_input_null(errors) if isinstance(data, QueryDict) else errors
-        self.body = serializer.validated_data
-        return []
-
-    def _validate_body_model(self, model, data) -> list[dict]:
         form = isinstance(data, QueryDict)
         if form:  # a list field reads every value of its key, any other field the last one
             data = {name: (data.getlist(name) if _is_list(field) else data.get(name))
                     for name, field in model.model_fields.items() if name in data}
-        body, errors = validate_model(model, data, ("body",))
+        # Validators may read the request (the caller) and the body as sent (other fields, valid or not).
+        body, errors = validate_model(model, data, ("body",), context={"request": self.request, "body": data})
         errors = add_text_errors(errors, model_text_errors(model, data, ("body",)))
         if errors:
-            errors = mask_model_secrets(errors, model)
+            errors = mask_secrets(errors, model)
             return _missing_input_null(errors) if form else errors
         self.body = body.data()
         return []
@@ -254,18 +229,8 @@ def _missing_input_null(errors: list[dict]) -> list[dict]:
     return errors
 
 
-def _is_model(declared) -> bool:
-    return isinstance(declared, type) and issubclass(declared, RequestModel)
-
-
 def _is_list(field) -> bool:
-    return any((typing.get_origin(arg) or arg) in (list, tuple) for arg in _union_args(field.annotation))
-
-
-def _is_many(field) -> bool:
-    from rest_framework import serializers
-
-    return isinstance(field, (serializers.ListField, serializers.MultipleChoiceField, serializers.ListSerializer))
+    return any((typing.get_origin(arg) or arg) in (list, tuple) for arg in union_args(field.annotation))
 
 
 class ListMixin:
@@ -294,8 +259,6 @@ class CrudViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     delete_service: Any = None
     response_serializers = {"destroy": MessageSerializer}
     organization_scoped = True
-    # The reference's PUT bodies (`*Update`) are partial, like PATCH.
-    partial_actions = ("update", "partial_update")
 
     def create(self, request, *args, **kwargs):
         obj = self.create_service(user=request.user, organization_id=self.organization_id, data=self.body)

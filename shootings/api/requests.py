@@ -45,6 +45,9 @@ class ShootingUpdate(RequestModel):
 
 
 class SummaryQuery(RequestModel):
+    db_model = None  # nothing is stored as sent
+    unbound = ("shooting_id",)
+
     shooting_id: Optional[uuid.UUID] = None
 
 
@@ -149,10 +152,16 @@ class FinalizeOutfitRequest(RequestModel):
 
 
 class StartGenerationsRequest(RequestModel):
+    db_model = None  # nothing is stored as sent
+    unbound = ("generations_per_shot_type",)
+
     generations_per_shot_type: GenerationsCount = Field(
         1, description="Number of generations to create per shot type (1-10)")
 
 
 class StartShotTypeGenerationsRequest(RequestModel):
+    db_model = None  # nothing is stored as sent
+    unbound = ("shot_type_id", "generations_count")
+
     shot_type_id: uuid.UUID = Field(description="UUID of the shot type to generate for")
     generations_count: GenerationsCount = Field(1, description="Number of generations to create (1-10)")

@@ -25,14 +25,12 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     filterset_class = ShootingFilterSet
     organization_scoped = True
     organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
-    # The reference's PUT body (`ShootingUpdate`) is partial, like PATCH.
-    partial_actions = ("update", "partial_update")
-    body_serializers = {
+    body_models = {
         "create": r.ShootingCreate,
         "update": r.ShootingUpdate,
         "partial_update": r.ShootingUpdate,
     }
-    query_serializers = {"summary": r.SummaryQuery}
+    query_models = {"summary": r.SummaryQuery}
     response_serializers = {
         "retrieve": s.ShootingDetailPublicSerializer,
         "destroy": MessageSerializer,
@@ -89,7 +87,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     organization_scoped = True
     organization_actions = ("list", "summary_list", "retrieve", "retrieve_flat")
     tenant_scoped = False  # a look list is one shooting's: the shooting is checked instead
-    body_serializers = {
+    body_models = {
         "update": r.ShootingLookUpdate,
         "manual_outfit": r.ManualOutfitCreate,
         "finalize_outfit": r.FinalizeOutfitRequest,
@@ -97,7 +95,6 @@ class LookViewSet(ListMixin, ApiViewSet):
         "start_generations": r.StartGenerationsRequest,
         "start_shot_type_generations": r.StartShotTypeGenerationsRequest,
     }
-    partial_actions = ("update",)
     optional_body_actions = ("start_generations",)  # the reference's `StartGenerationsRequest | None`
     operation_ids = {"retrieve_flat": "shootings_looks_retrieve_by_id"}
     response_serializers = {

@@ -62,6 +62,9 @@ class RejectShot(RequestModel):
 
 
 class GenerateShotRequest(RequestModel):
+    db_model = None  # nothing is stored as sent
+    unbound = ("generations_count",)
+
     generations_count: GenerationsCount = Field(1, description="Number of generations to create (1-10)")
 
 

@@ -32,7 +32,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     organization_scoped = True
     organization_actions = ("list",)
     serializing_actions = ("retrieve", "destroy")
-    body_serializers = {
+    body_models = {
         "create": r.ShotCreate,
         "update": r.ShotUpdate,
         "partial_update": r.ShotUpdate,
@@ -40,7 +40,6 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         "reject": r.RejectShot,
         "generate": r.GenerateShotRequest,
     }
-    partial_actions = ("update", "partial_update")
     optional_body_actions = ("reject", "generate")  # optional notes; a count with a default
     response_serializers = {"create_revision": s.ShotRevisionPublicSerializer,
                             "generate": s.ShotGenerationsPublicSerializer}
@@ -131,7 +130,7 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
     queryset = ShotRevision.objects.none()
     lookup_queryset = ShotRevision.objects.all()
     serializer_class = s.ShotRevisionPublicSerializer
-    query_serializers = {"upload_url": r.UploadUrlQuery}
+    query_models = {"upload_url": r.UploadUrlQuery}
     response_serializers = {"destroy": None, "upload_url": s.UploadUrlSerializer}
 
     def get_queryset(self):
@@ -161,8 +160,7 @@ class ExportConfigurationViewSet(ApiViewSet):
     """The caller's export configuration (downloads); the default until they change it."""
 
     serializer_class = s.ExportConfigurationSerializer
-    body_serializers = {"update": r.ExportConfigurationUpdate}
-    partial_actions = ("update",)
+    body_models = {"update": r.ExportConfigurationUpdate}
 
     def retrieve(self, request):
         return self.respond(services.export_configuration_for(request.user))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import parsers, permissions
 
 from sartiq.accounts import selectors, services, tenancy
+from sartiq.accounts.api import requests as r
 from sartiq.accounts.api import serializers as s
 from sartiq.accounts.api.throttles import AuthAddressThrottle
 from sartiq.accounts.models import Membership, Organization
@@ -19,7 +20,7 @@ class LoginViewSet(ApiViewSet):
     authentication_classes = []
     throttle_classes = [AuthAddressThrottle]
     parser_classes = [parsers.FormParser, parsers.MultiPartParser]
-    body_serializers = {"access_token": s.LoginFormSerializer}
+    body_models = {"access_token": r.LoginForm}
     response_serializers = {"access_token": s.TokenSerializer}
     operation_ids = {"access_token": "login-access_token"}
 
@@ -41,7 +42,7 @@ class SignupViewSet(ApiViewSet):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_classes = [AuthAddressThrottle]
-    body_serializers = {"signup": s.UserRegisterSerializer}
+    body_models = {"signup": r.UserRegister}
     response_serializers = {"signup": s.UserPublicSerializer}
     operation_ids = {"signup": "users-register_user"}
 
@@ -50,10 +51,9 @@ class SignupViewSet(ApiViewSet):
 
 
 class MeViewSet(ApiViewSet):
-    body_serializers = {"update": s.UserUpdateMeSerializer, "password": s.UpdatePasswordSerializer}
+    body_models = {"update": r.UserUpdateMe, "password": r.UpdatePassword}
     response_serializers = {"retrieve": s.UserPublicSerializer, "update": s.UserPublicSerializer,
                             "password": MessageSerializer}
-    partial_actions = ("update",)
 
     def retrieve(self, request):
         return self.respond(request.user, s.UserPublicSerializer)
@@ -82,10 +82,10 @@ class OrganizationViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     permission_classes = [permissions.IsAuthenticated, IsMember]
     serializer_class = s.OrganizationPublicSerializer
     list_component_name = "OrganizationsPublic"
-    body_serializers = {
-        "create": s.OrganizationCreateSerializer,
-        "update": s.OrganizationUpdateSerializer,
-        "partial_update": s.OrganizationUpdateSerializer,
+    body_models = {
+        "create": r.OrganizationCreate,
+        "update": r.OrganizationUpdate,
+        "partial_update": r.OrganizationUpdate,
     }
     response_serializers = {"destroy": MessageSerializer}
 
@@ -123,7 +123,7 @@ class MembershipViewSet(ListMixin, ApiViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.MembershipPublicSerializer
     list_component_name = "MembershipsPublic"
-    body_serializers = {"create": s.MembershipCreateSerializer, "update": s.MembershipUpdateSerializer}
+    body_models = {"create": r.MembershipCreate, "update": r.MembershipUpdate}
     response_serializers = {"destroy": MessageSerializer}
 
     def organization(self):

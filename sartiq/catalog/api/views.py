@@ -16,7 +16,7 @@ class ProductViewSet(CrudViewSet):
     serializer_class = s.ProductPublicSerializer
     list_component_name = "ProductsPublic"
     filterset_class = filters.ProductFilterSet
-    body_serializers = {"create": r.ProductCreate, "update": r.ProductUpdate, "partial_update": r.ProductUpdate}
+    body_models = {"create": r.ProductCreate, "update": r.ProductUpdate, "partial_update": r.ProductUpdate}
     create_service = staticmethod(services.product_create)
     update_service = staticmethod(services.product_update)
     delete_service = staticmethod(services.product_delete)
@@ -37,7 +37,7 @@ class SubjectViewSet(CrudViewSet):
     serializer_class = s.SubjectPublicSerializer
     list_component_name = "SubjectsPublic"
     filterset_class = filters.SubjectFilterSet
-    body_serializers = {"create": r.SubjectCreate, "update": r.SubjectUpdate, "partial_update": r.SubjectUpdate}
+    body_models = {"create": r.SubjectCreate, "update": r.SubjectUpdate, "partial_update": r.SubjectUpdate}
     create_service = staticmethod(services.subject_create)
     update_service = staticmethod(services.subject_update)
     delete_service = staticmethod(services.subject_delete)
@@ -54,7 +54,7 @@ class ShotTypeViewSet(CrudViewSet):
     serializer_class = s.ShotTypePublicSerializer
     list_component_name = "ShotTypesPublic"
     filterset_class = filters.ShotTypeFilterSet
-    body_serializers = {"create": r.ShotTypeCreate, "update": r.ShotTypeUpdate, "partial_update": r.ShotTypeUpdate}
+    body_models = {"create": r.ShotTypeCreate, "update": r.ShotTypeUpdate, "partial_update": r.ShotTypeUpdate}
     create_service = staticmethod(services.shot_type_create)
     update_service = staticmethod(services.shot_type_update)
     delete_service = staticmethod(services.shot_type_delete)
@@ -71,7 +71,7 @@ class PosePresetViewSet(CrudViewSet):
     serializer_class = s.PosePresetPublicSerializer
     list_component_name = "PosePresetsPublic"
     filterset_class = filters.PosePresetFilterSet
-    body_serializers = {"create": r.PosePresetCreate, "update": r.PosePresetUpdate, "partial_update": r.PosePresetUpdate}
+    body_models = {"create": r.PosePresetCreate, "update": r.PosePresetUpdate, "partial_update": r.PosePresetUpdate}
     create_service = staticmethod(services.pose_preset_create)
     update_service = staticmethod(services.pose_preset_update)
     delete_service = staticmethod(services.pose_preset_delete)
@@ -88,7 +88,7 @@ class SetDesignViewSet(CrudViewSet):
     serializer_class = s.SetDesignPublicSerializer
     list_component_name = "SetDesignsPublic"
     filterset_class = filters.SetDesignFilterSet
-    body_serializers = {"create": r.SetDesignCreate, "update": r.SetDesignUpdate, "partial_update": r.SetDesignUpdate}
+    body_models = {"create": r.SetDesignCreate, "update": r.SetDesignUpdate, "partial_update": r.SetDesignUpdate}
     create_service = staticmethod(services.set_design_create)
     update_service = staticmethod(services.set_design_update)
     delete_service = staticmethod(services.set_design_delete)
@@ -105,7 +105,7 @@ class ShootingGuidelinesViewSet(CrudViewSet):
     serializer_class = s.ShootingGuidelinesPublicSerializer
     list_component_name = "ShootingGuidelinesListPublic"
     filterset_class = filters.ShootingGuidelinesFilterSet
-    body_serializers = {"create": r.ShootingGuidelinesCreate, "update": r.ShootingGuidelinesUpdate, "partial_update": r.ShootingGuidelinesUpdate}
+    body_models = {"create": r.ShootingGuidelinesCreate, "update": r.ShootingGuidelinesUpdate, "partial_update": r.ShootingGuidelinesUpdate}
     create_service = staticmethod(services.guidelines_create)
     update_service = staticmethod(services.guidelines_update)
     delete_service = staticmethod(services.guidelines_delete)
@@ -122,7 +122,7 @@ class StyleViewSet(CrudViewSet):
     serializer_class = s.StylePublicSerializer
     list_component_name = "StylesPublic"
     filterset_class = filters.StyleFilterSet
-    body_serializers = {"create": r.StyleCreate, "update": r.StyleUpdate, "partial_update": r.StyleUpdate}
+    body_models = {"create": r.StyleCreate, "update": r.StyleUpdate, "partial_update": r.StyleUpdate}
     create_service = staticmethod(services.style_create)
     update_service = staticmethod(services.style_update)
     delete_service = staticmethod(services.style_delete)
@@ -139,7 +139,7 @@ class ResolutionPresetViewSet(CrudViewSet):
     serializer_class = s.ResolutionPresetPublicSerializer
     list_component_name = "ResolutionPresetsPublic"
     filterset_class = filters.ResolutionPresetFilterSet
-    body_serializers = {"create": r.ResolutionPresetCreate, "update": r.ResolutionPresetUpdate, "partial_update": r.ResolutionPresetUpdate}
+    body_models = {"create": r.ResolutionPresetCreate, "update": r.ResolutionPresetUpdate, "partial_update": r.ResolutionPresetUpdate}
     create_service = staticmethod(services.resolution_preset_create)
     update_service = staticmethod(services.resolution_preset_update)
     delete_service = staticmethod(services.resolution_preset_delete)
@@ -156,7 +156,7 @@ class BackgroundPresetViewSet(CrudViewSet):
     serializer_class = s.BackgroundPresetPublicSerializer
     list_component_name = "BackgroundPresetsPublic"
     filterset_class = filters.BackgroundPresetFilterSet
-    body_serializers = {"create": r.BackgroundPresetCreate, "update": r.BackgroundPresetUpdate, "partial_update": r.BackgroundPresetUpdate}
+    body_models = {"create": r.BackgroundPresetCreate, "update": r.BackgroundPresetUpdate, "partial_update": r.BackgroundPresetUpdate}
     create_service = staticmethod(services.background_preset_create)
     update_service = staticmethod(services.background_preset_update)
     delete_service = staticmethod(services.background_preset_delete)

@@ -27,7 +27,7 @@ class MediaResourceViewSet(CrudViewSet):
     filterset_class = MediaResourceFilterSet
     list_component_name = "MediaResourcesPublic"
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, *CrudViewSet.parser_classes]
-    body_serializers = {
+    body_models = {
         "create": r.MediaResourceCreate,
         "update": r.MediaResourceUpdate,
         "partial_update": r.MediaResourceUpdate,
