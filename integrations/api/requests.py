@@ -5,7 +5,7 @@ from typing import Annotated, Callable, Optional
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from integrations.choices import IntegrationType
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
@@ -36,7 +36,8 @@ class ExternalIntegrationCreate(RequestModel):
 
     name: Name
     integration_type: IntegrationType
-    endpoint_url: Annotated[text(2000), _unless_blank(_url)] = Field(
+    endpoint_url: Annotated[text(2000), _unless_blank(_url), WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "uri", "maxLength": 2000}, {"type": "string", "maxLength": 0}]})] = Field(
         "", description="https; http and internal addresses only for hosts the operator lists in "
                         "OUTBOUND_ALLOWED_HOSTS")
     credentials: Optional[Annotated[text(5000), _unless_blank(check_credentials)]] = secret(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
+import re
 import typing
 import uuid
 from typing import Annotated, Any, ClassVar, Optional
@@ -27,7 +28,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from django.utils.dateparse import parse_date, parse_datetime
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, WrapValidator,
+                      field_validator)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -56,12 +59,38 @@ def int_range(ge: int | None = None, le: int | None = None) -> Any:
 
 
 def float_range(ge: float | None = None, le: float | None = None) -> Any:
-    return Annotated[float, Field(ge=ge, le=le)]
+    """A finite number (PostgreSQL would store NaN, and no JSON answer could carry it back)."""
+    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False)]
+
+
+def _iso(parse, message: str):
+    """Dates as ISO 8601 text only, as the API has always read them: Pydantic would also take a
+    number (a Unix time) or digits, which the OpenAPI document (`format: date-time`) does not
+    allow. Pydantic's own errors first; then text `parse` cannot read is refused with `message`."""
+    def check(value, handler):
+        parsed = handler(value)
+        if not isinstance(value, datetime.date) and (not isinstance(value, str) or parse(value) is None):
+            raise ValueError(message)
+        return parsed
+    return WrapValidator(check)
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
     """A date-time without offset is in the server's time zone (as DRF's DateTimeField read it)."""
     return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def pattern(regex: str, message: str, schema: dict) -> Any:
+    """Text matching `regex` (a blank one passes: its length constraint says whether it may be
+    blank), refused with `message`; documented by `schema`."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if value and not compiled.search(value):
+            raise ValueError(message)
+        return value
+
+    return (AfterValidator(check), WithJsonSchema(schema))
 
 
 Name = text(255, 1)
@@ -70,7 +99,13 @@ LongText = Optional[text(20000)]
 Url = Optional[text(2000)]
 UrlList = Annotated[list[text(2000, 1)], Field(max_length=200)]
 UuidList = Annotated[list[uuid.UUID], Field(max_length=1000)]
-DateTime = Annotated[datetime.datetime, AfterValidator(_aware)]
+# DRF's wording for text it could not read as a date, kept by the API.
+DateTime = Annotated[datetime.datetime, _iso(parse_datetime, "Datetime has wrong format. Use one of these formats "
+                                                             "instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."),
+                     AfterValidator(_aware)]
+Date = Annotated[datetime.date, _iso(parse_date, "Date has wrong format. Use one of these formats instead: "
+                                                 "YYYY-MM-DD.")]
+Float = float_range()
 Int32 = int_range(-(2**31), 2**31 - 1)
 PositiveInt32 = int_range(0, 2**31 - 1)
 # Free JSON a client stores (sartiq/json_values.py): bounded numbers, nesting and size.

@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
-from sartiq.api.requests import Name, RequestModel, text
+from sartiq.api.requests import Name, RequestModel, pattern, text
 
 
 def _email(value: str) -> str:
@@ -21,7 +21,8 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[text(255, 1), AfterValidator(_email)]
+Email = Annotated[text(255, 1), AfterValidator(_email),
+                  WithJsonSchema({"type": "string", "format": "email", "minLength": 1, "maxLength": 255})]
 Password = text(128, 8)
 
 
@@ -72,12 +73,6 @@ class UpdatePassword(RequestModel):
         return _check_new_password(password, info.context["request"].user)
 
 
-def _matching_password(value: str) -> str:
-    if value and value != "password":
-        raise ValueError("This value does not match the required pattern.")  # DRF's RegexField wording
-    return value
-
-
 class LoginForm(RequestModel):
     """OAuth2PasswordRequestForm: `username` is the e-mail address."""
 
@@ -85,8 +80,10 @@ class LoginForm(RequestModel):
     unbound = ("grant_type", "username", "password", "scope", "client_id", "client_secret")
 
     # An empty form value is no grant type.
-    grant_type: Annotated[Optional[Annotated[text(None, 1), AfterValidator(_matching_password)]],
-                          BeforeValidator(lambda value: None if value == "" else value)] = None
+    grant_type: Annotated[Optional[Annotated[text(None, 1), *pattern(
+        r"^password$", "This value does not match the required pattern.",
+        {"type": "string", "minLength": 1, "pattern": "^password$"})]],
+        BeforeValidator(lambda value: None if value == "" else value)] = None
     username: text(None, 1)
     password: text(None, 1)
     scope: text(None) = ""

@@ -1,37 +1,23 @@
 """Catalog request bodies: `*Create` as the reference's models, `*Update` their partial twins (PUT
 and PATCH both take partial bodies, as the reference's `*Update` models do)."""
-import datetime
-import re
 import uuid
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
-from sartiq.api.requests import (JSONObject, JSONValue, LongText, Name, RequestModel, Text, Url, UrlList, UuidList,
-                                 float_range, int_range, partial, text)
+from sartiq.api.requests import (Date, JSONObject, JSONValue, LongText, Name, RequestModel, Text, Url, UrlList,
+                                 UuidList, float_range, int_range, partial, pattern, text)
 from sartiq.catalog import choices, models
 
 ImageSize = int_range(1, 16384)
 
 
-def _matching(pattern: str, message: str):
-    """A string that must match `pattern` (blank passes: the field's `min_length` says whether it may
-    be blank), refused with DRF's wording for its RegexField and SlugField, kept by the API."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if value and not compiled.search(value):
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(check)
-
-
-Slug = Optional[Annotated[text(255), _matching(r"^[-a-zA-Z0-9_]+$",
-                                               'Enter a valid "slug" consisting of letters, numbers, underscores or '
-                                               "hyphens.")]]
-Color = Optional[Annotated[text(7, 1), _matching(r"^#[0-9a-fA-F]{6}$",
-                                                 "This value does not match the required pattern.")]]
+Slug = Optional[Annotated[text(255), *pattern(
+    r"^[-a-zA-Z0-9_]+$", 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
+    {"type": "string", "maxLength": 255, "pattern": "^[-a-zA-Z0-9_]*$"})]]
+Color = Optional[Annotated[text(7, 1), *pattern(
+    r"^#[0-9a-fA-F]{6}$", "This value does not match the required pattern.",
+    {"type": "string", "minLength": 1, "maxLength": 7, "pattern": "^#[0-9a-fA-F]{6}$"})]]
 
 
 class ShotTypeCreate(RequestModel):
@@ -226,7 +212,7 @@ class ProductCreate(RequestModel):
     season: Text = None
     year: Optional[int_range(1900, 2200)] = None
     style_code: Text = None
-    in_store_date: Optional[datetime.date] = None
+    in_store_date: Optional[Date] = None
     theme: Text = None
     brand_collection: Text = None
     description: LongText = None

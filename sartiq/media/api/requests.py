@@ -5,7 +5,7 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import Field, PlainValidator, WithJsonSchema, WrapValidator, model_validator
 
-from sartiq.api.requests import PositiveInt32, RequestModel, text
+from sartiq.api.requests import Float, PositiveInt32, RequestModel, text
 from sartiq.media.models import MediaResource
 
 
@@ -55,7 +55,7 @@ class MediaInput(RequestModel):
     caption: Optional[text(5000)] = None
     color_profile: Optional[text(64)] = None
     dominant_color: Optional[text(7)] = None
-    duration: Optional[float] = None
+    duration: Optional[Float] = None
     width: Optional[PositiveInt32] = None
     height: Optional[PositiveInt32] = None
     protected: bool = False
