@@ -162,3 +162,26 @@ def test_unknown_but_well_formed_id_is_404_with_the_things_name(api):
     response = api.get(f"{PRODUCTS}{uuid.uuid4()}")
     assert response.status_code == 404
     assert response.json() == {"detail": "Product not found"}
+
+
+def test_the_oracle_declares_its_endpoints_with_our_request_models():
+    """The oracle restates nothing: its bodies are the models our views validate with, and its
+    list's query parameters our filter set's (issue 12)."""
+    from fastapi.routing import APIRoute
+
+    from sartiq.api.requests import RequestModel
+    from sartiq.catalog.api.views import ProductViewSet, ResolutionPresetViewSet, SubjectViewSet
+    from tests.fastapi_oracle import app
+
+    bodies = {}
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            bodies[(next(iter(route.methods)), route.path)] = route.body_field.field_info.annotation
+    assert all(issubclass(model, RequestModel) for model in bodies.values())
+    assert bodies[("POST", PRODUCTS)] is ProductViewSet.body_models["create"]
+    assert bodies[("PUT", PRODUCTS + "{product_id}")] is ProductViewSet.body_models["update"]
+    assert bodies[("POST", "/api/v1/subjects/")] is SubjectViewSet.body_models["create"]
+    assert bodies[("POST", "/api/v1/resolution-presets/")] is ResolutionPresetViewSet.body_models["create"]
+    listed = next(r for r in app.routes if isinstance(r, APIRoute) and r.path == PRODUCTS and "GET" in r.methods)
+    names = {param.name for param in listed.dependant.query_params}
+    assert set(ProductViewSet.filterset_class.base_filters) | {"skip", "limit", "organization_id"} == names

@@ -1,4 +1,5 @@
-"""Request shapes: each body, query and path of the API declared once, as a Pydantic model.
+"""Request shapes: each body and query of the API declared once, as a Pydantic model (path
+parameters are all UUIDs, validated as such by the request phase).
 
 The original service is FastAPI: its request models are Pydantic's, and so are its 422 bodies. A
 `RequestModel` is that declaration here. It validates the request (the request phase of
@@ -49,8 +50,8 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def text(max_length: int, min_length: int | None = None) -> Any:
-    """A string of at most `max_length` characters, without NUL characters."""
+def text(max_length: int | None, min_length: int | None = None) -> Any:
+    """A string of at most `max_length` characters (None: any length), without NUL characters."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
 
 
@@ -106,7 +107,6 @@ DateTime = Annotated[datetime.datetime, _iso(parse_datetime, "Datetime has wrong
 Date = Annotated[datetime.date, _iso(parse_date, "Date has wrong format. Use one of these formats instead: "
                                                  "YYYY-MM-DD.")]
 Float = float_range()
-Int32 = int_range(-(2**31), 2**31 - 1)
 PositiveInt32 = int_range(0, 2**31 - 1)
 # Free JSON a client stores (sartiq/json_values.py): bounded numbers, nesting and size.
 JSONValue = Annotated[Any, AfterValidator(json_values.check_input)]
