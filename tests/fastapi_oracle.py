@@ -5,7 +5,8 @@ The original service is FastAPI; a client sees its error bodies. For the same ra
 app and ours must answer byte-for-byte the same `detail`. The bodies are our request models
 (sartiq/api/requests.py), the query parameters our filter sets' and paginator's declarations: what
 the oracle tells is only what FastAPI adds (which errors are reported together, in which order,
-path before query before body).
+path before query before body) and that authentication comes before all of it (the reference's
+OAuth2 bearer scheme: a request without a token is a 401 whatever else is wrong).
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import inspect
 import uuid
 from typing import Annotated, Optional
 
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
+from fastapi.security import OAuth2PasswordBearer
 from fastapi.testclient import TestClient
 
 from sartiq.api.pagination import DEFAULT_LIMIT, LIMIT, SKIP
@@ -47,7 +49,8 @@ def with_parameters(params: list[inspect.Parameter]):
     return endpoint
 
 
-app = FastAPI()
+# Every endpoint needs a bearer token, as the reference's do (the oracle does not check it).
+app = FastAPI(dependencies=[Depends(OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token"))])
 
 
 @app.post("/api/v1/products/")
@@ -81,6 +84,8 @@ def create_resolution(body: ResolutionPresetCreate):
 client = TestClient(app)
 
 
-def oracle(method: str, url: str, **kwargs):
-    """FastAPI's answer to the request."""
+def oracle(method: str, url: str, *, authenticated: bool = True, **kwargs):
+    """FastAPI's answer to the request (with a bearer token unless `authenticated=False`)."""
+    if authenticated:
+        kwargs["headers"] = {"authorization": "Bearer oracle", **kwargs.get("headers", {})}
     return client.request(method, url, **kwargs)

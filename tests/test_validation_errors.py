@@ -185,3 +185,18 @@ def test_the_oracle_declares_its_endpoints_with_our_request_models():
     listed = next(r for r in app.routes if isinstance(r, APIRoute) and r.path == PRODUCTS and "GET" in r.methods)
     names = {param.name for param in listed.dependant.query_params}
     assert set(ProductViewSet.filterset_class.base_filters) | {"skip", "limit", "organization_id"} == names
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("GET", f"{PRODUCTS}not-a-uuid?limit=0", None),
+    ("POST", PRODUCTS, {"name": 5}),
+    ("PUT", f"{PRODUCTS}not-a-uuid?organization_id=bad", {"year": "soon"}),
+], ids=["path and query", "body", "path, query and body"])
+def test_without_a_token_a_bad_request_is_a_401_as_in_fastapi(anon, method, url, body):
+    """Authentication comes first: FastAPI resolves the bearer scheme before validating."""
+    expected = oracle(method, url, authenticated=False, **({"json": body} if body is not None else {}))
+    ours = getattr(anon, method.lower())(url, **({"data": body, "format": "json"} if body is not None else {}))
+    assert (ours.status_code, ours.json(), ours["WWW-Authenticate"]) == (
+        expected.status_code, expected.json(), expected.headers["www-authenticate"]) == (
+        401, {"detail": "Not authenticated"}, "Bearer")
+    assert not Product.objects.exists()

@@ -108,11 +108,26 @@ class RequestJsonSchema(GenerateJsonSchema):
         return False
 
 
+def _accepts_null(schema: dict) -> bool:
+    return any(option.get("type") == "null" for option in schema.get("anyOf", ()))
+
+
+def _drop_null_defaults(schema: dict) -> None:
+    """A field absent unless sent is declared with the default None (RequestModel.data()); the
+    document shows no default there unless null is a value the field takes."""
+    for field_schema in schema.get("properties", {}).values():
+        if "default" in field_schema and field_schema["default"] is None and not _accepts_null(field_schema):
+            del field_schema["default"]
+
+
 def model_schema(model) -> tuple[dict, dict]:
     """A request model's JSON schema (as Pydantic validates it) and the components it refers to."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation",
                                      schema_generator=RequestJsonSchema)
-    return schema, schema.pop("$defs", {})
+    components = schema.pop("$defs", {})
+    for part in (schema, *components.values()):
+        _drop_null_defaults(part)
+    return schema, components
 
 
 def query_parameters(model) -> list[OpenApiParameter]:

@@ -115,9 +115,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             errors += self.filterset.errors_as_pydantic()
         query_model = self.query_models.get(self.action)
         if query_model is not None:
-            data = {name: (params.getlist(name) if _is_list(field) else params.get(name))
-                    for name, field in query_model.model_fields.items() if name in params}
-            query, errs = validate_model(query_model, data, ("query",))
+            query, errs = validate_model(query_model, _read(query_model, params), ("query",))
             errors += _missing_input_null(errs)
             self.query = query.data() if query is not None else {}
         return add_text_errors(errors, self.query_text_errors(params, query_model))
@@ -162,9 +160,8 @@ class ApiViewSet(viewsets.GenericViewSet):
             if data is None and optional:
                 data = {}
         form = isinstance(data, QueryDict)
-        if form:  # a list field reads every value of its key, any other field the last one
-            data = {name: (data.getlist(name) if _is_list(field) else data.get(name))
-                    for name, field in model.model_fields.items() if name in data}
+        if form:
+            data = _read(model, data)
         # Validators may read the request (the caller) and the body as sent (other fields, valid or not).
         body, errors = validate_model(model, data, ("body",), context={"request": self.request, "body": data})
         errors = add_text_errors(errors, model_text_errors(model, data, ("body",)))
@@ -227,6 +224,13 @@ def _missing_input_null(errors: list[dict]) -> list[dict]:
         if entry["type"] == "missing":
             entry["input"] = None
     return errors
+
+
+def _read(model, values) -> dict:
+    """The fields of `model` in a query string or form: a list field reads every value of its key,
+    any other field the last one."""
+    return {name: (values.getlist(name) if _is_list(field) else values.get(name))
+            for name, field in model.model_fields.items() if name in values}
 
 
 def _is_list(field) -> bool:
