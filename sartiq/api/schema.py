@@ -27,10 +27,14 @@ class AutoSchema(openapi.AutoSchema):
     def _get_request_body(self, direction="request"):
         # Required unless the action declares it optional, as the request phase answers
         # (ApiViewSet.optional_body_actions), not only when a field is required.
+        # An optional body may also be a JSON null (read as `{}`), as the reference documents it
+        # (`X | None`): documented so, or make fuzz counts the null it sends as schema-violating.
         body = super()._get_request_body(direction)
         if body is not None:
             if getattr(self.view, "action", None) in getattr(self.view, "optional_body_actions", ()):
                 body.pop("required", None)
+                for media in body.get("content", {}).values():
+                    media["schema"] = {"anyOf": [media["schema"], {"type": "null"}]}
             else:
                 body["required"] = True
         return body
