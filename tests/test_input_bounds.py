@@ -230,3 +230,20 @@ def test_unknown_ids_in_nested_lists_are_not_a_server_error(user):
     body = {"name": "Anna", "gender": "FEMALE",
             "base_images": [{"shot_type_id": str(uuid.uuid4()), "image_url": "https://cdn.example.com/a.png"}]}
     assert client_for(user).post("/api/v1/subjects/", body, format="json").status_code == 404
+
+
+def test_a_date_time_is_stored_in_the_servers_time_zone_whatever_its_offset(user):
+    """Found by make fuzz (issue 12): an offset beyond PostgreSQL's ±15:59 (Python takes up to ±23:59)
+    reached the database as sent (a 500); it is converted to the server's time zone, as DRF did."""
+    from shootings.models import Shooting
+
+    api = client_for(user)
+    response = api.post("/api/v1/shootings/", {"name": "Far", "due_date": "2030-02-19T18:46:24-19:02"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["due_date"] == "2030-02-20T13:48:24Z"
+    response = api.post("/api/v1/shootings/", {"name": "Last", "due_date": "9999-12-31T23:00:00-05:00"}, format="json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"type": "value_error", "loc": ["body", "due_date"],
+                                          "msg": "Value error, Datetime value out of range.",
+                                          "input": "9999-12-31T23:00:00-05:00", "ctx": {"error": {}}}]
+    assert list(Shooting.objects.values_list("name", flat=True)) == ["Far"]

@@ -77,8 +77,14 @@ def _iso(parse, message: str):
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
-    """A date-time without offset is in the server's time zone (as DRF's DateTimeField read it)."""
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    """A date-time in the server's time zone, as DRF's DateTimeField read it: one without offset is
+    taken to be there, one with an offset converted (PostgreSQL refuses offsets beyond ±15:59,
+    which Python and Pydantic take)."""
+    zone = timezone.get_current_timezone()
+    try:
+        return value.astimezone(zone) if timezone.is_aware(value) else timezone.make_aware(value, zone)
+    except OverflowError:
+        raise ValueError("Datetime value out of range.") from None  # DRF's wording
 
 
 def pattern(regex: str, message: str, schema: dict) -> Any:
