@@ -30,8 +30,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, WrapValidator,
-                      field_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema,
+                      WrapValidator, field_validator)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -55,8 +55,16 @@ def text(max_length: int | None, min_length: int | None = None) -> Any:
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
 
 
+def _no_boolean(value: Any) -> Any:
+    """JSON's true/false is no integer (the OpenAPI document says so; Pydantic would take it as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("A valid integer is required.")  # DRF's wording, as the API answered it
+    return value
+
+
 def int_range(ge: int | None = None, le: int | None = None) -> Any:
-    return Annotated[int, Field(ge=ge, le=le)]
+    """An integer within [ge, le]."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_no_boolean)]
 
 
 def float_range(ge: float | None = None, le: float | None = None) -> Any:
