@@ -159,12 +159,13 @@ class ApiViewSet(viewsets.GenericViewSet):
                                   request._request.body.decode("utf-8", "replace"))]
             if data is None and optional:
                 data = {}
+        sent = data
         form = isinstance(data, QueryDict)
         if form:
             data = _read(model, data)
         # Validators may read the request (the caller) and the body as sent (other fields, valid or not).
         body, errors = validate_model(model, data, ("body",), context={"request": self.request, "body": data})
-        errors = add_text_errors(errors, model_text_errors(model, data, ("body",)))
+        errors = add_text_errors(errors, model_text_errors(model, sent, ("body",)))
         if errors:
             errors = mask_secrets(errors, model)
             return _missing_input_null(errors) if form else errors
