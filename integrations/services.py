@@ -35,7 +35,9 @@ from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, DomainError, InvalidInput, NotFound, PermissionDenied
 from sartiq.work import Outcome, claim, release, stale
 from shootings.locking import lock_look, lock_shot, lock_shots
-from shots.choices import ShotStatus
+from integrations.tasks import push_image
+from shots.choices import ExportFormat, MetadataAdapter, ShotStatus
+from shots.exporting import export_revision
 from shots.models import ShotRevision
 
 logger = logging.getLogger(__name__)
@@ -206,8 +208,6 @@ def _export(revision: ShotRevision, integrations) -> tuple[ExportCount, list[uui
 
 
 def _enqueue(push_ids) -> None:
-    from integrations.tasks import push_image
-
     ids = [str(pk) for pk in push_ids]
     if ids:
         transaction.on_commit(lambda: [push_image.delay(pk) for pk in ids])
@@ -313,9 +313,6 @@ def _held(push_id, token):
 
 def _payload(push: ExternalImagePush) -> clients.PushPayload:
     """The image rendered with the OVS adapter (metadata and naming), and the filing fields."""
-    from shots.choices import ExportFormat, MetadataAdapter
-    from shots.exporting import export_revision
-
     revision = push.revision
     shot, look = revision.shot, revision.shot.shooting_look
     mapping = ExternalProductMapping.objects.filter(product_id=look.product_id, integration=push.integration).first()

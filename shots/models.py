@@ -26,6 +26,7 @@ class Shot(TimestampedModel):
     last_revision_version = models.PositiveIntegerField(default=0, editable=False)
 
     tenant_path = "shooting_look__shooting"
+    lock_parent, lock_name = "shooting_look", "Shot"
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -17,15 +17,22 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Max
 
+from integrations.choices import IntegrationType, PushStatus
+from integrations.models import ExternalImagePush
+from integrations.selectors import look_mappings
 from sartiq.accounts import tenancy
+from sartiq.catalog.choices import ViewAngle
+from sartiq.catalog.models import ShotType, SubjectBaseImage
 from sartiq.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
+from sartiq.locking import lock, relock
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
 from sartiq.media.services import media_create_from_bytes, media_release, storage_key_of
-from shootings.locking import lock_look, lock_shot
 from shots import uploads
-from shots.choices import REVIEWABLE, GenerationKind, RevisionSource, ShotStatus
-from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.choices import REVIEWABLE, GenerationKind, MetadataAdapter, RevisionSource, ShotStatus
+from shots.exporting import export_revision
+from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.tasks import run_generation
 
 
 # --- shots ----------------------------------------------------------------------------------------
@@ -72,9 +79,7 @@ def _check_shot_type_free(look_id, shot_type_id, exclude_shot=None) -> None:
 
 @transaction.atomic
 def shot_create(*, user, look, shot_type_id=None) -> Shot:
-    from sartiq.catalog.models import ShotType
-
-    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
+    look = relock(look)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         tenancy.get_usable(ShotType.objects, shot_type_id, user, look.shooting.organization_id, "Shot type")
@@ -83,15 +88,13 @@ def shot_create(*, user, look, shot_type_id=None) -> Shot:
 
 
 def _locked(shot) -> Shot:
-    """The shot locked, after its shooting and look (the tree's lock order: shootings/locking.py)."""
-    return lock_shot(shot.pk)
+    """The shot locked, after its shooting and look (the tree's lock order: sartiq/locking.py)."""
+    return lock(Shot, shot.pk)
 
 
 @transaction.atomic
 def shot_update(*, user, shot, data: dict) -> Shot:
     """ShotUpdate: the current revision must be one of the shot's; counters are not negative."""
-    from sartiq.catalog.models import ShotType
-
     shot = _locked(shot)
     tenancy.check_change(user, shot)
     if "current_revision_id" in data:
@@ -114,7 +117,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
 
 @transaction.atomic
 def shot_delete(*, user, shot) -> None:
-    shot = lock_shot(shot.pk, delete=True)
+    shot = lock(Shot, shot.pk, delete=True)
     tenancy.check_change(user, shot)
     with media_released_after(shots=Shot.objects.filter(pk=shot.pk)):
         Shot.objects.filter(pk=shot.pk).update(current_revision=None)
@@ -312,7 +315,7 @@ def _next_version(shot: Shot) -> int:
 
 
 def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
-    shot = lock_shot(revision.shot_id)
+    shot = lock(Shot, revision.shot_id)
     current = ShotRevision.objects.filter(pk=revision.pk).first()
     if current is None:  # deleted while this request waited
         raise NotFound("Revision")
@@ -360,9 +363,6 @@ def _descendants(revision) -> list[uuid.UUID]:
 def revision_restore(*, user, revision) -> ShotRevision:
     """Make `revision` current again and delete every revision after it in the chain, in one
     transaction. A no-op when it is already current. 409 when a later revision was exported."""
-    from integrations.choices import PushStatus
-    from integrations.models import ExternalImagePush
-
     revision, shot = _lock_revision(revision)
     tenancy.check_change(user, revision)
     if shot.current_revision_id == revision.pk:
@@ -399,8 +399,6 @@ def media_released_after(*, revisions=None, shots=None):
 def generations_request(*, shots, user, kind=GenerationKind.SHOT, count: int = 1) -> list[Generation]:
     """Record `count` PENDING generations per shot in one insert; the workers run them after
     commit. Whoever polls `/generations/{id}` sees them at once."""
-    from shots.tasks import run_generation
-
     generations = [Generation(id=uuid.uuid4(), shot_id=shot.pk, kind=kind, requested_by=user)
                    for shot in shots for _ in range(count)]
     Generation.objects.bulk_create(generations)
@@ -419,9 +417,6 @@ def base_image_generations_request(*, shots, user) -> list[dict]:
 def generatable_shots(look, shot_type_id=None) -> list[Shot]:
     """The look's shots a generation can start from: not a BACK view, and the subject has a base
     image for the shot type."""
-    from sartiq.catalog.choices import ViewAngle
-    from sartiq.catalog.models import SubjectBaseImage
-
     shots = Shot.objects.filter(shooting_look=look, shot_type__isnull=False).select_related("shot_type")
     if shot_type_id is not None:
         shots = shots.filter(shot_type_id=shot_type_id)
@@ -446,9 +441,7 @@ def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
 @transaction.atomic
 def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list[uuid.UUID]:
     """Start `count` generations for each generatable shot of the look (or of one shot type)."""
-    from sartiq.catalog.models import ShotType
-
-    look = lock_look(look.pk)  # two shots of one shot type at once: the second sees the first
+    look = relock(look)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
         if not ShotType.objects.filter(pk=shot_type_id).exists():
@@ -462,15 +455,11 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
 # --- downloads and export configuration -----------------------------------------------------------
 def export_configuration_for(user):
     """The user's export configuration; the default (JPEG, DEFAULT adapter) until they set one."""
-    from shots.models import ExportConfiguration
-
     return ExportConfiguration.objects.filter(user=user).first() or ExportConfiguration(user=user)
 
 
 @transaction.atomic
 def export_configuration_update(*, user, data: dict):
-    from shots.models import ExportConfiguration
-
     configuration, _ = ExportConfiguration.objects.select_for_update().get_or_create(user=user)
     for name, value in data.items():
         setattr(configuration, name, value)
@@ -480,11 +469,6 @@ def export_configuration_update(*, user, data: dict):
 
 def shot_download(*, user, shot) -> tuple[bytes, str, str]:
     """The shot's current image rendered in the user's export configuration."""
-    from integrations.choices import IntegrationType
-    from integrations.selectors import look_mappings
-    from shots.choices import MetadataAdapter
-    from shots.exporting import export_revision
-
     tenancy.check_view(user, shot)
     revision = ShotRevision.objects.select_related("shot__shot_type", "shot__shooting_look__product",
                                                    "shot__shooting_look__shooting").filter(
