@@ -33,10 +33,6 @@ def status_of_rank(rank: int | None, order=STATUS_ORDER) -> str | None:
     return None if rank is None else str(order[rank])
 
 
-def push_status_of_rank(rank: int | None) -> str | None:
-    return status_of_rank(rank, PUSH_STATUS_PRIORITY)
-
-
 def shot_status_expression(prefix: str = ""):
     """A shot's status: its current revision's, PENDING without one."""
     return Coalesce(F(f"{prefix}current_revision__shot_status"), Value(ShotStatus.PENDING))
