@@ -28,7 +28,7 @@ class ServiceForm(forms.ModelForm):
             try:
                 self.check(self.service_data())
             except InvalidInput as error:
-                name = self.field_names.get(error.loc[-1], error.loc[-1])
+                name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
                 self.add_error(name if name in self.fields else None, error.message)
             except DomainError as error:
                 raise forms.ValidationError(error.message)

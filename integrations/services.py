@@ -68,7 +68,7 @@ def _checked(check, value, name: str) -> None:
     try:
         check(value)
     except ValueError as exc:
-        raise InvalidInput(str(exc), loc=("body", name))
+        raise InvalidInput(str(exc), (name,))
 
 
 def integration_check(*, user, data: dict, instance: ExternalIntegration | None = None,
@@ -86,7 +86,7 @@ def integration_check(*, user, data: dict, instance: ExternalIntegration | None 
     # The stored token goes only to the address it was given for: a new address needs it again.
     if (instance is not None and instance.credentials and "credentials" not in data
             and data.get("endpoint_url", instance.endpoint_url) != instance.endpoint_url):
-        raise InvalidInput("Changing endpoint_url requires the credentials again", loc=("body", "credentials"))
+        raise InvalidInput("Changing endpoint_url requires the credentials again", ("credentials",))
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ def _outfit_rows(user, entries, **fields) -> list[tuple[Outfit, list[OutfitProdu
         chosen = []
         for index, ref in enumerate(refs):
             found = references.by_url_or_id(ref.get("url"), ref.get("media_resource_id"),
-                                            loc=("body", "outfit_ref_imgs_urls", index, "url"),
+                                            field=("outfit_ref_imgs_urls", index, "url"),
                                             id_key="media_resource_id") if ref.get("url") else None
             chosen.append(found or media.get(ref.get("media_resource_id")))
         outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),

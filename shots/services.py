@@ -109,7 +109,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
     for counter in ("rework_available", "rework_used"):
         if counter in data:
             if data[counter] is None:
-                raise InvalidInput(f"{counter} cannot be null", loc=("body", counter))
+                raise InvalidInput(f"{counter} cannot be null", (counter,))
             setattr(shot, counter, data[counter])
     shot.save()
     return shot
@@ -179,74 +179,74 @@ class _Image:
     sketch_upload: str | None = None
 
 
-def _decode(value: str, loc: tuple) -> bytes:
+def _decode(value: str, field: tuple) -> bytes:
     """Base64 image data, raw or as a data URL."""
     payload = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput("Invalid base64 image data", loc=loc)
+        raise InvalidInput("Invalid base64 image data", field)
     if not data:
-        raise InvalidInput("Empty image data", loc=loc)
+        raise InvalidInput("Empty image data", field)
     return data
 
 
-def _stored(references: MediaReferences, shot, url: str, loc: tuple) -> tuple[MediaResource | None, str | None]:
+def _stored(references: MediaReferences, shot, url: str, field: tuple) -> tuple[MediaResource | None, str | None]:
     """An image URL must be in the project's storage: a media resource the shot's audience may use
     (checked as every media reference is), or a direct upload made for this shot and not yet
     registered. Anything else is refused, never fetched. Returns (media, upload key)."""
     key = storage_key_of(url)
     if key is None:
-        raise InvalidInput(f"{loc[-1]} must point to the project's storage (use the upload URL flow)", loc=loc)
-    media = references.by_key(key, loc)
+        raise InvalidInput(f"{field[-1]} must point to the project's storage (use the upload URL flow)", field)
+    media = references.by_key(key, field)
     if media is not None:
         return media, None
-    uploads.check_pending(shot=shot, key=key, loc=loc)
+    uploads.check_pending(shot=shot, key=key, field=field)
     return None, key
 
 
 def _resolve_image(references: MediaReferences, shot, index: int, data: dict) -> _Image:
-    loc = ("body", "images", index)
+    field = ("images", index)
     image = _Image(index, data)
     source = data.get("source_type") or RevisionSource.UPLOAD
     if data.get("image_data"):
-        image.image_bytes = _decode(data["image_data"], (*loc, "image_data"))
+        image.image_bytes = _decode(data["image_data"], (*field, "image_data"))
     elif data.get("image_url"):
-        image.media, image.image_upload = _stored(references, shot, data["image_url"], (*loc, "image_url"))
+        image.media, image.image_upload = _stored(references, shot, data["image_url"], (*field, "image_url"))
     elif source == RevisionSource.PREDICTION and data.get("prediction_id"):
         # A prediction of this shot's own generations: its media is the shot's.
         prediction = Prediction.objects.select_related("media", "generation").filter(pk=data["prediction_id"]).first()
         if prediction is None or prediction.generation.shot_id != shot.pk:
-            raise InvalidInput("prediction_id is not a prediction of this shot", loc=(*loc, "prediction_id"))
+            raise InvalidInput("prediction_id is not a prediction of this shot", (*field, "prediction_id"))
         image.media = prediction.media
     else:
-        raise InvalidInput("Each image needs image_data, image_url or (for a prediction) prediction_id", loc=loc)
+        raise InvalidInput("Each image needs image_data, image_url or (for a prediction) prediction_id", field)
     if data.get("sketch_image_data"):
-        image.sketch_bytes = _decode(data["sketch_image_data"], (*loc, "sketch_image_data"))
+        image.sketch_bytes = _decode(data["sketch_image_data"], (*field, "sketch_image_data"))
     elif data.get("sketch_image_url"):
         image.sketch_media, image.sketch_upload = _stored(references, shot, data["sketch_image_url"],
-                                                          (*loc, "sketch_image_url"))
+                                                          (*field, "sketch_image_url"))
     return image
 
 
 def _store(user, org, shot, image: _Image, written: list) -> None:
     """Write the image's files (decoded data, registered uploads, each under a fresh key of its
     own media resource); `written` collects what to remove if the transaction does not commit."""
-    loc = ("body", "images", image.index)
+    field = ("images", image.index)
     if image.image_bytes is not None:
         image.media = media_create_from_bytes(owner=user, organization_id=org, data=image.image_bytes,
-                                              loc=(*loc, "image_data"))
+                                              field=(*field, "image_data"))
         written.append(image.media.file.name)
     elif image.image_upload is not None:
         image.media = uploads.upload_register(shot=shot, key=image.image_upload, owner=user, organization_id=org,
-                                              loc=(*loc, "image_url"), written=written)
+                                              field=(*field, "image_url"), written=written)
     if image.sketch_bytes is not None:
         image.sketch_media = media_create_from_bytes(owner=user, organization_id=org, data=image.sketch_bytes,
-                                                     loc=(*loc, "sketch_image_data"))
+                                                     field=(*field, "sketch_image_data"))
         written.append(image.sketch_media.file.name)
     elif image.sketch_upload is not None:
         image.sketch_media = uploads.upload_register(shot=shot, key=image.sketch_upload, owner=user,
-                                                     organization_id=org, loc=(*loc, "sketch_image_url"),
+                                                     organization_id=org, field=(*field, "sketch_image_url"),
                                                      written=written)
 
 

@@ -36,7 +36,7 @@ def media_create_from_bytes(
     alt_text: str | None = None,
     caption: str | None = None,
     protected: bool = False,
-    loc: tuple = ("body", "file"),
+    field: tuple = ("file",),
     allow_video: bool = False,
 ) -> MediaResource:
     """Validate and store bytes under a fresh key. The type is the server's: images are decoded
@@ -44,9 +44,9 @@ def media_create_from_bytes(
     QuickTime or WebM container. `content_type` (the client's claim) only chooses which error to
     report."""
     if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", field)
     if not data:
-        raise InvalidInput("File is empty", loc=loc)
+        raise InvalidInput("File is empty", field)
     media = MediaResource(
         owner=owner,
         organization_id=organization_id,
@@ -58,13 +58,13 @@ def media_create_from_bytes(
     )
     video_type = _sniff_video(data) if allow_video else None
     if allow_video and video_type is None and (content_type or "").startswith("video/"):
-        raise InvalidInput("File is not a valid video (MP4, QuickTime or WebM)", loc=loc)
+        raise InvalidInput("File is not a valid video (MP4, QuickTime or WebM)", field)
     if video_type is not None:
         media.resource_type = MediaResourceType.VIDEO
         media.extension = VIDEO_TYPES[video_type]
         media.content_type = video_type
     else:
-        info = inspect_image(data, loc=loc)
+        info = inspect_image(data, field)
         media.resource_type = MediaResourceType.IMAGE
         media.extension = info.extension
         media.content_type = info.content_type
