@@ -20,6 +20,7 @@ from django.db import transaction
 from sartiq.accounts import tenancy
 from sartiq.errors import NotFound, PermissionDenied
 from sartiq.media.references import MediaReferences
+from sartiq.services import model_update
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,7 @@ def _write(resource: Resource, instance, data: dict, user, organization_id) -> N
             if pk is not None and key not in resolved:
                 tenancy.get_usable(ref.model.objects, pk, user, organization_id, ref.thing)
             setattr(instance, key, pk)
-    for name, value in data.items():
-        setattr(instance, name, value)
+    model_update(instance, data)
     instance.save()
     for name, ids in many.items():
         spec = resource.many[name]

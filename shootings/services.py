@@ -14,6 +14,7 @@ from sartiq.accounts.models import User
 from sartiq.catalog import models as catalog
 from sartiq.catalog.choices import FileFormat, ProductGender
 from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, ValidationErrors
+from sartiq.services import model_update
 from shootings import selectors
 from shootings.choices import ShootingLookStatus
 from shootings.locking import lock_look, lock_shooting
@@ -47,11 +48,7 @@ def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
     owner's personal shooting again): see shootings/transfer.py for who may and what must hold."""
     shooting = lock_shooting(shooting.pk)
     tenancy.check_change(user, shooting)
-    for name in SHOOTING_FIELDS:
-        if name in data:
-            if name in ("name", "archived") and data[name] is None:
-                raise InvalidInput(f"{name} cannot be null", (name,))
-            setattr(shooting, name, data[name])
+    model_update(shooting, data, SHOOTING_FIELDS, not_null=("name", "archived"))
     if "default_guidelines_id" in data:
         if data["default_guidelines_id"] is not None:
             tenancy.get_visible(catalog.ShootingGuidelines.objects, data["default_guidelines_id"], user, "Guidelines")
@@ -268,11 +265,7 @@ def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
             setattr(look, key, data[key])
             if data[key] is not None:
                 look.resolution_preset_id = None
-    for key in ("file_format", "status"):
-        if key in data:
-            if data[key] is None:
-                raise InvalidInput(f"{key} cannot be null", (key,))
-            setattr(look, key, data[key])
+    model_update(look, data, ("file_format", "status"), not_null=("file_format", "status"))
     if "outfit_id" in data:
         look.outfit_id = outfit_services.outfit_for_look(look=look, outfit_id=data["outfit_id"])
     if "assignee_id" in data:

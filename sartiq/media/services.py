@@ -16,6 +16,7 @@ from sartiq.errors import Conflict, InvalidInput
 from sartiq.media.choices import MediaResourceType
 from sartiq.media.images import inspect_image
 from sartiq.media.models import MediaResource
+from sartiq.services import model_update
 
 # Video containers accepted, recognized from their bytes (ISO-BMFF `ftyp` brands, EBML doctype).
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
@@ -98,9 +99,7 @@ def media_create(*, user, organization_id=None, data: dict) -> MediaResource:
 
 @transaction.atomic
 def media_update(*, user, instance: MediaResource, data: dict) -> MediaResource:
-    for field in ("alt_text", "caption", "protected"):
-        if field in data:
-            setattr(instance, field, data[field])
+    model_update(instance, data, ("alt_text", "caption", "protected"))
     instance.save()
     return instance
 
