@@ -188,21 +188,8 @@ class HttpImageProvider:
 
     def _call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
               **kwargs) -> httpx.Response:
-        try:
-            response = client.request(method, url, max_bytes=max_bytes, **kwargs)
-        except outbound.OutboundTimeout as exc:
-            raise TransientProviderError("The provider timed out") from exc
-        except outbound.OutboundUnavailable as exc:
-            raise TransientProviderError(f"The provider {exc}") from exc
-        except outbound.OutboundRefused as exc:
-            raise PermanentProviderError(f"The provider may not be reached: {exc}") from exc
-        except outbound.OutboundError as exc:
-            raise PermanentProviderError(f"The provider {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientProviderError(f"The provider answered {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentProviderError(f"The provider refused the request: {outbound.describe(response)}")
-        return response
+        return outbound.checked(lambda: client.request(method, url, max_bytes=max_bytes, **kwargs),
+                                who="The provider", transient=TransientProviderError, permanent=PermanentProviderError)
 
     @staticmethod
     def _json(response: httpx.Response) -> dict:
