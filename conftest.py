@@ -1,5 +1,7 @@
 """Fixtures shared by every test: users, organizations and authenticated API clients."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from sartiq.accounts import throttling
@@ -87,9 +89,6 @@ class QueryCounts:
 
     def measure(self, client, url: str, *, key: str | None = None, status: int = 200) -> int:
         """GET `url`; returns its number of queries, and keeps its SQL (under `key`, default `url`)."""
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         assert response.status_code == status, (url, response.json())

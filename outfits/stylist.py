@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pydantic
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from sartiq import outbound
 
@@ -174,8 +175,6 @@ STYLISTS = {"local": LocalStylist, "llm": _llm_stylist}
 
 def get_stylist():
     """The stylist STYLIST names; a name no stylist has is refused, never served by another."""
-    from django.core.exceptions import ImproperlyConfigured
-
     if settings.STYLIST not in STYLISTS:
         raise ImproperlyConfigured(f"STYLIST={settings.STYLIST!r} is not understood: "
                                    f"accepted values are {', '.join(STYLISTS)}.")

@@ -26,6 +26,7 @@ from typing import Callable
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, ImageDraw, ImageFilter
 
 from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
@@ -258,8 +259,6 @@ PROVIDERS = {"local": LocalImageProvider, "http": _http_provider}
 
 def get_provider():
     """The provider IMAGE_PROVIDER names; a name no provider has is refused, never served by another."""
-    from django.core.exceptions import ImproperlyConfigured
-
     if settings.IMAGE_PROVIDER not in PROVIDERS:
         raise ImproperlyConfigured(f"IMAGE_PROVIDER={settings.IMAGE_PROVIDER!r} is not understood: "
                                    f"accepted values are {', '.join(PROVIDERS)}.")

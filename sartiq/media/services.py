@@ -9,6 +9,7 @@ import filetype
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from sartiq.accounts import tenancy
@@ -169,8 +170,6 @@ def storage_key_of(url: str | None) -> str | None:
     the storage tells where its URLs start; signatures and expiry are ignored here (the key only
     names a file; what may use it is decided by the media resource it belongs to).
     """
-    from django.core.files.storage import default_storage
-
     if not url:
         return None
     prefix = _url_prefix(default_storage)
