@@ -5,8 +5,8 @@ from django.utils.html import format_html
 
 from sartiq.admin_services import ServiceWritesMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
-from shootings import services
 from sartiq.media.admin import thumbnail
+from shootings import services
 from shootings.models import Shooting, ShootingLook
 from shootings.selectors import with_look_statuses, with_shooting_statuses
 from shots.admin import CURRENT_IMAGES, current_image_url, status_badge

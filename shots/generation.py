@@ -35,10 +35,14 @@ from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot
-from shots.services import revision_create
 from shots.providers import (
-    GenerationRequest, PermanentProviderError, TransientProviderError, get_provider, stable_seed,
+    GenerationRequest,
+    PermanentProviderError,
+    TransientProviderError,
+    get_provider,
+    stable_seed,
 )
+from shots.services import revision_create
 
 logger = logging.getLogger(__name__)
 

@@ -29,9 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, ImageDraw, ImageFilter
 
-from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
-
 from sartiq import outbound
+from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
 
 # Job documents are small; output images are bounded like uploads.
 MAX_DOCUMENT_BYTES = 1024 * 1024

@@ -14,14 +14,33 @@ integrations and mappings are changed by the organization's admins and owners (m
 them); confirmation callbacks are Standard Webhooks messages, each applied once.
 """
 from integrations.pushing import (  # the worker's, for the callers of old
-    push_claim, push_confirm, push_give_up, push_poll, push_run, pushes_awaiting, pushes_stale,
+    push_claim,
+    push_confirm,
+    push_give_up,
+    push_poll,
+    push_run,
+    pushes_awaiting,
+    pushes_stale,
 )
 from integrations.services.callbacks import (
-    CALLBACK_TOLERANCE, CallbackRefused, callback_apply, callback_messages_prune, callback_verify,
+    CALLBACK_TOLERANCE,
+    CallbackRefused,
+    callback_apply,
+    callback_messages_prune,
+    callback_verify,
 )
 from integrations.services.connections import (
-    INTEGRATION_FIELDS, MAPPING_FIELDS, can_manage, integration_check, integration_create, integration_delete,
-    integration_update, mapping_check, mapping_create, mapping_delete, mapping_update,
+    INTEGRATION_FIELDS,
+    MAPPING_FIELDS,
+    can_manage,
+    integration_check,
+    integration_create,
+    integration_delete,
+    integration_update,
+    mapping_check,
+    mapping_create,
+    mapping_delete,
+    mapping_update,
 )
 from integrations.services.exports import ExportCount, LookExportCount, look_export, push_retry, revision_export
 

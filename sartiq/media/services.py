@@ -6,7 +6,6 @@ import uuid
 from urllib.parse import unquote
 
 import filetype
-
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage

@@ -12,14 +12,27 @@ only grows; the unique constraint is the backstop).
 from shots.selectors import export_configuration_for, generatable_shots  # reads, for the callers of old
 from shots.services.exports import export_configuration_update, shot_download
 from shots.services.generations import (
-    base_image_generations_request, generations_request, look_generations_start, shot_generations_start,
+    base_image_generations_request,
+    generations_request,
+    look_generations_start,
+    shot_generations_start,
 )
 from shots.services.images import media_released_after
 from shots.services.revisions import (
-    FOLLOW_CURRENT, revision_create, revision_delete, revision_restore, revision_set_current,
+    FOLLOW_CURRENT,
+    revision_create,
+    revision_delete,
+    revision_restore,
+    revision_set_current,
 )
 from shots.services.shots import (
-    shot_approve, shot_create, shot_delete, shot_reject, shot_update, shots_create_for_looks, shots_match_shot_types,
+    shot_approve,
+    shot_create,
+    shot_delete,
+    shot_reject,
+    shot_update,
+    shots_create_for_looks,
+    shots_match_shot_types,
 )
 
 __all__ = [
