@@ -218,3 +218,6 @@ class ExternalImagePushAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a push is the record of an export (a restore keeps what was exported); no service deletes one

@@ -308,6 +308,9 @@ class GenerationAdmin(TenantAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # no service deletes a generation alone: its predictions' images would stay stored
+
 
 @read_only_inline
 class RevisionImageInline(TenantInlineMixin, admin.TabularInline):

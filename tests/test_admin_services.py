@@ -131,3 +131,17 @@ def test_outfits_are_read_only_in_the_admin(admin, shooting):
     delete(admin, "outfits_outfit", outfit)
     outfit.refresh_from_db()
     assert outfit.outfit_instruction == "before"
+
+
+def test_generations_and_pushes_are_not_deleted_in_the_admin(admin, shooting, superuser):
+    from integrations.models import ExternalImagePush, ExternalIntegration
+    from shots.models import Generation
+
+    shot, _ = shot_with_stored_image(LookFactory(shooting=shooting), ShotStatus.APPROVED)
+    generation = Generation.objects.create(shot=shot)
+    integration = ExternalIntegration.objects.create(owner=shooting.owner, organization=shooting.organization,
+                                                     name="OVS")
+    push = ExternalImagePush.objects.create(revision=shot.current_revision, integration=integration)
+    assert delete(admin, "shots_generation", generation).status_code == 403
+    assert delete(admin, "integrations_externalimagepush", push).status_code == 403
+    assert Generation.objects.filter(pk=generation.pk).exists() and ExternalImagePush.objects.filter(pk=push.pk).exists()
