@@ -33,5 +33,7 @@ clean:
 bench: $(INSTALLED)
 	$(BIN)/python bench/run.py
 
+## make lint: ruff, and import-linter's layers contract (.importlinter; also a test in make test).
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache

@@ -1,5 +1,7 @@
 """Fixtures shared by every test: users, organizations and authenticated API clients."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from sartiq.accounts import throttling
@@ -75,3 +77,43 @@ def redis_server(tmp_path_factory):
     server = embedded.start_redis(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
+
+
+class QueryCounts:
+    """Query counts of requests, kept with their SQL (NetBox's query baselines): a test measures its
+    reads at few rows and at many and compares both with the counts it expects; when a count
+    differs, the failure prints the SQL each differing measurement ran."""
+
+    def __init__(self):
+        self.runs: dict[str, list[list[str]]] = {}  # url -> the SQL of each measurement
+
+    def measure(self, client, url: str, *, key: str | None = None, status: int = 200) -> int:
+        """GET `url`; returns its number of queries, and keeps its SQL (under `key`, default `url`)."""
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == status, (url, response.json())
+        self.runs.setdefault(key or url, []).append([query["sql"] for query in ctx.captured_queries])
+        self.response = response
+        return len(ctx.captured_queries)
+
+    def check(self, expected: dict, *measured: dict) -> None:
+        """Every dict of `measured` (url -> count) equals `expected`; else fail naming each url whose
+        count differs, with the SQL of its measurements."""
+        report = []
+        for url, count in expected.items():
+            counts = [m.get(url) for m in measured]
+            if all(c == count for c in counts):
+                continue
+            report.append(f"{url}: expected {count} queries, measured {counts}")
+            for run, sql in enumerate(self.runs.get(url, []), start=1):
+                report.append(f"  measurement {run} ({len(sql)} queries):")
+                report += [f"    {i}. {query}" for i, query in enumerate(sql, start=1)]
+        extra = {url for m in measured for url in m} - set(expected)
+        report += [f"{url}: measured, no count expected" for url in sorted(extra)]
+        if report:
+            pytest.fail("Query counts changed:\n" + "\n".join(report), pytrace=False)
+
+
+@pytest.fixture
+def query_counts() -> QueryCounts:
+    return QueryCounts()

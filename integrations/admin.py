@@ -28,7 +28,7 @@ class ServiceForm(forms.ModelForm):
             try:
                 self.check(self.service_data())
             except InvalidInput as error:
-                name = self.field_names.get(error.loc[-1], error.loc[-1])
+                name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
                 self.add_error(name if name in self.fields else None, error.message)
             except DomainError as error:
                 raise forms.ValidationError(error.message)
@@ -218,3 +218,6 @@ class ExternalImagePushAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a push is the record of an export (a restore keeps what was exported); no service deletes one

@@ -112,14 +112,12 @@ class OvsClient:
     def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
         try:
             response = outbound.request(method, url, timeout=self.timeout, max_bytes=MAX_ANSWER_BYTES, **kwargs)
-        except outbound.OutboundTimeout as exc:
-            raise TransientPushError("OVS timed out") from exc
-        except outbound.OutboundUnavailable as exc:
-            raise TransientPushError(f"OVS {exc}") from exc
-        except outbound.OutboundError as exc:  # refused destination, redirect, oversized answer
-            raise PermanentPushError(f"OVS refused: {exc}" if isinstance(exc, outbound.OutboundRefused)
-                                     else f"OVS {exc}", exc.status_code) from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        except outbound.OutboundError as exc:  # unreachable, timed out; refused destination, redirect, oversized answer
+            message = ("OVS timed out" if isinstance(exc, outbound.OutboundTimeout)
+                       else f"OVS refused: {exc}" if isinstance(exc, outbound.OutboundRefused) else f"OVS {exc}")
+            raise (TransientPushError if outbound.is_transient(exc) else PermanentPushError)(
+                message, exc.status_code) from exc
+        if response.status_code >= 400 and outbound.is_transient(response):
             raise TransientPushError(f"OVS answered {response.status_code}", response.status_code,
                                      outbound.describe(response))
         if response.status_code >= 400:

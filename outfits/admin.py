@@ -1,9 +1,11 @@
 from django.contrib import admin
 
 from outfits.models import Outfit, OutfitProduct
+from sartiq.admin_services import read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 
 
+@read_only_inline
 class OutfitProductInline(TenantInlineMixin, admin.TabularInline):
     model = OutfitProduct
     extra = 0
@@ -12,10 +14,19 @@ class OutfitProductInline(TenantInlineMixin, admin.TabularInline):
 
 @admin.register(Outfit)
 class OutfitAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Read-only: outfits are written by the API's services (there is no outfit update or delete
+    service; a look's delete removes its outfits)."""
+
     list_display = ["id", "shooting_look", "source", "generation_status", "retry_count", "created_at"]
     list_filter = ["source", "generation_status"]
     search_fields = ["outfit_instruction", "generation_error"]
-    readonly_fields = ["generation_status", "generation_error", "retry_count", "claim_token", "lease_until"]
-    raw_id_fields = ["shooting_look"]
-    filter_horizontal = ["outfit_ref_images_media"]
     inlines = [OutfitProductInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

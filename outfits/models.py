@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from outfits.choices import OutfitGenerationStatus, OutfitSource
+from sartiq.media.services import storage_key_of
 from sartiq.models import JSONField, TimestampedModel
 
 
@@ -33,8 +34,6 @@ class Outfit(TimestampedModel):
         """`outfit_ref_imgs_urls` as shown: outside URLs as given, URLs of our storage as the current
         (signed) URL of the reference media they name (`ref_media_list`, prefetched by the selector);
         a storage URL naming none of them is left out."""
-        from sartiq.media.services import storage_key_of
-
         media = getattr(self, "ref_media_list", None)
         by_key = {m.file.name: m for m in (media if media is not None else self.outfit_ref_images_media.all())}
         shown = []

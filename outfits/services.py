@@ -8,11 +8,12 @@ from django.db import transaction
 
 from outfits.choices import OutfitGenerationStatus, OutfitSource
 from outfits.models import Outfit, OutfitProduct
+from outfits.tasks import style_outfit_proposal
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.locking import relock
 from sartiq.media.references import MediaReferences
-from shootings.locking import lock_look
 
 
 def _organization_of(look):
@@ -38,7 +39,7 @@ def _outfit_rows(user, entries, **fields) -> list[tuple[Outfit, list[OutfitProdu
         chosen = []
         for index, ref in enumerate(refs):
             found = references.by_url_or_id(ref.get("url"), ref.get("media_resource_id"),
-                                            loc=("body", "outfit_ref_imgs_urls", index, "url"),
+                                            field=("outfit_ref_imgs_urls", index, "url"),
                                             id_key="media_resource_id") if ref.get("url") else None
             chosen.append(found or media.get(ref.get("media_resource_id")))
         outfit = Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, outfit_instruction=data.get("outfit_instruction"),
@@ -64,20 +65,17 @@ def outfits_create_selected(*, user, looks_and_configs) -> None:
     """Give each look its configured outfit as THE outfit (look creation with configs)."""
     if not looks_and_configs:
         return
-    from shootings.models import ShootingLook
-
     outfits = _save(_outfit_rows(user, looks_and_configs))
     looks = []
     for (look, _), outfit in zip(looks_and_configs, outfits):
         look.outfit_id = outfit.pk
         looks.append(look)
-    ShootingLook.objects.bulk_update(looks, ["outfit"])
+    # The look is the container's row, written through its own model (outfits sit below shootings).
+    type(looks[0]).objects.bulk_update(looks, ["outfit"])
 
 
 def outfit_proposals_request(*, looks, count: int | None = None) -> list[uuid.UUID]:
     """Record `count` PENDING proposals per look; the stylist fills them in after commit."""
-    from outfits.tasks import style_outfit_proposal
-
     count = count or settings.OUTFIT_PROPOSALS_PER_LOOK
     proposals = [Outfit(id=uuid.uuid4(), shooting_look_id=look.pk, source=OutfitSource.STYLIST,
                         generation_status=OutfitGenerationStatus.PENDING)
@@ -102,9 +100,7 @@ def outfit_for_look(*, look, outfit_id) -> uuid.UUID | None:
 
 def _select(look, outfit_id) -> None:
     """Make the outfit THE outfit of the look and delete every other outfit of the look."""
-    from shootings.models import ShootingLook
-
-    ShootingLook.objects.filter(pk=look.pk).update(outfit_id=outfit_id)
+    type(look).objects.filter(pk=look.pk).update(outfit_id=outfit_id)
     Outfit.objects.filter(shooting_look=look).exclude(pk=outfit_id).delete()
     look.outfit_id = outfit_id
 
@@ -112,7 +108,7 @@ def _select(look, outfit_id) -> None:
 @transaction.atomic
 def outfit_create_manual(*, user, look, data: dict):
     """A person's outfit becomes THE outfit of the look; the proposals are deleted."""
-    look = lock_look(look.pk)  # one choice of THE outfit at a time (shootings/locking.py)
+    look = relock(look)  # one choice of THE outfit at a time (sartiq/locking.py)
     tenancy.check_change(user, look)
     outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
     _select(look, outfit.pk)
@@ -124,7 +120,7 @@ def outfit_finalize(*, user, look, data: dict):
     """Option A: select one of the look's proposals (`outfit_id`). Option B: create a new outfit.
     Either way it becomes THE outfit and every other outfit of the look is deleted. Two choices
     at once run one after the other (the second chose an outfit the first deleted: 404)."""
-    look = lock_look(look.pk)
+    look = relock(look)
     tenancy.check_change(user, look)
     if data.get("outfit_id"):
         outfit_id = outfit_for_look(look=look, outfit_id=data["outfit_id"])
@@ -141,6 +137,6 @@ def outfit_finalize(*, user, look, data: dict):
 @transaction.atomic
 def outfit_create(*, user, look, data: dict) -> Outfit:
     """A manual proposal for a look (POST /outfits/): it joins the proposals, not selected."""
-    look = lock_look(look.pk)  # a delete of the look waits, or wins and this is a 404
+    look = relock(look)  # a delete of the look waits, or wins and this is a 404
     tenancy.check_change(user, look)
     return _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pydantic
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from sartiq import outbound
 
@@ -153,21 +154,10 @@ class LLMStylist:
     def _complete(self, messages) -> str:
         body = {"model": self.model, "messages": messages, "response_format": {"type": "json_object"},
                 "temperature": 0.4}
-        try:
-            response = outbound.request("POST", self.url, json=body, headers=self.headers, timeout=self.timeout,
-                                        max_bytes=MAX_ANSWER_BYTES)
-        except outbound.OutboundTimeout as exc:
-            raise TransientStylistError("The stylist timed out") from exc
-        except outbound.OutboundUnavailable as exc:
-            raise TransientStylistError(f"The stylist {exc}") from exc
-        except outbound.OutboundRefused as exc:
-            raise PermanentStylistError(f"The stylist may not be reached: {exc}") from exc
-        except outbound.OutboundError as exc:
-            raise PermanentStylistError(f"The stylist {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientStylistError(f"The stylist answered {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentStylistError(f"The stylist refused the request: {outbound.describe(response)}")
+        response = outbound.checked(
+            lambda: outbound.request("POST", self.url, json=body, headers=self.headers, timeout=self.timeout,
+                                     max_bytes=MAX_ANSWER_BYTES),
+            who="The stylist", transient=TransientStylistError, permanent=PermanentStylistError)
         try:
             return response.json()["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):
@@ -185,8 +175,6 @@ STYLISTS = {"local": LocalStylist, "llm": _llm_stylist}
 
 def get_stylist():
     """The stylist STYLIST names; a name no stylist has is refused, never served by another."""
-    from django.core.exceptions import ImproperlyConfigured
-
     if settings.STYLIST not in STYLISTS:
         raise ImproperlyConfigured(f"STYLIST={settings.STYLIST!r} is not understood: "
                                    f"accepted values are {', '.join(STYLISTS)}.")

@@ -1,7 +1,7 @@
 """Celery tasks of the outfits app (the stylist). Each takes an id and calls a service."""
 from celery import shared_task
 
-from sartiq.work import finish
+from sartiq.work import finish, sweep
 
 
 @shared_task(bind=True, name="outfits.style_outfit_proposal", acks_late=True, reject_on_worker_lost=True,
@@ -17,7 +17,4 @@ def sweep_proposals() -> int:
     """Re-send proposals whose message was lost or whose worker died."""
     from outfits.styling import proposals_stale
 
-    ids = list(proposals_stale())
-    for pk in ids:
-        style_outfit_proposal.delay(str(pk))
-    return len(ids)
+    return sweep(style_outfit_proposal, proposals_stale())

@@ -11,6 +11,7 @@ organization is chosen among the user's organizations when it is created and not
 from django.db.models import Q
 
 from sartiq.accounts import tenancy
+from sartiq.accounts.models import Organization, User
 from sartiq.errors import DomainError
 
 TENANT_FIELDS = ("owner", "organization")
@@ -22,8 +23,6 @@ def _is_tenant_model(model) -> bool:
 
 def limit_choices(request, db_field, kwargs: dict) -> dict:
     """The queryset of a relation's form field, cut to what a non-superuser may pick."""
-    from sartiq.accounts.models import Organization, User
-
     user = request.user
     if user.is_superuser:
         return kwargs

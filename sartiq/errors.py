@@ -52,21 +52,31 @@ class TooManyRequests(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Input that fails a cross-field rule; answered as a 422 like a Pydantic validator would be."""
+    """Input that breaks a rule its declared shape cannot state; answered as a 422 like a Pydantic
+    validator's. `field` names the input by its path in the request (`("images", 0, "image_url")`;
+    empty: the whole body), `source` where it came from: the body unless said otherwise ("query",
+    "header"). The API layer turns them into Pydantic's `loc` (sartiq/api/errors.py)."""
 
     status_code = 422
 
-    def __init__(self, message: str, loc: tuple = ("body",), input_=None):
-        self.loc = loc
+    def __init__(self, message: str, field: tuple = (), *, source: str = "body", input_=None):
+        self.field = tuple(field)
+        self.source = source
         self.input = input_
         super().__init__(message)
 
 
 class ValidationErrors(DomainError):
-    """Several input errors already in Pydantic's shape (e.g. from validating a nested filter set)."""
+    """Several input errors already in Pydantic's shape (e.g. from validating a nested filter set).
+    With `field`, each error's `loc` is relative to that field of the body (see `within`)."""
 
     status_code = 422
 
-    def __init__(self, errors: list[dict]):
+    def __init__(self, errors: list[dict], *, field: tuple | None = None):
         self.errors = errors
+        self.field = field
         super().__init__("Validation error")
+
+    def within(self, *field) -> ValidationErrors:
+        """These errors, located inside the body's `field` (their locs relative to it)."""
+        return ValidationErrors(self.errors, field=(*field, *(self.field or ())))

@@ -22,6 +22,8 @@ import json
 import math
 from typing import Any
 
+from django.conf import settings
+from django.db import models
 from pydantic_core import InitErrorDetails, ValidationError
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -78,8 +80,6 @@ def describe(details: list[InitErrorDetails]) -> str:
 
 def check_input(value: Any) -> Any:
     """Validate a JSON value a client sends (a Pydantic validator: raises its ValidationError)."""
-    from django.conf import settings
-
     details = problems(value, max_depth=settings.JSON_INPUT_MAX_DEPTH, max_bytes=settings.JSON_INPUT_MAX_BYTES)
     if details:
         raise as_validation_error(details)
@@ -114,8 +114,6 @@ def repaired(value: Any, depth: int = 0) -> Any:
 def repair_stored(apps, app_label: str) -> int:
     """Rewrite the rows of `app_label` whose JSON columns hold something a read cannot render
     (stored before this check existed). Used by the apps' data migrations; returns rows changed."""
-    from django.db import models
-
     changed = 0
     for model in apps.get_app_config(app_label).get_models():
         columns = [f.name for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]

@@ -398,6 +398,33 @@ def request(method: str, url: str, **kwargs) -> httpx.Response:
         return client.request(method, url, **kwargs)
 
 
+# --- failures: worth trying again or not -----------------------------------------------------------
+def is_transient(failure: OutboundError | httpx.Response) -> bool:
+    """The one rule of every client of an external system: a failure is transient (a timeout, the
+    network, a 5xx or 429 answer: try again later, with backoff) or permanent (a refused
+    destination, a bad answer, any other 4xx: trying again cannot help)."""
+    if isinstance(failure, OutboundError):
+        return not failure.permanent
+    return failure.status_code >= 500 or failure.status_code == 429
+
+
+def checked(send: Callable[[], httpx.Response], *, who: str, transient: type[Exception],
+            permanent: type[Exception]) -> httpx.Response:
+    """The answer of `send()` (a guarded request) when it succeeded; else the client's `transient`
+    or `permanent` error (`is_transient`), worded for `who` ("The provider")."""
+    try:
+        response = send()
+    except OutboundError as exc:
+        message = (f"{who} timed out" if isinstance(exc, OutboundTimeout)
+                   else f"{who} may not be reached: {exc}" if isinstance(exc, OutboundRefused) else f"{who} {exc}")
+        raise (transient if is_transient(exc) else permanent)(message) from exc
+    if response.status_code >= 400:
+        if is_transient(response):
+            raise transient(f"{who} answered {response.status_code}")
+        raise permanent(f"{who} refused the request: {describe(response)}")
+    return response
+
+
 # --- what tenants may see of an answer ---------------------------------------------------------------
 def clean(text: str, limit: int = 200) -> str:
     """`text` without control or format characters, whitespace collapsed, at most `limit` characters."""

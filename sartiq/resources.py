@@ -20,6 +20,7 @@ from django.db import transaction
 from sartiq.accounts import tenancy
 from sartiq.errors import NotFound, PermissionDenied
 from sartiq.media.references import MediaReferences
+from sartiq.services import model_update
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def check_public(user, data: dict) -> None:
         raise PermissionDenied("Only superusers can make a resource public")
 
 
-def resolve_urls(data: dict, urls: dict, url_lists: dict, media: MediaReferences, loc: tuple) -> dict:
+def resolve_urls(data: dict, urls: dict, url_lists: dict, media: MediaReferences, field: tuple) -> dict:
     """Check the body's image URLs; a storage URL in a field with a media twin becomes that twin's
     id (in `data`). Returns {twin id key: media} of what it resolved (already checked)."""
     resolved = {}
@@ -66,23 +67,23 @@ def resolve_urls(data: dict, urls: dict, url_lists: dict, media: MediaReferences
         if not data.get(url_field):
             continue
         if twin is None:
-            media.outside_only(data[url_field], (*loc, url_field))
+            media.outside_only(data[url_field], (*field, url_field))
             continue
         id_key = f"{twin}_id"
-        found = media.by_url_or_id(data[url_field], data.get(id_key), loc=(*loc, url_field), id_key=id_key)
+        found = media.by_url_or_id(data[url_field], data.get(id_key), field=(*field, url_field), id_key=id_key)
         if found is not None:
             data[id_key] = found.pk
             resolved[id_key] = found
     for list_field, hint in url_lists.items():
         for index, url in enumerate(data.get(list_field) or []):
-            media.outside_only(url, (*loc, list_field, index), hint)
+            media.outside_only(url, (*field, list_field, index), hint)
     return resolved
 
 
 def _write(resource: Resource, instance, data: dict, user, organization_id) -> None:
     data = dict(data)
     media = MediaReferences(user, organization_id)
-    resolved = resolve_urls(data, resource.urls, resource.url_lists, media, ("body",))
+    resolved = resolve_urls(data, resource.urls, resource.url_lists, media, ())
     nested = {key: data.pop(key) for key in list(data) if key in resource.nested}
     many = {name: data.pop(spec.ids_key) for name, spec in resource.many.items() if spec.ids_key in data}
     for name, ref in resource.refs.items():
@@ -92,8 +93,7 @@ def _write(resource: Resource, instance, data: dict, user, organization_id) -> N
             if pk is not None and key not in resolved:
                 tenancy.get_usable(ref.model.objects, pk, user, organization_id, ref.thing)
             setattr(instance, key, pk)
-    for name, value in data.items():
-        setattr(instance, name, value)
+    model_update(instance, data)
     instance.save()
     for name, ids in many.items():
         spec = resource.many[name]
@@ -146,7 +146,7 @@ def replace_children(related_name: str, child_model, refs: dict[str, Ref], urls:
         media = MediaReferences(user, organization_id)
         resolved_ids = set()
         for index, item in enumerate(items):
-            resolved = resolve_urls(item, urls or {}, {}, media, ("body", related_name, index))
+            resolved = resolve_urls(item, urls or {}, {}, media, (related_name, index))
             resolved_ids |= {(key, found.pk) for key, found in resolved.items()}
         for ref_name, ref in refs.items():
             key = f"{ref_name}_id"

@@ -28,7 +28,10 @@ def weak_secret_key_reason(key: str) -> str | None:
     """Why a key must not sign production tokens: a placeholder, or shorter or less varied than
     Django's own deployment check (security.W009) accepts."""
     from django.core.checks.security.base import (
-        SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS)
+        SECRET_KEY_INSECURE_PREFIX,
+        SECRET_KEY_MIN_LENGTH,
+        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    )
 
     lowered = key.lower()
     if any(word in lowered for word in ("change-me", "change_me", "changeme", "placeholder")) or \

@@ -56,6 +56,14 @@ def stale(rows: QuerySet, *, waiting: Q, running: Q, older_than_seconds: int = 3
                        | (running & Q(lease_until__lt=now))).values_list("pk", flat=True)
 
 
+def sweep(task, ids) -> int:
+    """The body of every sweeper task: send `task` again for each id (`stale(...)`); returns how many."""
+    ids = [str(pk) for pk in ids]
+    for pk in ids:
+        task.delay(pk)
+    return len(ids)
+
+
 def backoff(retries: int) -> float:
     """Exponential backoff: base, 2x base, 4x base... capped at one hour."""
     return min(3600.0, settings.WORK_RETRY_BACKOFF_SECONDS * (2 ** retries))

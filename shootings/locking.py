@@ -10,52 +10,32 @@ deletes the children (and so locks them) before the parent.
 
 Parents are locked `FOR NO KEY UPDATE`: writers of one tree wait for each other, while inserting a
 child row (which only takes `KEY SHARE` on its parent) does not wait; a delete locks `FOR UPDATE`.
+
+The levels are declared on the models (`lock_parent`, `lock_name`) and locked by
+`sartiq.locking.lock`, which the lower apps (shots, outfits) call through their own foreign keys.
 """
 from __future__ import annotations
 
-from sartiq.errors import NotFound
+from sartiq.locking import lock, lock_rows
 from shootings.models import Shooting, ShootingLook
 from shots.models import Shot
 
 
-def _lock(queryset, *, delete: bool):
-    return queryset.select_for_update(of=("self",), no_key=not delete)
-
-
 def lock_shooting(shooting_id, *, delete: bool = False) -> Shooting:
-    shooting = _lock(Shooting.objects.filter(pk=shooting_id), delete=delete).first()
-    if shooting is None:
-        raise NotFound("Shooting")
-    return shooting
+    return lock(Shooting, shooting_id, delete=delete)
 
 
 def lock_look(look_id, *, delete: bool = False) -> ShootingLook:
     """The look locked, after its shooting; the look's `shooting` is the locked row."""
-    shooting_id = ShootingLook.objects.filter(pk=look_id).values_list("shooting_id", flat=True).first()
-    if shooting_id is None:
-        raise NotFound("Look")
-    shooting = lock_shooting(shooting_id)
-    look = _lock(ShootingLook.objects.filter(pk=look_id), delete=delete).first()
-    if look is None:  # deleted while this request waited
-        raise NotFound("Look")
-    look.shooting = shooting
-    return look
+    return lock(ShootingLook, look_id, delete=delete)
 
 
 def lock_shot(shot_id, *, delete: bool = False) -> Shot:
     """The shot locked, after its look and shooting; `shot.shooting_look(.shooting)` are the locked rows."""
-    look_id = Shot.objects.filter(pk=shot_id).values_list("shooting_look_id", flat=True).first()
-    if look_id is None:
-        raise NotFound("Shot")
-    look = lock_look(look_id)
-    shot = _lock(Shot.objects.filter(pk=shot_id), delete=delete).first()
-    if shot is None:
-        raise NotFound("Shot")
-    shot.shooting_look = look
-    return shot
+    return lock(Shot, shot_id, delete=delete)
 
 
 def lock_shots(look: ShootingLook, *, delete: bool = False) -> list[Shot]:
     """The look's shots locked in id order (the look is already locked), with their current revisions."""
-    return list(_lock(Shot.objects.filter(shooting_look=look), delete=delete)
+    return list(lock_rows(Shot.objects.filter(shooting_look=look), delete=delete)
                 .select_related("current_revision").order_by("pk"))

@@ -23,6 +23,8 @@ class Shooting(TenantModel):
         "catalog.ShootingGuidelines", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    lock_name = "Shooting"  # the root of the tree writers lock (sartiq/locking.py)
+
     class Meta(TenantModel.Meta):
         ordering = ["-created_at", "id"]
 
@@ -54,6 +56,7 @@ class ShootingLook(TimestampedModel):
     outfit = models.ForeignKey("outfits.Outfit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     tenant_path = "shooting"
+    lock_parent, lock_name = "shooting", "Look"
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -8,16 +8,31 @@
 from __future__ import annotations
 
 from django.db.models import (
-    Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.datastructures import MultiValueDict
 
 from integrations.models import ExternalImagePush, ExternalProductMapping
 from outfits.choices import OutfitGenerationStatus
 from outfits.models import Outfit, OutfitProduct
 from outfits.selectors import outfits
 from sartiq.accounts import tenancy
+from sartiq.api.pagination import parse_skip_limit
 from sartiq.catalog import selectors as catalog
+from sartiq.catalog.filters import ProductFilterSet
+from sartiq.errors import ValidationErrors
 from shootings.choices import ShootingLookComputedStatus as Computed
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
@@ -96,6 +111,23 @@ def products_for(user):
             Prefetch("shots", shot_selectors.shot_summaries(), to_attr="shot_list")),
                  to_attr="latest_looks")
     )
+
+
+def products_matching(user, organization_id, filters: dict) -> list:
+    """The products `GET /products/` answers `user` for these filters in the tenant of
+    `organization_id`: its query parameters as values (lists for the repeated ones), skip and limit
+    included. Filters that do not validate are ValidationErrors located at the filter's name."""
+    query = MultiValueDict()
+    for key, value in filters.items():
+        for item in value if isinstance(value, list) else [value]:
+            query.appendlist(key, str(item).lower() if isinstance(item, bool) else str(item))
+    scoped = tenancy.scope(products_for(user), user, organization_id)
+    filterset = ProductFilterSet(query, queryset=scoped)
+    (skip, limit), page_errors = parse_skip_limit(query)
+    errors = filterset.errors_as_pydantic() + page_errors
+    if errors:  # located in the query string by the filter set: relative to the filters here
+        raise ValidationErrors([{**e, "loc": e["loc"][1:]} for e in errors])
+    return list(filterset.qs[skip : skip + limit])
 
 
 # --- looks --------------------------------------------------------------------------------------

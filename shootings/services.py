@@ -7,16 +7,15 @@ from itertools import product as cartesian
 
 from django.conf import settings
 from django.db import transaction
-from django.http import QueryDict
 
 from outfits import services as outfit_services
 from sartiq.accounts import tenancy
 from sartiq.accounts.models import User
 from sartiq.catalog import models as catalog
 from sartiq.catalog.choices import FileFormat, ProductGender
-from sartiq.catalog.filters import ProductFilterSet
-from sartiq.api.pagination import parse_skip_limit
 from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, ValidationErrors
+from sartiq.services import model_update
+from shootings import selectors
 from shootings.choices import ShootingLookStatus
 from shootings.locking import lock_look, lock_shooting
 from shootings.models import Shooting, ShootingLook
@@ -49,11 +48,7 @@ def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
     owner's personal shooting again): see shootings/transfer.py for who may and what must hold."""
     shooting = lock_shooting(shooting.pk)
     tenancy.check_change(user, shooting)
-    for name in SHOOTING_FIELDS:
-        if name in data:
-            if name in ("name", "archived") and data[name] is None:
-                raise InvalidInput(f"{name} cannot be null", loc=("body", name))
-            setattr(shooting, name, data[name])
+    model_update(shooting, data, SHOOTING_FIELDS, not_null=("name", "archived"))
     if "default_guidelines_id" in data:
         if data["default_guidelines_id"] is not None:
             tenancy.get_visible(catalog.ShootingGuidelines.objects, data["default_guidelines_id"], user, "Guidelines")
@@ -103,23 +98,6 @@ def _compatible(subject_gender: str, product_gender: str, unisex_preference: str
     return product_gender == subject_gender
 
 
-def _products_from_filters(user, shooting, filters: dict) -> list[catalog.Product]:
-    """The products the product list would return for these filters (skip/limit included)."""
-    from shootings.selectors import products_for
-
-    query = QueryDict(mutable=True)
-    for key, value in filters.items():
-        for item in value if isinstance(value, list) else [value]:
-            query.appendlist(key, str(item).lower() if isinstance(item, bool) else str(item))
-    scoped = tenancy.scope(products_for(user), user, shooting.organization_id)
-    filterset = ProductFilterSet(query, queryset=scoped)
-    (skip, limit), page_errors = parse_skip_limit(query)
-    errors = filterset.errors_as_pydantic() + page_errors
-    if errors:
-        raise ValidationErrors([{**e, "loc": ["body", "product_filters", *e["loc"][1:]]} for e in errors])
-    return list(filterset.qs[skip : skip + limit])
-
-
 def _resolve(user, organization_id, model, pk, thing):
     return None if pk is None else tenancy.get_usable(model.objects, pk, user, organization_id, thing).pk
 
@@ -144,7 +122,11 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
     products = tenancy.get_many_usable(catalog.Product.objects, product_ids, user, org, "Product")
     if data.get("product_filters") is not None:
         known = {p.pk for p in products}
-        products += [p for p in _products_from_filters(user, shooting, data["product_filters"]) if p.pk not in known]
+        try:
+            matching = selectors.products_matching(user, org, data["product_filters"])
+        except ValidationErrors as errors:
+            raise errors.within("product_filters") from None
+        products += [p for p in matching if p.pk not in known]
     if not product_ids and data.get("product_filters") is None:
         raise InvalidInput("Provide product_ids, product_outfit_configs or product_filters")
 
@@ -283,11 +265,7 @@ def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
             setattr(look, key, data[key])
             if data[key] is not None:
                 look.resolution_preset_id = None
-    for key in ("file_format", "status"):
-        if key in data:
-            if data[key] is None:
-                raise InvalidInput(f"{key} cannot be null", loc=("body", key))
-            setattr(look, key, data[key])
+    model_update(look, data, ("file_format", "status"), not_null=("file_format", "status"))
     if "outfit_id" in data:
         look.outfit_id = outfit_services.outfit_for_look(look=look, outfit_id=data["outfit_id"])
     if "assignee_id" in data:

@@ -13,11 +13,10 @@ import struct
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from django.utils.text import slugify
-from urllib.parse import quote
-
 from PIL import Image, PngImagePlugin
 
 from sartiq.errors import BusinessRuleError

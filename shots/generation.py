@@ -25,17 +25,24 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sartiq.errors import NotFound
+from sartiq.accounts import tenancy
+from sartiq.catalog.models import PosePreset, SubjectBaseImage
+from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.locking import lock
 from sartiq.media.models import MediaResource
 from sartiq.media.references import media_bytes
 from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
-from shootings.locking import lock_shot
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
-from shots.models import Generation, Prediction
+from shots.models import Generation, Prediction, Shot
 from shots.providers import (
-    GenerationRequest, PermanentProviderError, TransientProviderError, get_provider, stable_seed,
+    GenerationRequest,
+    PermanentProviderError,
+    TransientProviderError,
+    get_provider,
+    stable_seed,
 )
+from shots.services import revision_create
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +111,6 @@ def _size(look) -> tuple[int, int]:
 
 def build_request(generation: Generation) -> GenerationRequest:
     """The prompt and inputs of a generation, from its shot, look, subject, outfit and set."""
-    from sartiq.catalog.models import PosePreset, SubjectBaseImage
-
     shot = generation.shot
     look = shot.shooting_look
     subject, product, shot_type = look.subject, look.product, shot.shot_type
@@ -196,17 +201,15 @@ def generation_run(*, generation_id) -> Outcome:
 
 def _complete(generation: Generation, token, outputs) -> None:
     """Store the outputs and the result, only if this worker still holds the generation."""
-    from shots.services import revision_create
-
     look = generation.shot.shooting_look
     owner = generation.requested_by or look.shooting.owner
     written = []
     try:
         with transaction.atomic():
-            # The shot's tree first, then the generation (shootings/locking.py): a look update
+            # The shot's tree first, then the generation (sartiq/locking.py): a look update
             # deleting the shot holds the tree and deletes the generation, in that order.
             try:
-                lock_shot(generation.shot_id)
+                lock(Shot, generation.shot_id)
             except NotFound:  # the shot was deleted meanwhile (and the generation with it)
                 raise Fenced()
             locked = Generation.objects.select_for_update().filter(pk=generation.pk).first()
@@ -246,9 +249,6 @@ def _store_base_image(generation: Generation, media: MediaResource) -> None:
     """A base-image generation gives the look's subject its base image for the shot type, when
     whoever asked for it may change the subject: a public subject, or one of another audience, is
     not rewritten by a tenant's generation (the image stays a prediction of the shot)."""
-    from sartiq.accounts import tenancy
-    from sartiq.catalog.models import SubjectBaseImage
-
     look, shot_type = generation.shot.shooting_look, generation.shot.shot_type
     if look.subject_id is None or shot_type is None:
         return
@@ -263,9 +263,6 @@ def _store_base_image(generation: Generation, media: MediaResource) -> None:
 
 def generation_cancel(*, user, generation) -> Generation:
     """PENDING or RUNNING → CANCELLED; a running worker notices at its next progress report."""
-    from sartiq.accounts import tenancy
-    from sartiq.errors import BusinessRuleError
-
     tenancy.check_change(user, generation)
     if not release(Generation.objects.filter(pk=generation.pk, status__in=[GenerationStatus.PENDING,
                                                                            GenerationStatus.RUNNING]),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from sartiq.media.references import shown_url
 from sartiq.models import JSONField, TimestampedModel
 from shots import choices
 
@@ -26,6 +27,7 @@ class Shot(TimestampedModel):
     last_revision_version = models.PositiveIntegerField(default=0, editable=False)
 
     tenant_path = "shooting_look__shooting"
+    lock_parent, lock_name = "shooting_look", "Shot"
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -100,8 +102,6 @@ class ShotRevisionImage(TimestampedModel):
     @property
     def effective_image_url(self) -> str | None:
         """The picture to show: the stored file when there is one, else the (outside) URL given."""
-        from sartiq.media.references import shown_url
-
         media = self.image_media if self.image_media_id else None
         return media.url if media is not None else shown_url(self.image_url, None)
 

@@ -26,11 +26,11 @@ from typing import Callable
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, ImageDraw, ImageFilter
 
-from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
-
 from sartiq import outbound
+from sartiq.media.images import DECODE_ERRORS, ImageRefused, open_bounded
 
 # Job documents are small; output images are bounded like uploads.
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -188,21 +188,8 @@ class HttpImageProvider:
 
     def _call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
               **kwargs) -> httpx.Response:
-        try:
-            response = client.request(method, url, max_bytes=max_bytes, **kwargs)
-        except outbound.OutboundTimeout as exc:
-            raise TransientProviderError("The provider timed out") from exc
-        except outbound.OutboundUnavailable as exc:
-            raise TransientProviderError(f"The provider {exc}") from exc
-        except outbound.OutboundRefused as exc:
-            raise PermanentProviderError(f"The provider may not be reached: {exc}") from exc
-        except outbound.OutboundError as exc:
-            raise PermanentProviderError(f"The provider {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientProviderError(f"The provider answered {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentProviderError(f"The provider refused the request: {outbound.describe(response)}")
-        return response
+        return outbound.checked(lambda: client.request(method, url, max_bytes=max_bytes, **kwargs),
+                                who="The provider", transient=TransientProviderError, permanent=PermanentProviderError)
 
     @staticmethod
     def _json(response: httpx.Response) -> dict:
@@ -271,8 +258,6 @@ PROVIDERS = {"local": LocalImageProvider, "http": _http_provider}
 
 def get_provider():
     """The provider IMAGE_PROVIDER names; a name no provider has is refused, never served by another."""
-    from django.core.exceptions import ImproperlyConfigured
-
     if settings.IMAGE_PROVIDER not in PROVIDERS:
         raise ImproperlyConfigured(f"IMAGE_PROVIDER={settings.IMAGE_PROVIDER!r} is not understood: "
                                    f"accepted values are {', '.join(PROVIDERS)}.")

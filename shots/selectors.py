@@ -16,8 +16,10 @@ from django.db.models.lookups import Exact
 
 from integrations.choices import PUSH_STATUS_PRIORITY
 from integrations.models import ExternalImagePush
+from sartiq.catalog.choices import ViewAngle
+from sartiq.catalog.models import SubjectBaseImage
 from shots.choices import STATUS_ORDER, ShotStatus
-from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 RANK = {str(status): rank for rank, status in enumerate(STATUS_ORDER)}
 PUSH_RANK = {str(status): rank for rank, status in enumerate(PUSH_STATUS_PRIORITY)}
@@ -31,10 +33,6 @@ def rank_of(expression, ranks: dict[str, int] = RANK) -> Case:
 
 def status_of_rank(rank: int | None, order=STATUS_ORDER) -> str | None:
     return None if rank is None else str(order[rank])
-
-
-def push_status_of_rank(rank: int | None) -> str | None:
-    return status_of_rank(rank, PUSH_STATUS_PRIORITY)
 
 
 def shot_status_expression(prefix: str = ""):
@@ -111,3 +109,21 @@ def generations():
         .prefetch_related(Prefetch("predictions", Prediction.objects.select_related("media"), to_attr="prediction_list"))
         .order_by("created_at", "id")
     )
+
+
+# --- for the services -----------------------------------------------------------------------------
+def generatable_shots(look, shot_type_id=None) -> list[Shot]:
+    """The look's shots a generation can start from: not a BACK view, and the subject has a base
+    image for the shot type."""
+    shots = Shot.objects.filter(shooting_look=look, shot_type__isnull=False).select_related("shot_type")
+    if shot_type_id is not None:
+        shots = shots.filter(shot_type_id=shot_type_id)
+    with_base = set(
+        SubjectBaseImage.objects.filter(subject_id=look.subject_id).values_list("shot_type_id", flat=True)
+    ) if look.subject_id else set()
+    return [shot for shot in shots if shot.shot_type.view_angle != ViewAngle.BACK and shot.shot_type_id in with_base]
+
+
+def export_configuration_for(user):
+    """The user's export configuration; the default (JPEG, DEFAULT adapter) until they set one."""
+    return ExportConfiguration.objects.filter(user=user).first() or ExportConfiguration(user=user)

@@ -1,7 +1,7 @@
 """Celery tasks of the shots app. Each takes an id and calls a service (shots/generation.py)."""
 from celery import shared_task
 
-from sartiq.work import finish
+from sartiq.work import finish, sweep
 
 
 @shared_task(bind=True, name="shots.run_generation", acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -18,10 +18,7 @@ def sweep_generations() -> int:
     """Re-send generations whose message was lost or whose worker died; claims make repeats harmless."""
     from shots.generation import generations_stale
 
-    ids = list(generations_stale())
-    for pk in ids:
-        run_generation.delay(str(pk))
-    return len(ids)
+    return sweep(run_generation, generations_stale())
 
 
 @shared_task(name="shots.sweep_uploads")

@@ -52,7 +52,7 @@ def _uses_s3() -> bool:
 def upload_target(*, request, shot, filename: str, content_type: str) -> dict:
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise InvalidInput(f"content_type must be one of {', '.join(sorted(ALLOWED_CONTENT_TYPES))}",
-                           loc=("query", "content_type"), input_=content_type)
+                           ("content_type",), source="query", input_=content_type)
     key = f"{UPLOAD_PREFIX}/{shot.pk}/{uuid.uuid4().hex}/{_safe_name(filename, ALLOWED_CONTENT_TYPES[content_type])}"
     expires_in = settings.UPLOAD_URL_EXPIRES_SECONDS
     upload = DirectUpload.objects.create(shot=shot, key=key, content_type=content_type,
@@ -95,10 +95,10 @@ def receive_local_upload(*, token: str, content_type: str | None, body: bytes) -
     if upload.received_at is not None or upload.registered_at is not None:
         raise Conflict("Upload URL was already used")
     if (content_type or "").split(";")[0].strip() != upload.content_type:
-        raise InvalidInput(f"Content-Type must be {upload.content_type}", loc=("header", "content-type"))
+        raise InvalidInput(f"Content-Type must be {upload.content_type}", ("content-type",), source="header")
     if len(body) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=("body",))
-    inspect_image(body, loc=("body",))
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes")
+    inspect_image(body, ())
     if default_storage.exists(upload.key):
         raise Conflict("Upload URL was already used")
     name = default_storage.save(upload.key, ContentFile(body))
@@ -110,34 +110,34 @@ def receive_local_upload(*, token: str, content_type: str | None, body: bytes) -
     return name
 
 
-def check_pending(*, shot, key: str, loc: tuple) -> None:
+def check_pending(*, shot, key: str, field: tuple) -> None:
     """`key` must be a direct upload of this shot not registered yet (422 otherwise)."""
     upload = DirectUpload.objects.filter(key=key).only("shot_id", "registered_at").first()
     if upload is None or upload.shot_id != shot.pk:
         if key.startswith(f"{UPLOAD_PREFIX}/"):
-            raise InvalidInput(f"{loc[-1]} was not uploaded for this shot", loc=loc)
-        raise InvalidInput(f"{loc[-1]} points to the project's storage but names no media resource", loc=loc)
+            raise InvalidInput(f"{field[-1]} was not uploaded for this shot", field)
+        raise InvalidInput(f"{field[-1]} points to the project's storage but names no media resource", field)
     if upload.registered_at is not None:
-        raise InvalidInput(f"{loc[-1]} was already registered: an upload URL is used once", loc=loc)
+        raise InvalidInput(f"{field[-1]} was already registered: an upload URL is used once", field)
 
 
-def upload_register(*, shot, key: str, owner, organization_id, loc: tuple, written: list) -> MediaResource:
+def upload_register(*, shot, key: str, owner, organization_id, field: tuple, written: list) -> MediaResource:
     """Turn a direct upload of this shot into a media resource: the bytes are read once,
     validated and hashed, and stored under the media's own fresh key; the upload object is removed
     once the transaction commits, and the upload cannot be registered again. `written` collects
     the files to remove if the transaction does not commit."""
     upload = DirectUpload.objects.select_for_update().filter(key=key, shot=shot).first()
     if upload is None or upload.registered_at is not None:  # checked before; a concurrent request took it
-        raise InvalidInput(f"{loc[-1]} was already registered: an upload URL is used once", loc=loc)
+        raise InvalidInput(f"{field[-1]} was already registered: an upload URL is used once", field)
     if not default_storage.exists(key):
-        raise InvalidInput("The uploaded file was not found in storage", loc=loc)
+        raise InvalidInput("The uploaded file was not found in storage", field)
     if default_storage.size(key) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", field)
     with default_storage.open(key, "rb") as handle:
         data = handle.read(settings.MEDIA_MAX_UPLOAD_BYTES + 1)
     if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:  # grew between the two looks
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
-    media = media_create_from_bytes(owner=owner, organization_id=organization_id, data=data, loc=loc)
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", field)
+    media = media_create_from_bytes(owner=owner, organization_id=organization_id, data=data, field=field)
     written.append(media.file.name)
     upload.registered_at = timezone.now()
     upload.save(update_fields=["registered_at", "updated_at"])

@@ -15,11 +15,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from sartiq.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
-from shots.models import Shot
 from sartiq.catalog.demo import figure_image, garment_image
+from shootings.tests.factories import ShootingFactory
+from shots.models import Shot
 from shots.providers import GenerationRequest, LocalImageProvider
 from shots.tests.test_review_admin import attach_revision, make_shot
-from shootings.tests.factories import ShootingFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

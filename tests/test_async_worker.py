@@ -28,9 +28,9 @@ from sartiq.catalog.models import SubjectBaseImage
 from sartiq.catalog.tests import factories as f
 from sartiq.celery import app as celery_app
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, add_revision
-from tests.fake_http import FakeService
 from shots.models import Generation, Prediction, ShotRevision
 from shots.tasks import run_generation
+from tests.fake_http import FakeService
 from tests.servers import database_url
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]

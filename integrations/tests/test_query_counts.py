@@ -1,7 +1,5 @@
 """Integration, mapping, push and generation reads run a constant number of queries."""
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from conftest import client_for
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
@@ -14,13 +12,6 @@ pytestmark = pytest.mark.django_db
 AUTH, COUNT, ROWS = 1, 1, 1
 
 
-def count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.json()
-    return len(ctx.captured_queries)
-
-
 def add_rows(user, shooting, integration):
     shot = ShotFactory(shooting_look__shooting=shooting)
     revision = add_revision(shot, "APPROVED")
@@ -31,7 +22,7 @@ def add_rows(user, shooting, integration):
     Prediction.objects.create(generation=generation, media=MediaResourceFactory(owner=user))
 
 
-def test_reads_are_constant(user):
+def test_reads_are_constant(user, query_counts):
     client = client_for(user)
     shooting = ShootingFactory(owner=user)
     integration = ExternalIntegration.objects.create(owner=user, name="OVS")
@@ -44,8 +35,8 @@ def test_reads_are_constant(user):
         # generations (shot and look joined), their predictions (media joined)
         "/api/v1/generations/": AUTH + COUNT + ROWS + 1,
     }
-    one = {url: count(client, url) for url in urls}
+    one = {url: query_counts.measure(client, url) for url in urls}
     for _ in range(10):
         add_rows(user, shooting, integration)
-    many = {url: count(client, url) for url in urls}
-    assert one == many == urls
+    many = {url: query_counts.measure(client, url) for url in urls}
+    query_counts.check(urls, one, many)

@@ -2,9 +2,9 @@
 permissions (6) and Standard Webhooks callbacks (14). Through HTTP, the worker's task run in-process,
 real local HTTP servers standing in for the retailers."""
 import base64
-import io
 import hashlib
 import hmac
+import io
 import json
 import re
 import uuid
@@ -23,8 +23,8 @@ from integrations.tasks import push_image
 from integrations.tests.test_exports import Retailer
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
-from sartiq.errors import BusinessRuleError
 from sartiq.catalog.tests.factories import ProductFactory
+from sartiq.errors import BusinessRuleError
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bytes
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, add_revision

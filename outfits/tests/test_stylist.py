@@ -6,7 +6,12 @@ import pytest
 from conftest import client_for
 from outfits.models import Outfit
 from outfits.stylist import (
-    Candidate, LLMStylist, LocalStylist, PermanentStylistError, StylingRequest, TransientStylistError,
+    Candidate,
+    LLMStylist,
+    LocalStylist,
+    PermanentStylistError,
+    StylingRequest,
+    TransientStylistError,
 )
 from outfits.tasks import style_outfit_proposal
 from sartiq.accounts.tests.factories import UserFactory

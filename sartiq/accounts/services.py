@@ -9,6 +9,7 @@ from sartiq.accounts import tenancy, throttling
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 from sartiq.errors import BusinessRuleError, Conflict, NotFound, PermissionDenied
+from sartiq.services import model_update
 
 
 def user_create(*, email: str, password: str, full_name: str | None = None, **extra) -> User:
@@ -90,8 +91,7 @@ def organization_update(*, user: User, organization: Organization, data: dict) -
     organization = _lock(organization)
     tenancy.forget_organization_roles(user)
     _require_admin(user, organization)
-    for field, value in data.items():
-        setattr(organization, field, value)
+    model_update(organization, data)
     organization.save()
     return organization
 

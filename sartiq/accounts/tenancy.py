@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 
 from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.models import Membership, Organization
 from sartiq.errors import BusinessRuleError, NotFound, PermissionDenied
 
 M = TypeVar("M", bound=models.Model)
@@ -30,8 +31,6 @@ def organization_roles(user) -> dict[uuid.UUID, str]:
     """{organization_id: role} of the user's memberships; one query, cached on the user object."""
     cached = getattr(user, _ORG_CACHE, None)
     if cached is None:
-        from sartiq.accounts.models import Membership
-
         cached = dict(Membership.objects.filter(user_id=user.pk).values_list("organization_id", "role"))
         setattr(user, _ORG_CACHE, cached)
     return cached
@@ -61,8 +60,6 @@ def require_member(user, organization_id) -> None:
     if not is_member(user, organization_id):
         raise PermissionDenied()
     if user.is_superuser and organization_id not in organization_roles(user):
-        from sartiq.accounts.models import Organization
-
         if not Organization.objects.filter(pk=organization_id).exists():
             raise NotFound("Organization")
 
@@ -97,8 +94,6 @@ def visible(queryset: models.QuerySet, user) -> models.QuerySet:
     latest look."""
     if user.is_superuser:
         return queryset
-    from sartiq.accounts.models import Membership
-
     prefix = _prefix(queryset.model)
     query = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": user.pk}) | Q(
         **{f"{prefix}organization_id__in": Membership.objects.filter(user_id=user.pk).values("organization_id")}

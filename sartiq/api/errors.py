@@ -97,10 +97,12 @@ def exception_handler(exc, context):
         return Response({"detail": exc.errors}, status=422)
     if isinstance(exc, domain.ValidationErrors):
         set_rollback()
-        return Response({"detail": exc.errors}, status=422)
+        errors = exc.errors if exc.field is None else [{**e, "loc": ["body", *exc.field, *e["loc"]]} for e in exc.errors]
+        return Response({"detail": errors}, status=422)
     if isinstance(exc, domain.InvalidInput):
+        # A service names the field; where it came from makes Pydantic's `loc`.
         set_rollback()
-        return Response({"detail": [value_error(exc.loc, exc.message, exc.input)]}, status=422)
+        return Response({"detail": [value_error((exc.source, *exc.field), exc.message, exc.input)]}, status=422)
     if isinstance(exc, domain.TooManyRequests):
         set_rollback()
         return _detail(exc.status_code, exc.message, {"Retry-After": str(exc.retry_after)})

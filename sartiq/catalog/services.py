@@ -8,7 +8,6 @@ from sartiq.catalog import models
 from sartiq.media.models import MediaResource
 from sartiq.resources import ManyRef, Ref, Resource, crud_services, replace_children, resource_create
 
-
 MEDIA = Ref(MediaResource, "Media resource")
 
 

@@ -90,7 +90,7 @@ class ImageInfo:
     dominant_color: str | None
 
 
-def inspect_image(data: bytes, loc: tuple = ("body", "file")) -> ImageInfo:
+def inspect_image(data: bytes, field: tuple = ("file",)) -> ImageInfo:
     """Identify and fully decode an image; 422 for anything that is not a sound, bounded image."""
     try:
         with open_bounded(data) as probe:
@@ -102,9 +102,9 @@ def inspect_image(data: bytes, loc: tuple = ("body", "file")) -> ImageInfo:
             dominant = _dominant_color(image)
             width, height = image.size
     except ImageRefused as refused:
-        raise InvalidInput(str(refused), loc=loc)
+        raise InvalidInput(str(refused), field)
     except DECODE_ERRORS:
-        raise InvalidInput("File is not a valid image", loc=loc)
+        raise InvalidInput("File is not a valid image", field)
     extension = FORMAT_EXTENSIONS[fmt]
     return ImageInfo(width, height, extension, CONTENT_TYPES[extension], profile, dominant)
 

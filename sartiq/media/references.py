@@ -26,9 +26,9 @@ from sartiq.media.services import storage_key_of
 THING = "Media resource"
 
 
-def _field(loc: tuple) -> str:
-    """The field an error is about: the last name in its location (not a list index)."""
-    return next(part for part in reversed(loc) if isinstance(part, str))
+def _name(field: tuple) -> str:
+    """The name of the field an error is about: the last name in its path (not a list index)."""
+    return next(part for part in reversed(field) if isinstance(part, str))
 
 
 class MediaReferences:
@@ -45,40 +45,40 @@ class MediaReferences:
     def by_ids(self, pks: Iterable) -> list[MediaResource]:
         return tenancy.get_many_usable(MediaResource.objects, pks, self.user, self.organization_id, THING)
 
-    def by_url(self, url: str | None, loc: tuple) -> MediaResource | None:
+    def by_url(self, url: str | None, field: tuple) -> MediaResource | None:
         """The media resource a URL of the project's storage names (checked); None for an
         outside URL. A storage URL naming no media resource is a 422."""
         key = storage_key_of(url)
         if key is None:
             return None
-        media = self.by_key(key, loc)
+        media = self.by_key(key, field)
         if media is None:
-            raise InvalidInput(f"{_field(loc)} points to the project's storage but names no media resource", loc=loc)
+            raise InvalidInput(f"{_name(field)} points to the project's storage but names no media resource", field)
         return media
 
-    def by_key(self, key: str, loc: tuple) -> MediaResource | None:
+    def by_key(self, key: str, field: tuple) -> MediaResource | None:
         """The media resource stored under `key` (checked), or None when there is none."""
         media = MediaResource.objects.filter(file=key).first()
         if media is not None:
             tenancy.check_usable(self.user, media, self.organization_id, THING)
         return media
 
-    def by_url_or_id(self, url: str | None, media_id, *, loc: tuple, id_key: str) -> MediaResource | None:
+    def by_url_or_id(self, url: str | None, media_id, *, field: tuple, id_key: str) -> MediaResource | None:
         """An image given by URL and/or media id (`id_key`): a storage URL stands for its media
         resource, and must name the same one as the id when both are given."""
-        media = self.by_url(url, loc) if url else None
+        media = self.by_url(url, field) if url else None
         if media_id is not None:
             if media is not None and media.pk != media_id:
-                raise InvalidInput(f"{_field(loc)} and {id_key} name different media resources", loc=loc)
+                raise InvalidInput(f"{_name(field)} and {id_key} name different media resources", field)
             media = media or self.by_id(media_id)
         return media
 
     @staticmethod
-    def outside_only(url: str | None, loc: tuple, hint: str | None = None) -> None:
+    def outside_only(url: str | None, field: tuple, hint: str | None = None) -> None:
         """A URL field that cannot hold a stored file (it has no media twin): storage URLs are refused."""
         if storage_key_of(url) is not None:
             where = f"give the media resource id in {hint}" if hint else "only outside URLs are stored here"
-            raise InvalidInput(f"{_field(loc)} cannot point to the project's storage: {where}", loc=loc)
+            raise InvalidInput(f"{_name(field)} cannot point to the project's storage: {where}", field)
 
 
 def shown_url(url: str | None, media: MediaResource | None) -> str | None:

@@ -6,9 +6,9 @@ import uuid
 from urllib.parse import unquote
 
 import filetype
-
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from sartiq.accounts import tenancy
@@ -16,6 +16,7 @@ from sartiq.errors import Conflict, InvalidInput
 from sartiq.media.choices import MediaResourceType
 from sartiq.media.images import inspect_image
 from sartiq.media.models import MediaResource
+from sartiq.services import model_update
 
 # Video containers accepted, recognized from their bytes (ISO-BMFF `ftyp` brands, EBML doctype).
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
@@ -36,7 +37,7 @@ def media_create_from_bytes(
     alt_text: str | None = None,
     caption: str | None = None,
     protected: bool = False,
-    loc: tuple = ("body", "file"),
+    field: tuple = ("file",),
     allow_video: bool = False,
 ) -> MediaResource:
     """Validate and store bytes under a fresh key. The type is the server's: images are decoded
@@ -44,9 +45,9 @@ def media_create_from_bytes(
     QuickTime or WebM container. `content_type` (the client's claim) only chooses which error to
     report."""
     if len(data) > settings.MEDIA_MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", loc=loc)
+        raise InvalidInput(f"File is larger than {settings.MEDIA_MAX_UPLOAD_BYTES} bytes", field)
     if not data:
-        raise InvalidInput("File is empty", loc=loc)
+        raise InvalidInput("File is empty", field)
     media = MediaResource(
         owner=owner,
         organization_id=organization_id,
@@ -58,13 +59,13 @@ def media_create_from_bytes(
     )
     video_type = _sniff_video(data) if allow_video else None
     if allow_video and video_type is None and (content_type or "").startswith("video/"):
-        raise InvalidInput("File is not a valid video (MP4, QuickTime or WebM)", loc=loc)
+        raise InvalidInput("File is not a valid video (MP4, QuickTime or WebM)", field)
     if video_type is not None:
         media.resource_type = MediaResourceType.VIDEO
         media.extension = VIDEO_TYPES[video_type]
         media.content_type = video_type
     else:
-        info = inspect_image(data, loc=loc)
+        info = inspect_image(data, field)
         media.resource_type = MediaResourceType.IMAGE
         media.extension = info.extension
         media.content_type = info.content_type
@@ -98,9 +99,7 @@ def media_create(*, user, organization_id=None, data: dict) -> MediaResource:
 
 @transaction.atomic
 def media_update(*, user, instance: MediaResource, data: dict) -> MediaResource:
-    for field in ("alt_text", "caption", "protected"):
-        if field in data:
-            setattr(instance, field, data[field])
+    model_update(instance, data, ("alt_text", "caption", "protected"))
     instance.save()
     return instance
 
@@ -170,8 +169,6 @@ def storage_key_of(url: str | None) -> str | None:
     the storage tells where its URLs start; signatures and expiry are ignored here (the key only
     names a file; what may use it is decided by the media resource it belongs to).
     """
-    from django.core.files.storage import default_storage
-
     if not url:
         return None
     prefix = _url_prefix(default_storage)

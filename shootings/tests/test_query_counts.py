@@ -1,7 +1,5 @@
 """Every shootings read runs a constant number of queries, at 1 look and at 50."""
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from conftest import client_for
 from sartiq.catalog.tests.factories import ShootingGuidelinesFactory, fully_loaded
@@ -41,21 +39,15 @@ EXPECTED = {
 }
 
 
-def measure(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.json())
-    return len(ctx.captured_queries)
-
-
-def test_reads_are_constant_from_1_to_50_looks(user):
+def test_reads_are_constant_from_1_to_50_looks(user, query_counts):
     client = client_for(user)
     guidelines = fully_loaded(ShootingGuidelinesFactory, owner=user)
     shooting = ShootingFactory(owner=user, default_guidelines=guidelines)
     first = fully_loaded_look(shooting, revisions=2)
 
     def counts():
-        return {url: measure(client, url.format(shooting=shooting.pk, look=first.pk)) for url in EXPECTED}
+        return {url: query_counts.measure(client, url.format(shooting=shooting.pk, look=first.pk), key=url)
+                for url in EXPECTED}
 
     one = counts()
     for _ in range(49):
@@ -63,4 +55,4 @@ def test_reads_are_constant_from_1_to_50_looks(user):
     ShootingFactory(owner=user, default_guidelines=fully_loaded(ShootingGuidelinesFactory, owner=user))
     fifty = counts()
     assert client.get(f"/api/v1/shootings/{shooting.pk}/looks?limit=100").json()["count"] == 50
-    assert one == fifty == EXPECTED
+    query_counts.check(EXPECTED, one, fifty)

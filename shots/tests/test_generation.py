@@ -9,12 +9,16 @@ from PIL import Image
 
 from conftest import client_for
 from outfits.models import Outfit, OutfitProduct
+from sartiq.catalog.demo import figure_image, garment_image
 from sartiq.catalog.models import SubjectBaseImage
 from sartiq.catalog.tests.factories import (
-    BackgroundPresetFactory, PosePresetFactory, ProductFactory, SetDesignFactory, StyleFactory,
+    BackgroundPresetFactory,
+    PosePresetFactory,
+    ProductFactory,
+    SetDesignFactory,
+    StyleFactory,
     SubjectBaseImageFactory,
 )
-from sartiq.catalog.demo import figure_image, garment_image
 from sartiq.media.references import shown_url
 from sartiq.media.services import media_create_from_bytes
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory

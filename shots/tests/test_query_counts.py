@@ -1,7 +1,5 @@
 """Shot reads run a constant number of queries, at 1 shot and at many."""
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from conftest import client_for
 from integrations.models import ExternalImagePush, ExternalIntegration
@@ -27,14 +25,7 @@ def loaded_shot(shooting, integration):
     return shot
 
 
-def count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.json()
-    return len(ctx.captured_queries)
-
-
-def test_shot_reads_are_constant(user):
+def test_shot_reads_are_constant(user, query_counts):
     client = client_for(user)
     shooting = ShootingFactory(owner=user)
     integration = ExternalIntegration.objects.create(owner=user, name="OVS")
@@ -48,8 +39,8 @@ def test_shot_reads_are_constant(user):
         f"/api/v1/shots/revisions/{revision_id}": AUTH + 3,
         "/api/v1/export-configuration": AUTH + 1,
     }
-    one = {url: count(client, url) for url in urls}
+    one = {url: query_counts.measure(client, url) for url in urls}
     for _ in range(15):
         loaded_shot(shooting, integration)
-    many = {url: count(client, url) for url in urls}
-    assert one == many == urls
+    many = {url: query_counts.measure(client, url) for url in urls}
+    query_counts.check(urls, one, many)

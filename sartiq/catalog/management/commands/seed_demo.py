@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from sartiq import embedded
-from sartiq.accounts.models import Membership, Organization, User
 from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.models import Membership, Organization, User
 from sartiq.catalog import choices, demo, models
 
 DEMO_EMAIL = "admin@example.com"

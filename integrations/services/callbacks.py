@@ -1,0 +1,84 @@
+"""Retailers' confirmation callbacks (Standard Webhooks): verified, then applied once per message id."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from standardwebhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import EmptyWebhookSecretError
+
+from integrations import selectors
+from integrations.models import CallbackMessage, ExternalIntegration
+from integrations.pushing import push_confirm
+from integrations.secrets import new_callback_secret, reveal
+from sartiq.errors import BusinessRuleError, DomainError
+
+# The tolerance standardwebhooks applies to `webhook-timestamp` (fixed by the package).
+CALLBACK_TOLERANCE = timedelta(minutes=5)
+
+
+class CallbackRefused(DomainError):
+    status_code = 401
+
+
+def callback_verify(integration_id, body: bytes, headers) -> tuple[ExternalIntegration, str, datetime]:
+    """The integration and the message's id and timestamp, once `webhook-id`, `webhook-timestamp`
+    and `webhook-signature` prove the integration's callback secret signed this body within the
+    tolerance; CallbackRefused otherwise. An unknown integration (or one without a usable secret)
+    is checked against a random secret, so it is refused exactly as a wrong signature is: the
+    answer tells nothing about which integrations exist."""
+    integration = ExternalIntegration.objects.filter(pk=integration_id).first() if _is_uuid(integration_id) else None
+    webhook = None
+    if integration is not None and integration.callback_secret:
+        try:
+            webhook = Webhook(reveal(integration.callback_secret))
+        except (DomainError, ValueError, EmptyWebhookSecretError):
+            webhook = None
+    wanted = {name: headers.get(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    try:
+        (webhook or Webhook(new_callback_secret())).verify(body, {k: v for k, v in wanted.items() if v},
+                                                           json_parse=False)
+    except WebhookVerificationError as exc:
+        raise CallbackRefused(f"Invalid webhook: {exc}")
+    except ValueError:  # a malformed signature list, or a body that is not UTF-8
+        raise CallbackRefused("Invalid webhook: malformed headers or body")
+    if webhook is None:  # unreachable: a random secret matches no signature
+        raise CallbackRefused("Invalid webhook: No matching signature found")
+    if len(wanted["webhook-id"]) > CallbackMessage._meta.get_field("message_id").max_length:
+        raise BusinessRuleError("webhook-id is too long")
+    return integration, wanted["webhook-id"], datetime.fromtimestamp(float(wanted["webhook-timestamp"]),
+                                                                      tz=dt_timezone.utc)
+
+
+@transaction.atomic
+def callback_apply(*, integration: ExternalIntegration, message_id: str, timestamp: datetime, reference=None,
+                   idempotency_key=None, published: bool, message: str | None = None):
+    """Apply a verified callback once: `(push, changed)`, or None when this message id was received
+    before (a retry or a replay: nothing changes). The id is recorded with the change, in one
+    transaction, so a message that changed nothing (unknown push) may be sent again."""
+    try:
+        with transaction.atomic():
+            CallbackMessage.objects.create(integration=integration, message_id=message_id, timestamp=timestamp)
+    except IntegrityError:
+        return None
+    push = selectors.push_for_callback(integration, reference, idempotency_key)
+    changed = push_confirm(push=push, confirmed=published, message=message)
+    push.refresh_from_db()
+    return push, changed
+
+
+def callback_messages_prune() -> int:
+    """Forget message ids whose timestamps are well past the tolerance (they are refused as stale)."""
+    deleted, _ = CallbackMessage.objects.filter(timestamp__lt=timezone.now() - 2 * CALLBACK_TOLERANCE).delete()
+    return deleted
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
