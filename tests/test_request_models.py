@@ -1,9 +1,9 @@
 """`RequestModel.data()`: what a service receives from a validated request (issue 12)."""
 import uuid
 
+from outfits.api.requests import ManualOutfitCreate
 from sartiq.catalog.api.requests import ProductCreate, ProductUpdate, SubjectCreate
 from sartiq.catalog.choices import Gender, ProductGender
-from shootings.api.requests import ManualOutfitCreate
 
 
 def test_a_create_gives_the_fields_sent_and_the_defaults_but_no_field_left_out():

@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
-from sartiq.api.serializers import ReadSerializer
-
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
+from sartiq.api.serializers import ReadSerializer
 
 
 class ExternalImagePushPublicSerializer(ReadSerializer):

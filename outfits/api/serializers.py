@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
-from sartiq.api.serializers import ReadSerializer
-
 from outfits.models import Outfit
+from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.api.serializers import ProductPublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer
 

@@ -1,10 +1,10 @@
 from outfits import selectors, services
+from outfits.api.requests import OutfitCreate
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from outfits.models import Outfit
 from sartiq.accounts import tenancy
 from sartiq.api.filters import FilterSet, UUIDFilter
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
-from shootings.api.requests import OutfitCreate
 from shootings.models import ShootingLook
 
 

@@ -7,9 +7,14 @@ from http import HTTPStatus
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import (PermissionDenied as DjangoPermissionDenied, RequestDataTooBig,
-                                    SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent)
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status

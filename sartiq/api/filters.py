@@ -15,8 +15,8 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db import models
-from drf_spectacular.drainage import set_override
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.drainage import set_override
 
 from sartiq.api.validation import validate
 

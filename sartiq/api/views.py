@@ -20,8 +20,18 @@ from sartiq.accounts import tenancy
 from sartiq.api.errors import RequestValidationError
 from sartiq.api.parsers import JSONParser
 from sartiq.api.serializers import MessageSerializer
-from sartiq.api.validation import (MODEL_ATTRIBUTES_TYPE, add_text_errors, error, mask_secrets, missing,
-                                   model_text_errors, text_errors, union_args, validate, validate_model)
+from sartiq.api.validation import (
+    MODEL_ATTRIBUTES_TYPE,
+    add_text_errors,
+    error,
+    mask_secrets,
+    missing,
+    model_text_errors,
+    text_errors,
+    union_args,
+    validate,
+    validate_model,
+)
 from sartiq.errors import NotFound
 
 

@@ -1,9 +1,10 @@
-"""Shooting, look and outfit request shapes (the reference's Shooting*/ShootingLook* bodies)."""
+"""Shooting and look request shapes (the reference's Shooting*/ShootingLook* bodies); outfits' own are in outfits/api/requests.py."""
 import uuid
 from typing import Optional
 
 from pydantic import Field, model_validator
 
+from outfits.api.requests import OutfitInstruction
 from outfits.models import Outfit
 from sartiq.api.requests import DateTime, JSONObject, Name, RequestModel, UuidList, int_range, text
 from sartiq.catalog.choices import FileFormat, ProductGender
@@ -13,7 +14,6 @@ from shootings.models import Shooting, ShootingLook
 
 ImageSize = int_range(1, 16384)
 GenerationsCount = int_range(1, 10)
-OutfitInstruction = Optional[text(1000)]
 
 
 class ShootingCreate(RequestModel):
@@ -118,18 +118,6 @@ class ShootingLookUpdate(RequestModel):
         if self.resolution_preset_id and (self.width or self.height):
             raise ValueError("Give either resolution_preset_id or width/height, not both")
         return self
-
-
-class ManualOutfitCreate(RequestModel):
-    db_model = Outfit
-
-    outfit_ref_imgs_urls: ReferenceImages = None
-    outfit_instruction: OutfitInstruction = None
-    outfit_product_ids: UuidList = Field(default_factory=list)
-
-
-class OutfitCreate(ManualOutfitCreate):
-    shooting_look_id: uuid.UUID
 
 
 class FinalizeOutfitRequest(RequestModel):

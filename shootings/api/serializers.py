@@ -1,15 +1,16 @@
 """Shooting and look serializers (the reference's Shooting*/ShootingLook* components)."""
 from rest_framework import serializers
 
-from sartiq.media.references import shown_url
-
-from sartiq.api.serializers import ReadSerializer
-
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
+from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.api.serializers import (
-    PosePresetPublicSerializer, SetDesignPublicSerializer, ShootingGuidelinesPublicSerializer, TenantPublicSerializer,
+    PosePresetPublicSerializer,
+    SetDesignPublicSerializer,
+    ShootingGuidelinesPublicSerializer,
+    TenantPublicSerializer,
 )
+from sartiq.media.references import shown_url
 from shootings.choices import ShootingLookComputedStatus
 from shootings.models import Shooting, ShootingLook
 from shots.api.fields import RankedStatusField

@@ -1,15 +1,13 @@
 from rest_framework import serializers
 
-from sartiq.api.serializers import ReadSerializer
-
 from integrations.api.serializers import ExternalImagePushPublicSerializer
 from sartiq.accounts.api.serializers import UserSummarySerializer
+from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.api.serializers import ShotTypePublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import push_status_field
 from shots.choices import ShotStatus
-from shots.models import (ExportConfiguration, Generation, Prediction, Shot, ShotRevision,
-                          ShotRevisionImage)
+from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 
 class ShotRevisionImagePublicSerializer(ReadSerializer):

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 
 from sartiq.accounts import tenancy
-from sartiq.errors import DomainError
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
+from sartiq.errors import DomainError
 from shootings.models import ShootingLook
+from shots import generation as generation_service
 from shots import selectors, services, uploads
 from shots.api import requests as r
 from shots.api import serializers as s
-from shots import generation as generation_service
 from shots.exporting import content_disposition
 from shots.filters import GenerationFilterSet, ShotFilterSet
 from shots.models import Generation, Shot, ShotRevision

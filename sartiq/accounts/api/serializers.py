@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from sartiq.api.serializers import ReadSerializer
-
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
+from sartiq.api.serializers import ReadSerializer
 
 
 class UserSummarySerializer(ReadSerializer):

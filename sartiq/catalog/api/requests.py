@@ -5,8 +5,23 @@ from typing import Annotated, Optional
 
 from pydantic import Field, field_validator
 
-from sartiq.api.requests import (Date, JSONObject, JSONValue, LongText, Name, RequestModel, Text, Url, UrlList,
-                                 UuidList, float_range, int_range, partial, pattern, text)
+from sartiq.api.requests import (
+    Date,
+    JSONObject,
+    JSONValue,
+    LongText,
+    Name,
+    RequestModel,
+    Text,
+    Url,
+    UrlList,
+    UuidList,
+    float_range,
+    int_range,
+    partial,
+    pattern,
+    text,
+)
 from sartiq.catalog import choices, models
 
 ImageSize = int_range(1, 16384)

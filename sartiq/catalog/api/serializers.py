@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
-
 from sartiq.catalog import models
 from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import RankedStatusField

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
-
 from sartiq.media.choices import Orientation
 from sartiq.media.models import MediaResource
 from sartiq.media.references import shown_url

@@ -1,6 +1,6 @@
 from rest_framework import parsers
 
-from sartiq.api.filters import FilterSet, ChoiceFilter
+from sartiq.api.filters import ChoiceFilter, FilterSet
 from sartiq.api.views import CrudViewSet
 from sartiq.media import services
 from sartiq.media.api import requests as r
