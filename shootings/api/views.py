@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from outfits import services as outfit_services
+from outfits.api.requests import ManualOutfitCreate
 from sartiq.accounts import tenancy
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
@@ -89,7 +90,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     tenant_scoped = False  # a look list is one shooting's: the shooting is checked instead
     body_models = {
         "update": r.ShootingLookUpdate,
-        "manual_outfit": r.ManualOutfitCreate,
+        "manual_outfit": ManualOutfitCreate,
         "finalize_outfit": r.FinalizeOutfitRequest,
         "create_looks": r.GenerateShootingLooksRequest,
         "start_generations": r.StartGenerationsRequest,
