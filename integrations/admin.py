@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from integrations import review_admin  # noqa: F401  (registers the review queue and page)
 from integrations import services
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from sartiq.accounts import tenancy
