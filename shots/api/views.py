@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from rest_framework import status
 
+from integrations import services as integration_services
 from sartiq.accounts import tenancy
 from sartiq.errors import DomainError
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
@@ -95,7 +96,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY},
                    description="The current revision's image in the caller's export configuration, as an attachment.")
     def download(self, request, **kwargs):
-        data, filename, content_type = services.shot_download(user=request.user, shot=self.get_object())
+        data, filename, content_type = integration_services.shot_download(user=request.user, shot=self.get_object())
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = content_disposition(filename)
         response["Content-Length"] = str(len(data))
