@@ -1,6 +1,7 @@
 from rest_framework import serializers as drf
 
-from outfits import selectors, services
+from integrations import selectors as integration_selectors
+from outfits import services
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from outfits.models import Outfit
 from sartiq.accounts import tenancy
@@ -35,7 +36,7 @@ class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     body_serializers = {"create": OutfitCreateSerializer}
 
     def get_queryset(self):
-        return selectors.outfits(self.request.user)
+        return integration_selectors.outfits(self.request.user)
 
     def create(self, request):
         data = dict(self.body)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers as drf
 
+from integrations import selectors as integration_selectors
 from outfits import services as outfit_services
 from sartiq.accounts import tenancy
 from sartiq.api.fields import InputSerializer
@@ -47,7 +48,7 @@ class ShootingViewSet(CrudViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.shooting_details(self.request.user)
+            return integration_selectors.shooting_details(self.request.user)
         return selectors.shootings()
 
     def create(self, request, *args, **kwargs):
@@ -112,8 +113,8 @@ class LookViewSet(ListMixin, ApiViewSet):
 
     def get_queryset(self):
         if self.action == "summary_list":
-            return selectors.look_summaries()
-        return selectors.looks(self.request.user)
+            return integration_selectors.look_summaries()
+        return integration_selectors.looks(self.request.user)
 
     def shooting(self) -> Shooting:
         """The path's shooting: 404 unknown, 403 invisible, 404 when not in `organization_id`."""
@@ -159,7 +160,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     def create_looks(self, request, **kwargs):
         shooting = self.shooting()
         look_ids, generation_results = services.looks_generate(user=request.user, shooting=shooting, data=self.body)
-        looks = list(selectors.looks(request.user).filter(pk__in=look_ids))
+        looks = list(integration_selectors.looks(request.user).filter(pk__in=look_ids))
         return self.respond(
             {"looks": looks, "generation_results": generation_results,
              "total_generations_created": len(generation_results)},

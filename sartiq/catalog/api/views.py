@@ -39,7 +39,7 @@ class ProductViewSet(_ProductViewSet):
     queryset = selectors.products().none()  # the schema generator's model; requests use products_for
     def get_queryset(self):
         # The computed fields (latest look's status, its shots, exports) depend on the caller.
-        from shootings.selectors import products_for
+        from integrations.selectors import products_for
 
         return products_for(self.request.user)
 
