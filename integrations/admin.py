@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 
-from integrations import services
+from integrations import (
+    review_admin,  # noqa: F401  (registers the review queue and page)
+    services,
+)
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from sartiq.accounts import tenancy
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin

@@ -4,9 +4,11 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.deletion import CASCADE, ProtectedError
 
 from integrations.choices import IntegrationType, PushStatus
 from sartiq.models import JSONField, TenantModel, TimestampedModel
+from shots.models import ShotRevision
 
 
 class ExternalIntegration(TenantModel):
@@ -47,10 +49,25 @@ class ExternalProductMapping(TimestampedModel):
         constraints = [models.UniqueConstraint(fields=["product", "integration"], name="integrations_mapping_unique")]
 
 
+def keep_exported_revision(collector, field, sub_objs, using):
+    """`on_delete` of a push's revision: an export keeps its revision. Deleting revisions
+    themselves (a restore deleting the later ones, a revision's delete) is refused with
+    ProtectedError while one of them has a push that did not fail (the revision services answer
+    409); a failed push goes with its revision. Deleting a whole shot, look, shooting or owner
+    takes the revisions and their pushes along, as CASCADE does."""
+    origin = collector.origin
+    origin_model = origin.model if isinstance(origin, models.QuerySet) else type(origin)
+    if issubclass(origin_model, ShotRevision):
+        kept = sub_objs.exclude(push_status=PushStatus.FAILED)
+        if kept.exists():
+            raise ProtectedError("An exported revision is kept", set(kept))
+    CASCADE(collector, field, sub_objs, using)
+
+
 class ExternalImagePush(TimestampedModel):
     """One revision's image pushed to one integration, tracked until the retailer confirms."""
 
-    revision = models.ForeignKey("shots.ShotRevision", on_delete=models.CASCADE, related_name="push_records")
+    revision = models.ForeignKey(ShotRevision, on_delete=keep_exported_revision, related_name="push_records")
     integration = models.ForeignKey(ExternalIntegration, on_delete=models.CASCADE, related_name="pushes")
     push_status = models.CharField(max_length=24, choices=PushStatus.choices, default=PushStatus.PENDING)
     pushed_at = models.DateTimeField(null=True, blank=True)

@@ -1,12 +1,29 @@
-"""Reads of the integrations app: where a tenant's images go, and the pushes a worker or a callback acts on."""
+"""Reads of the integrations app: where a tenant's images go, the pushes a worker or a callback
+acts on, and the reads the endpoints show with their pushes.
+
+A revision's push records and aggregate push status, and a product's export counts, are part of
+what the shot, revision, look, shooting, outfit and product endpoints show. Those reads are
+composed here, on top, from the selectors of shots, outfits and shootings (which take the nested
+querysets as arguments), so that no app below reads pushes: the views ask these.
+"""
 from __future__ import annotations
 
 import uuid
 
 from django.db import models
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from integrations.choices import PUSH_STATUS_PRIORITY
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
+from outfits import selectors as outfit_selectors
+from sartiq.accounts import tenancy
 from sartiq.errors import NotFound
+from shootings import selectors as shooting_selectors
+from shots import selectors as shot_selectors
+from shots.selectors import rank_of
+
+PUSH_RANK = {str(status): rank for rank, status in enumerate(PUSH_STATUS_PRIORITY)}
 
 
 def of_tenant(queryset: models.QuerySet, tenant, path: str = "") -> models.QuerySet:
@@ -59,3 +76,76 @@ def push_for_callback(integration: ExternalIntegration, reference: str | None, i
     if push is None:
         raise NotFound("Push")
     return push
+
+
+# --- what the endpoints show, with the pushes ---------------------------------------------------
+def push_rank(revision_ref) -> Subquery:
+    """The aggregate push status of a revision as a rank in PUSH_STATUS_PRIORITY (NULL: no pushes)."""
+    pushes = (
+        ExternalImagePush.objects.filter(revision=revision_ref)
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(rank=Min(rank_of(F("push_status"), PUSH_RANK)))
+        .values("rank")[:1]
+    )
+    return Subquery(pushes, output_field=IntegerField())
+
+
+def revisions():
+    """Revisions with their images, push records, owner and aggregate push status."""
+    return shot_selectors.revisions().annotate(push_status_rank=push_rank(OuterRef("pk"))).prefetch_related(
+        Prefetch("push_records", ExternalImagePush.objects.order_by("created_at", "id"), to_attr="push_record_list"),
+    )
+
+
+def shots():
+    """Shots as ShotPublic shows them: shot type, status, revisions with their pushes."""
+    return shot_selectors.shots(revisions())
+
+
+def shot_summaries():
+    """Shots as ShotSummary shows them: no revisions, the current revision's push status."""
+    return shot_selectors.shot_summaries().annotate(push_status_rank=push_rank(OuterRef("current_revision_id")))
+
+
+def products_for(user):
+    """ProductPublic's computed fields, from what `user` may see: the latest look's status and
+    shots (`shootings.selectors.products_for`); exports count the pushes of the product's
+    revisions; `integration_name` is the first integration it is mapped to."""
+    pushes = tenancy.visible(ExternalImagePush.objects.all(), user).filter(
+        revision__shot__shooting_look__product=OuterRef("pk")
+    ).order_by().annotate(group=Value(1)).values("group")
+    return shooting_selectors.products_for(user, shot_summaries()).annotate(
+        exports_total=Coalesce(Subquery(pushes.annotate(n=Count("pk")).values("n")[:1]), 0),
+        # A conditional count, not a WHERE on the status: the plan then always starts from the
+        # product's looks instead of from every completed push.
+        exports_completed=Coalesce(
+            Subquery(pushes.annotate(n=Count("pk", filter=Q(push_status="COMPLETED"))).values("n")[:1]), 0
+        ),
+        # Of the integrations the user may see: another tenant's mapping of a public product is theirs.
+        integration_name=Subquery(
+            tenancy.visible(ExternalProductMapping.objects.all(), user).filter(product=OuterRef("pk"))
+            .order_by("created_at", "id").values("integration__name")[:1]
+        ),
+    )
+
+
+def outfits(user):
+    """Outfits with their products as the catalog shows them to `user`, in order, and media."""
+    return outfit_selectors.outfits(products_for(user))
+
+
+def looks(user):
+    """Looks as ShootingLookPublic shows them to `user`."""
+    return shooting_selectors.looks(shots(), outfits(user))
+
+
+def look_summaries():
+    """Looks as ShootingLookSummary shows them."""
+    return shooting_selectors.look_summaries(shot_summaries())
+
+
+def shooting_details(user):
+    """A shooting with its looks as `user` sees them."""
+    return shooting_selectors.shooting_details(looks(user))

@@ -4,6 +4,10 @@
 - look `summary_rank`: DRAFT for a draft look, else its shot status, else WITHOUT_STATUS.
 - shooting `shot_status_rank`: MIN over all its shots; `status_rank`: MIN over its looks'
   summary ranks (NULL: no looks).
+
+The reads the endpoints show also carry pushes (a revision's push records and push status, a
+product's exports): `integrations.selectors` composes them from these, passing the nested
+querysets (shots, outfits, looks) in.
 """
 from __future__ import annotations
 
@@ -24,10 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.datastructures import MultiValueDict
 
-from integrations.models import ExternalImagePush, ExternalProductMapping
 from outfits.choices import OutfitGenerationStatus
 from outfits.models import Outfit, OutfitProduct
-from outfits.selectors import outfits
 from sartiq.accounts import tenancy
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.catalog import selectors as catalog
@@ -73,19 +75,16 @@ def with_shooting_statuses(queryset):
     )
 
 
-# --- products as the catalog shows them (their looks, shots and exports) ----------------------
-def products_for(user):
-    """ProductPublic's computed fields, from what `user` may see.
+# --- products as the catalog shows them (their looks and shots) ---------------------------------
+def products_for(user, shot_queryset):
+    """ProductPublic's computed fields of the looks, from what `user` may see (exports and
+    `integration_name`: `integrations.selectors.products_for`).
 
     A product's `shot_status` is the status of its latest look the user can see
-    (`shot_status_shooting_look_id`), `shots` that look's shots; exports count the pushes of the
-    product's revisions; `integration_name` is the first integration it is mapped to.
+    (`shot_status_shooting_look_id`), `shots` that look's shots (from `shot_queryset`).
     """
     visible_looks = tenancy.visible(ShootingLook.objects.all(), user)
     latest = visible_looks.filter(product=OuterRef("pk")).order_by("-created_at", "-id")
-    pushes = tenancy.visible(ExternalImagePush.objects.all(), user).filter(
-        revision__shot__shooting_look__product=OuterRef("pk")
-    ).order_by().annotate(group=Value(1)).values("group")
     latest_looks = visible_looks.filter(
         pk=Subquery(visible_looks.filter(product=OuterRef("product")).order_by("-created_at", "-id").values("pk")[:1])
     )
@@ -95,20 +94,9 @@ def products_for(user):
         shot_status_rank=Subquery(
             with_look_statuses(latest).values("shot_status_rank")[:1], output_field=IntegerField()
         ),
-        exports_total=Coalesce(Subquery(pushes.annotate(n=Count("pk")).values("n")[:1]), 0),
-        # A conditional count, not a WHERE on the status: the plan then always starts from the
-        # product's looks instead of from every completed push.
-        exports_completed=Coalesce(
-            Subquery(pushes.annotate(n=Count("pk", filter=Q(push_status="COMPLETED"))).values("n")[:1]), 0
-        ),
-        # Of the integrations the user may see: another tenant's mapping of a public product is theirs.
-        integration_name=Subquery(
-            tenancy.visible(ExternalProductMapping.objects.all(), user).filter(product=OuterRef("pk"))
-            .order_by("created_at", "id").values("integration__name")[:1]
-        ),
     ).prefetch_related(
         Prefetch("looks", latest_looks.prefetch_related(
-            Prefetch("shots", shot_selectors.shot_summaries(), to_attr="shot_list")),
+            Prefetch("shots", shot_queryset, to_attr="shot_list")),
                  to_attr="latest_looks")
     )
 
@@ -121,7 +109,7 @@ def products_matching(user, organization_id, filters: dict) -> list:
     for key, value in filters.items():
         for item in value if isinstance(value, list) else [value]:
             query.appendlist(key, str(item).lower() if isinstance(item, bool) else str(item))
-    scoped = tenancy.scope(products_for(user), user, organization_id)
+    scoped = tenancy.scope(products_for(user, shot_selectors.shot_summaries()), user, organization_id)
     filterset = ProductFilterSet(query, queryset=scoped)
     (skip, limit), page_errors = parse_skip_limit(query)
     errors = filterset.errors_as_pydantic() + page_errors
@@ -131,22 +119,24 @@ def products_matching(user, organization_id, filters: dict) -> list:
 
 
 # --- looks --------------------------------------------------------------------------------------
-def looks(user):
-    """Looks as ShootingLookPublic shows them."""
+def looks(shot_queryset, outfit_queryset):
+    """Looks as ShootingLookPublic shows them, with the shots of `shot_queryset` and the outfits of
+    `outfit_queryset` (`integrations.selectors.looks` gives them as the caller sees them)."""
     return (
         with_look_statuses(ShootingLook.objects.select_related("subject", "product", "assignee", "shooting"))
         .prefetch_related(
             Prefetch("set_design", catalog.set_designs()),
             Prefetch("pose_presets", catalog.pose_presets(), to_attr="pose_preset_list"),
-            Prefetch("shots", shot_selectors.shots(), to_attr="shot_list"),
-            Prefetch("outfits", outfits(user), to_attr="outfit_list"),
+            Prefetch("shots", shot_queryset, to_attr="shot_list"),
+            Prefetch("outfits", outfit_queryset, to_attr="outfit_list"),
         )
         .order_by("created_at", "id")
     )
 
 
-def look_summaries():
-    """Looks as ShootingLookSummary shows them: no revisions, images or proposals' products."""
+def look_summaries(shot_queryset):
+    """Looks as ShootingLookSummary shows them: no revisions, images or proposals' products; the
+    shots of `shot_queryset` (`integrations.selectors.look_summaries`)."""
     pending = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.PENDING)
     completed = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.COMPLETED)
     failed = Outfit.objects.filter(shooting_look=OuterRef("pk"), generation_status=OutfitGenerationStatus.FAILED)
@@ -165,7 +155,7 @@ def look_summaries():
             ),
             outfit_products_count=Coalesce(Subquery(products, output_field=IntegerField()), 0),
         )
-        .prefetch_related(Prefetch("shots", shot_selectors.shot_summaries(), to_attr="shot_list"))
+        .prefetch_related(Prefetch("shots", shot_queryset, to_attr="shot_list"))
         .order_by("created_at", "id")
     )
 
@@ -190,8 +180,9 @@ def shootings():
     ).order_by("-created_at", "-id")
 
 
-def shooting_details(user):
-    return shootings().prefetch_related(Prefetch("looks", looks(user)))
+def shooting_details(look_queryset):
+    """A shooting with the looks of `look_queryset` (`integrations.selectors.shooting_details`)."""
+    return shootings().prefetch_related(Prefetch("looks", look_queryset))
 
 
 def filter_shootings_by_status(queryset, statuses):

@@ -7,22 +7,22 @@ most of the cost of loading a shooting with hundreds of looks. Serializers read 
 Statuses are compared by rank (`STATUS_ORDER`): SQL computes ranks with CASE and MIN, the
 serializer turns a rank back into its name. A shot's status is its current revision's
 `shot_status`, PENDING without one.
+
+What the endpoints show of a revision's pushes (push records, aggregate push status) is added on
+top by `integrations.selectors` (revisions, shots, shot_summaries), which the views ask.
 """
 from __future__ import annotations
 
-from django.db.models import Case, F, IntegerField, Min, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Min, Prefetch, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
-from integrations.choices import PUSH_STATUS_PRIORITY
-from integrations.models import ExternalImagePush
 from sartiq.catalog.choices import ViewAngle
 from sartiq.catalog.models import SubjectBaseImage
 from shots.choices import STATUS_ORDER, ShotStatus
 from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 RANK = {str(status): rank for rank, status in enumerate(STATUS_ORDER)}
-PUSH_RANK = {str(status): rank for rank, status in enumerate(PUSH_STATUS_PRIORITY)}
 
 
 def rank_of(expression, ranks: dict[str, int] = RANK) -> Case:
@@ -57,48 +57,35 @@ def min_shot_rank(**shot_filter) -> Subquery:
     return Subquery(shots, output_field=IntegerField())
 
 
-def push_rank(revision_ref) -> Subquery:
-    """The aggregate push status of a revision as a rank in PUSH_STATUS_PRIORITY (NULL: no pushes)."""
-    pushes = (
-        ExternalImagePush.objects.filter(revision=revision_ref)
-        .order_by()
-        .annotate(group=Value(1))
-        .values("group")
-        .annotate(rank=Min(rank_of(F("push_status"), PUSH_RANK)))
-        .values("rank")[:1]
-    )
-    return Subquery(pushes, output_field=IntegerField())
-
-
 def revisions():
-    """Revisions with their images, push records, owner and aggregate push status."""
+    """Revisions with their images and owner (`integrations.selectors.revisions` adds the pushes)."""
     return (
         ShotRevision.objects.select_related("owner")
-        .annotate(push_status_rank=push_rank(OuterRef("pk")))
         .prefetch_related(
             Prefetch("images", ShotRevisionImage.objects.select_related("image_media", "sketch_image_media"),
                      to_attr="image_list"),
-            Prefetch("push_records", ExternalImagePush.objects.order_by("created_at", "id"), to_attr="push_record_list"),
         )
         .order_by("version")
     )
 
 
-def shots():
-    """Shots as ShotPublic shows them: shot type, status, revisions."""
+def shots(revision_queryset):
+    """Shots as ShotPublic shows them: shot type, status, and the revisions of `revision_queryset`
+    (`integrations.selectors.shots` gives them with their pushes)."""
     return (
         Shot.objects.select_related("shot_type__reference_image")
         .annotate(status=shot_status_expression())
-        .prefetch_related(Prefetch("revisions", revisions(), to_attr="revision_list"))
+        .prefetch_related(Prefetch("revisions", revision_queryset, to_attr="revision_list"))
         .order_by("created_at", "id")
     )
 
 
 def shot_summaries():
-    """Shots as ShotSummary shows them: no revisions, the current revision's push status."""
+    """Shots as ShotSummary shows them: no revisions (`integrations.selectors.shot_summaries` adds
+    the current revision's push status)."""
     return (
         Shot.objects.select_related("shot_type__reference_image")
-        .annotate(status=shot_status_expression(), push_status_rank=push_rank(OuterRef("current_revision_id")))
+        .annotate(status=shot_status_expression())
         .order_by("created_at", "id")
     )
 

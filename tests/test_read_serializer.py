@@ -5,10 +5,10 @@ import pytest
 from rest_framework import serializers
 
 from conftest import client_for
+from integrations.selectors import shooting_details
 from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.tests.factories import ShootingGuidelinesFactory, ShotTypeFactory, fully_loaded
 from shootings.api.serializers import ShootingDetailPublicSerializer
-from shootings.selectors import shooting_details
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, fully_loaded_look, look_with_shots
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,6 @@
 """Writes of the integrations app, by area: `connections` (integrations and product mappings),
-`exports` (push records of approved revisions, re-pushes), `callbacks` (retailers' confirmations).
+`exports` (push records of approved revisions, re-pushes), `callbacks` (retailers' confirmations), `downloads` (a shot's image in the user's export
+configuration, named by the look's mapping).
 The push itself runs in a worker: integrations/pushing.py. Callers import them from here.
 
 Exports to retailers: push records, the push itself, confirmations, re-pushes.
@@ -42,6 +43,7 @@ from integrations.services.connections import (
     mapping_delete,
     mapping_update,
 )
+from integrations.services.downloads import shot_download
 from integrations.services.exports import ExportCount, LookExportCount, look_export, push_retry, revision_export
 
 __all__ = [
@@ -49,5 +51,5 @@ __all__ = [
     "callback_apply", "callback_messages_prune", "callback_verify", "can_manage", "integration_check",
     "integration_create", "integration_delete", "integration_update", "look_export", "mapping_check", "mapping_create",
     "mapping_delete", "mapping_update", "push_claim", "push_confirm", "push_give_up", "push_poll", "push_retry",
-    "push_run", "pushes_awaiting", "pushes_stale", "revision_export",
+    "push_run", "pushes_awaiting", "pushes_stale", "revision_export", "shot_download",
 ]

@@ -1,4 +1,5 @@
-from outfits import selectors, services
+from integrations import selectors as integration_selectors
+from outfits import services
 from outfits.api.requests import OutfitCreate
 from outfits.api.serializers import ShootingLookOutfitPublicSerializer
 from outfits.models import Outfit
@@ -29,7 +30,7 @@ class OutfitViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     body_models = {"create": OutfitCreate}
 
     def get_queryset(self):
-        return selectors.outfits(self.request.user)
+        return integration_selectors.outfits(self.request.user)
 
     def create(self, request):
         data = dict(self.body)

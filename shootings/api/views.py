@@ -1,6 +1,7 @@
 """The shootings and looks endpoints of the reference."""
 from __future__ import annotations
 
+from integrations import selectors as integration_selectors
 from outfits import services as outfit_services
 from outfits.api.requests import ManualOutfitCreate
 from sartiq.accounts import tenancy
@@ -41,7 +42,7 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.shooting_details(self.request.user)
+            return integration_selectors.shooting_details(self.request.user)
         return selectors.shootings()
 
     def create(self, request, *args, **kwargs):
@@ -108,8 +109,8 @@ class LookViewSet(ListMixin, ApiViewSet):
 
     def get_queryset(self):
         if self.action == "summary_list":
-            return selectors.look_summaries()
-        return selectors.looks(self.request.user)
+            return integration_selectors.look_summaries()
+        return integration_selectors.looks(self.request.user)
 
     def shooting(self) -> Shooting:
         """The path's shooting: 404 unknown, 403 invisible, 404 when not in `organization_id`."""
@@ -155,7 +156,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     def create_looks(self, request, **kwargs):
         shooting = self.shooting()
         look_ids, generation_results = services.looks_generate(user=request.user, shooting=shooting, data=self.body)
-        looks = list(selectors.looks(request.user).filter(pk__in=look_ids))
+        looks = list(integration_selectors.looks(request.user).filter(pk__in=look_ids))
         return self.respond(
             {"looks": looks, "generation_results": generation_results,
              "total_generations_created": len(generation_results)},

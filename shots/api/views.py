@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 
+from integrations import selectors as integration_selectors
+from integrations import services as integration_services
 from sartiq.accounts import tenancy
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
@@ -45,7 +47,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
                             "generate": s.ShotGenerationsPublicSerializer}
 
     def get_queryset(self):
-        return selectors.shots()
+        return integration_selectors.shots()
 
     def create(self, request):
         look = tenancy.get_visible(ShootingLook.objects.all(), self.body["shooting_look_id"],
@@ -90,12 +92,12 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
             notes=body.get("notes"),
             previous_revision_id=body.get("previous_revision_id", services.FOLLOW_CURRENT),
         )
-        return self.respond(selectors.revisions().get(pk=revision.pk), s.ShotRevisionPublicSerializer)
+        return self.respond(integration_selectors.revisions().get(pk=revision.pk), s.ShotRevisionPublicSerializer)
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY},
                    description="The current revision's image in the caller's export configuration, as an attachment.")
     def download(self, request, **kwargs):
-        data, filename, content_type = services.shot_download(user=request.user, shot=self.get_object())
+        data, filename, content_type = integration_services.shot_download(user=request.user, shot=self.get_object())
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = content_disposition(filename)
         response["Content-Length"] = str(len(data))
@@ -134,7 +136,7 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
     response_serializers = {"destroy": None, "upload_url": s.UploadUrlSerializer}
 
     def get_queryset(self):
-        return selectors.revisions()
+        return integration_selectors.revisions()
 
     def destroy(self, request, **kwargs):
         services.revision_delete(user=request.user, revision=self.get_object())

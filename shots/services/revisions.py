@@ -6,10 +6,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 
-from integrations.choices import PushStatus
-from integrations.models import ExternalImagePush
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, Conflict, NotFound
 from sartiq.locking import lock
@@ -115,8 +113,9 @@ def revision_set_current(*, user, revision) -> ShotRevision:
 
 @transaction.atomic
 def revision_delete(*, user, revision) -> None:
-    """Delete a revision and the files only it uses. 409 while another revision follows it;
-    deleting the current revision makes its previous one current."""
+    """Delete a revision and the files only it uses. 409 while another revision follows it, or
+    while a record protects it (an export that did not fail); deleting the current revision makes
+    its previous one current."""
     revision, shot = _lock_revision(revision)
     tenancy.check_change(user, revision)
     if ShotRevision.objects.filter(previous_revision=revision).exists():
@@ -124,8 +123,11 @@ def revision_delete(*, user, revision) -> None:
     if shot.current_revision_id == revision.pk:
         shot.current_revision_id = revision.previous_revision_id
         shot.save(update_fields=["current_revision", "updated_at"])
-    with media_released_after(revisions=ShotRevision.objects.filter(pk=revision.pk)):
-        revision.delete()
+    try:
+        with media_released_after(revisions=ShotRevision.objects.filter(pk=revision.pk)):
+            revision.delete()
+    except ProtectedError:  # declared by the records that keep it (integrations: an export)
+        raise Conflict("The revision has been exported; it cannot be deleted")
 
 
 def _descendants(revision) -> list[uuid.UUID]:
@@ -144,16 +146,18 @@ def _descendants(revision) -> list[uuid.UUID]:
 @transaction.atomic
 def revision_restore(*, user, revision) -> ShotRevision:
     """Make `revision` current again and delete every revision after it in the chain, in one
-    transaction. A no-op when it is already current. 409 when a later revision was exported."""
+    transaction. A no-op when it is already current. 409 when a later revision is kept by a record
+    that protects it (an export that did not fail: integrations declares it on its foreign key)."""
     revision, shot = _lock_revision(revision)
     tenancy.check_change(user, revision)
     if shot.current_revision_id == revision.pk:
         return revision
     later = _descendants(revision)
-    if ExternalImagePush.objects.filter(revision_id__in=later).exclude(push_status=PushStatus.FAILED).exists():
-        raise Conflict("A later revision has been exported; it cannot be deleted")
     shot.current_revision = revision
     shot.save(update_fields=["current_revision", "updated_at"])
-    with media_released_after(revisions=ShotRevision.objects.filter(pk__in=later)):
-        ShotRevision.objects.filter(pk__in=later).delete()
+    try:
+        with media_released_after(revisions=ShotRevision.objects.filter(pk__in=later)):
+            ShotRevision.objects.filter(pk__in=later).delete()
+    except ProtectedError:  # declared by the records that keep a revision (integrations: an export)
+        raise Conflict("A later revision has been exported; it cannot be deleted")  # the transaction rolls back
     return revision

@@ -24,7 +24,7 @@ class ProductViewSet(CrudViewSet):
 
     def get_queryset(self):
         # The computed fields (latest look's status, its shots, exports) depend on the caller.
-        from shootings.selectors import products_for
+        from integrations.selectors import products_for
 
         return products_for(self.request.user)
 
