@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
@@ -130,8 +132,11 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
+    # Production settings (DATABASE_URL is set below) need a key for tenants' secrets: a throwaway one.
+    os.environ.setdefault("INTEGRATION_SECRETS_KEY", Fernet.generate_key().decode())
     os.environ.setdefault("STATIC_MANIFEST", "0")
     os.environ["DEBUG"] = "0"
+    os.environ["HTTPS_ONLY"] = "0"  # in process, over no network: no redirect to https
     os.environ["ALLOWED_HOSTS"] = "testserver"
     configure_database("sartiq_bench")
 
