@@ -29,9 +29,10 @@ fuzz: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .data .pytest_cache fuzz-report
 
-## make bench: seed a 200-look shooting in a throwaway database and time the main reads.
+## make bench: seed a 200-look shooting in a throwaway database and time the main reads
+## (BENCH_ARGS="--looks 2000 --runs 5" to change the shape).
 bench: $(INSTALLED)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## make lint: ruff, and import-linter's layers contract (.importlinter; also a test in make test).
 lint: $(INSTALLED)

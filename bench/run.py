@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-LOOKS, SHOTS, REVISIONS, IMAGES, PROPOSALS = 200, 4, 3, 2, 3
+SHOTS, REVISIONS, IMAGES, PROPOSALS = 4, 3, 2, 3
 
 
 def configure_database(name: str) -> None:
@@ -45,7 +45,7 @@ def configure_database(name: str) -> None:
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{name}"
 
 
-def seed():
+def seed(looks_count: int):
     from django.utils import timezone
 
     from integrations.models import ExternalImagePush, ExternalIntegration
@@ -63,7 +63,7 @@ def seed():
         c.SubjectBaseImage.objects.bulk_create([c.SubjectBaseImage(subject=subject, shot_type=st, image_url="/b.png")
                                                 for st in shot_types])
     products = c.Product.objects.bulk_create([c.Product(owner=user, name=f"Product {i}", sku=f"SKU{i:05d}",
-                                                        cover_image_url=f"/p/{i}.png") for i in range(LOOKS + 50)])
+                                                        cover_image_url=f"/p/{i}.png") for i in range(looks_count + 50)])
     design = c.SetDesign.objects.create(owner=user, name="Studio")
     guidelines = c.ShootingGuidelines.objects.create(owner=user, name="Default", set_design=design)
     guidelines.shot_types.set(shot_types)
@@ -76,7 +76,7 @@ def seed():
 
     looks = ShootingLook.objects.bulk_create([
         ShootingLook(id=uuid.uuid4(), shooting=shooting, subject=subjects[i % 4], product=products[i], status="READY",
-                     set_design=design, assignee=user) for i in range(LOOKS)])
+                     set_design=design, assignee=user) for i in range(looks_count)])
     shots = Shot.objects.bulk_create([Shot(id=uuid.uuid4(), shooting_look=look, shot_type=st)
                                       for look in looks for st in shot_types])
     statuses = ["PROPOSAL", "REVIEW", "APPROVED"]
@@ -103,7 +103,7 @@ def seed():
         Outfit(id=uuid.uuid4(), shooting_look=look, source="STYLIST", generation_status="COMPLETED",
                outfit_instruction="Layered") for look in looks for _ in range(PROPOSALS)])
     OutfitProduct.objects.bulk_create([
-        OutfitProduct(outfit=o, product=products[LOOKS + (n + k) % 50], position=k)
+        OutfitProduct(outfit=o, product=products[looks_count + (n + k) % 50], position=k)
         for n, o in enumerate(outfits) for k in range(2)])
     return user, shooting
 
@@ -128,6 +128,7 @@ def measure(client, url: str, runs: int):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--looks", type=int, default=200, help="looks of the measured shooting")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
@@ -150,7 +151,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    user, shooting = seed()
+    user, shooting = seed(args.looks)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -161,12 +162,12 @@ def main() -> int:
     endpoints = [
         "/api/v1/shootings/",
         f"/api/v1/shootings/{shooting.pk}",
-        f"/api/v1/shootings/{shooting.pk}/looks?limit=200",
+        f"/api/v1/shootings/{shooting.pk}/looks?limit={min(args.looks, 200)}",
         f"/api/v1/shootings/{shooting.pk}/looks?limit=50",
-        f"/api/v1/shootings/{shooting.pk}/looks-summary?limit=200",
+        f"/api/v1/shootings/{shooting.pk}/looks-summary?limit={min(args.looks, 200)}",
         "/api/v1/shootings/summary",
     ]
-    print(f"Seeded {LOOKS} looks x {SHOTS} shots x {REVISIONS} revisions x {IMAGES} images in {seeded:.1f}s")
+    print(f"Seeded {args.looks} looks x {SHOTS} shots x {REVISIONS} revisions x {IMAGES} images in {seeded:.1f}s")
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
     print(f"{'endpoint':<62} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'bytes':>10}")
