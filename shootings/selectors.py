@@ -33,11 +33,11 @@ from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts import tenancy
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.catalog import selectors as catalog
-from sartiq.catalog.filters import ProductFilterSet
 from sartiq.errors import ValidationErrors
 from shootings.choices import ShootingLookComputedStatus as Computed
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
+from shootings.product_filters import ProductFilterSet
 from shots import selectors as shot_selectors
 from shots.choices import STATUS_ORDER
 from shots.selectors import RANK, min_shot_rank

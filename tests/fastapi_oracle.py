@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from sartiq.api.pagination import DEFAULT_LIMIT, LIMIT, SKIP
 from sartiq.catalog.api.requests import ProductCreate, ProductUpdate, ResolutionPresetCreate, SubjectCreate
-from sartiq.catalog.filters import ProductFilterSet
+from shootings.product_filters import ProductFilterSet
 
 OrganizationId = Optional[uuid.UUID]
 

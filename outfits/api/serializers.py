@@ -2,8 +2,8 @@ from rest_framework import serializers
 
 from outfits.models import Outfit
 from sartiq.api.serializers import ReadSerializer
-from sartiq.catalog.api.serializers import ProductPublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer
+from shootings.api.products import ProductPublicSerializer
 
 
 class ShootingLookOutfitPublicSerializer(ReadSerializer):

@@ -2,10 +2,13 @@
 services). Each lists (filterable), creates, reads, updates (PUT/PATCH) and deletes."""
 from __future__ import annotations
 
+from integrations.selectors import products_for
 from sartiq.api.views import CrudViewSet
 from sartiq.catalog import filters, selectors, services
 from sartiq.catalog.api import requests as r
 from sartiq.catalog.api import serializers as s
+from shootings.api.products import ProductPublicSerializer
+from shootings.product_filters import ProductFilterSet
 
 
 class ProductViewSet(CrudViewSet):
@@ -13,9 +16,9 @@ class ProductViewSet(CrudViewSet):
 
     not_found = "Product"
     lookup_url_kwarg = "product_id"
-    serializer_class = s.ProductPublicSerializer
+    serializer_class = ProductPublicSerializer
     list_component_name = "ProductsPublic"
-    filterset_class = filters.ProductFilterSet
+    filterset_class = ProductFilterSet
     body_models = {"create": r.ProductCreate, "update": r.ProductUpdate, "partial_update": r.ProductUpdate}
     create_service = staticmethod(services.product_create)
     update_service = staticmethod(services.product_update)
@@ -24,8 +27,6 @@ class ProductViewSet(CrudViewSet):
 
     def get_queryset(self):
         # The computed fields (latest look's status, its shots, exports) depend on the caller.
-        from integrations.selectors import products_for
-
         return products_for(self.request.user)
 
 
