@@ -31,9 +31,8 @@ class ExternalIntegrationViewSet(CrudViewSet):
     queryset = ExternalIntegration.objects.order_by("name", "id")
     serializer_class = s.ExternalIntegrationPublicSerializer
     list_component_name = "ExternalIntegrationsPublic"
-    body_models = {"create": r.ExternalIntegrationCreate,
-                        "update": r.ExternalIntegrationUpdate,
-                        "partial_update": r.ExternalIntegrationUpdate}
+    body_models = {"create": r.ExternalIntegrationCreate, "update": r.ExternalIntegrationUpdate,
+                   "partial_update": r.ExternalIntegrationUpdate}
     create_service = staticmethod(services.integration_create)
     update_service = staticmethod(services.integration_update)
     delete_service = staticmethod(services.integration_delete)
@@ -57,9 +56,8 @@ class ExternalProductMappingViewSet(CrudViewSet):
     serializer_class = s.ExternalProductMappingPublicSerializer
     filterset_class = MappingFilterSet
     list_component_name = "ExternalProductMappingsPublic"
-    body_models = {"create": r.ExternalProductMappingCreate,
-                        "update": r.ExternalProductMappingUpdate,
-                        "partial_update": r.ExternalProductMappingUpdate}
+    body_models = {"create": r.ExternalProductMappingCreate, "update": r.ExternalProductMappingUpdate,
+                   "partial_update": r.ExternalProductMappingUpdate}
     create_service = staticmethod(services.mapping_create)
     update_service = staticmethod(services.mapping_update)
     delete_service = staticmethod(services.mapping_delete)

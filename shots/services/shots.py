@@ -88,15 +88,22 @@ def _current(shot) -> ShotRevision | None:
     return ShotRevision.objects.select_for_update().filter(pk=shot.current_revision_id).first()
 
 
-@transaction.atomic
-def shot_approve(*, user, shot) -> Shot:
-    """PROPOSAL, REVIEW or POST_PROD → APPROVED (on the current revision, and so the shot)."""
+def _under_review(user, shot, verb: str) -> tuple[Shot, ShotRevision]:
+    """The shot locked, the caller allowed to change it, and its current revision, which must be in a
+    reviewable status (a shot without one is PENDING)."""
     shot = lock(Shot, shot.pk)
     tenancy.check_change(user, shot)
     revision = _current(shot)
     status = revision.shot_status if revision else ShotStatus.PENDING
     if status not in REVIEWABLE:
-        raise BusinessRuleError(f"A shot in status {status} cannot be approved")
+        raise BusinessRuleError(f"A shot in status {status} cannot be {verb}")
+    return shot, revision
+
+
+@transaction.atomic
+def shot_approve(*, user, shot) -> Shot:
+    """PROPOSAL, REVIEW or POST_PROD → APPROVED (on the current revision, and so the shot)."""
+    shot, revision = _under_review(user, shot, "approved")
     revision.shot_status = ShotStatus.APPROVED
     revision.save(update_fields=["shot_status", "updated_at"])
     return shot
@@ -106,12 +113,8 @@ def shot_approve(*, user, shot) -> Shot:
 def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
     """PROPOSAL or REVIEW → REJECTED, POST_PROD → POST_PROD_REJECTED, using one rework (409 when
     none is left). Notes are added to the current revision's."""
-    shot = lock(Shot, shot.pk)
-    tenancy.check_change(user, shot)
-    revision = _current(shot)
-    status = revision.shot_status if revision else ShotStatus.PENDING
-    if status not in REVIEWABLE:
-        raise BusinessRuleError(f"A shot in status {status} cannot be rejected")
+    shot, revision = _under_review(user, shot, "rejected")
+    status = revision.shot_status
     if shot.rework_available <= 0:
         raise Conflict("No rework left for this shot")
     shot.rework_available -= 1
