@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from sartiq.api.auth import create_access_token
 from sartiq.catalog.models import Product
-from tests.servers import database_url, free_port
+from tests.servers import database_url, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,37 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def debug_server(tmp_path):
-    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.error_settings", "DATABASE_URL": database_url(),
            "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT), "SECRET_KEY": settings.SECRET_KEY, "DEBUG": "1",
            "MEDIA_MAX_UPLOAD_BYTES": "3000"}  # DATA_UPLOAD_MAX_MEMORY_SIZE: 4000 bytes + 1 MiB
     log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:sartiq.gunicorn_conf", "sartiq.wsgi:application",
-             "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--threads", "2", "--worker-class", "gthread"],
-            env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/api/v1/utils/health-check").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"gunicorn did not start:\n{log.read_text()}"
-            time.sleep(0.3)
+    with gunicorn(["-c", "python:sartiq.gunicorn_conf", "--workers", "1", "--threads", "2", "--worker-class",
+                   "gthread"], env, log) as (base, _):
         yield base, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        connection.close()
 
 
 def test_make_runs_server_answers_json_on_api_paths_whatever_the_error(debug_server, user):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +20,6 @@ import httpx
 import psutil
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from conftest import client_for
 from sartiq.api.auth import create_access_token
@@ -30,7 +27,7 @@ from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import png_bomb
 from shootings.tests.factories import ShootingFactory, ShotFactory
 from shots.models import ShotRevision
-from tests.servers import database_url, free_port
+from tests.servers import database_url, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,37 +38,14 @@ RSS_CEILING = 250 * 1024 * 1024  # per process: a booted worker is ~100 MiB; one
 @pytest.fixture
 def server(tmp_path):
     """A gunicorn process tree on the test database, ready when this yields its base URL."""
-    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
            "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT), "SECRET_KEY": settings.SECRET_KEY,
            "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"}
     log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "sartiq.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "120"],
-            env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/api/v1/utils/health-check", headers=HTTPS).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"gunicorn did not start:\n{log.read_text()}"
-            time.sleep(0.3)
+    with gunicorn(["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "120"],
+                  env, log, headers=HTTPS) as (base, process):
         process.log = log
         yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        connection.close()
 
 
 # As a TLS-terminating proxy would forward it (production settings trust X-Forwarded-Proto).
