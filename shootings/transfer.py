@@ -11,16 +11,17 @@ re-check of every reference (issue 10, finding 5):
 - the images stored for the shooting (revision images and sketches, generation outputs, outfit
   reference images) move with it when nothing outside the shooting uses them; an image also used
   elsewhere stops the transfer;
-- pushes to the current tenant's retailer integrations stop it too: their records (integration,
-  attempts) belong to the tenant the shooting leaves.
+- apps above shootings may refuse it too, through the `transfer_requested` signal (shootings does
+  not import them): integrations refuses while pushes went to the current tenant's retailer
+  integrations, whose records (integration, attempts) belong to the tenant the shooting leaves.
 """
 from __future__ import annotations
 
 import uuid
 
 from django.db.models import Q
+from django.dispatch import Signal
 
-from integrations.models import ExternalImagePush
 from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts import tenancy
 from sartiq.accounts.models import User
@@ -30,6 +31,11 @@ from sartiq.media.models import MediaResource
 from sartiq.media.services import media_referenced
 from shootings.models import Shooting, ShootingLook
 from shots.models import Prediction, Shot, ShotRevisionImage
+
+transfer_requested = Signal()
+"""Sent by `shooting_transfer_check` with `shooting` and `target` (an organization id, or None for
+the owner's personal space), after the grants and catalog checks and before the media move: a
+receiver in an app above shootings refuses the transfer by raising a DomainError."""
 
 
 def _may_act_for(user: User, shooting: Shooting, organization_id) -> bool:
@@ -103,11 +109,7 @@ def shooting_transfer_check(*, user: User, shooting: Shooting, target) -> list[u
         if not allowed:
             raise BusinessRuleError(f"The assignee {assignee.pk} of a look cannot access the target; "
                                     "unassign the look first")
-    pushes = ExternalImagePush.objects.filter(revision__shot__shooting_look__shooting=shooting).select_related(
-        "integration")
-    for push in pushes:
-        if not tenancy.in_audience(push.integration, target, shooting.owner_id):
-            raise BusinessRuleError("The shooting has exports to its current tenant's integrations; it cannot be moved")
+    transfer_requested.send(sender=Shooting, shooting=shooting, target=target)
     media_ids = _stored_media_ids(shooting)
     moving = []
     for media in MediaResource.objects.filter(pk__in=media_ids):

@@ -17,24 +17,12 @@ from django.core.exceptions import (
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from sartiq import errors as domain
-from sartiq.api.validation import value_error
-
-
-class RequestValidationError(exceptions.APIException):
-    """422 with Pydantic's error list; raised once per request with every error found."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "validation_error"
-
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        super().__init__(detail="Validation error")
-
+from sartiq.api.validation import RequestValidationError, value_error
 
 logger = logging.getLogger(__name__)
 NOT_AUTHENTICATED = "Not authenticated"

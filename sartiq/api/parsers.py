@@ -18,7 +18,7 @@ from django.conf import settings
 from rest_framework import exceptions, parsers
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from sartiq.api.validation import error
+from sartiq.api.validation import RequestValidationError, error
 
 PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words
 
@@ -40,8 +40,6 @@ def _finite_float(text: str) -> float:
 
 def loads(raw: bytes | str) -> Any:
     """The body's JSON value; raises 422 `json_invalid` or a 400 parse error as FastAPI would."""
-    from sartiq.api.errors import RequestValidationError
-
     try:
         value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:

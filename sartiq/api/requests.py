@@ -146,6 +146,22 @@ def is_secret(field: FieldInfo) -> bool:
     return isinstance(extra, dict) and extra.get("format") == "password"
 
 
+SECRET_MASK = "**********"  # how Pydantic shows a SecretStr
+
+
+def mask_secrets(errors: list[dict], model: type[pydantic.BaseModel]) -> list[dict]:
+    """Errors without the values of the model's secret fields (`sartiq.api.requests.secret`): a
+    secret a client sent is never repeated, not even in a 422 about another field (a missing
+    field's error repeats the whole body)."""
+    names = {name for name, field in model.model_fields.items() if is_secret(field)}
+    for entry in errors if names else []:
+        if len(entry["loc"]) > 1 and entry["loc"][1] in names:
+            entry["input"] = SECRET_MASK
+        elif isinstance(entry.get("input"), dict):
+            entry["input"] = {k: SECRET_MASK if k in names else v for k, v in entry["input"].items()}
+    return errors
+
+
 # --- the base model ---------------------------------------------------------------------------------
 def _resolve(model, target: str) -> models.Field:
     """`field` of `model`, or `app_label.Model.field`."""

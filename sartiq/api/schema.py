@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from pydantic.json_schema import GenerateJsonSchema
 
+from sartiq.api.requests import RequestModel
+
 
 class AutoSchema(openapi.AutoSchema):
     """Reads the declarations of `sartiq.api.views.ApiViewSet`:
@@ -99,8 +101,6 @@ class AutoSchema(openapi.AutoSchema):
 
 
 def _is_request_model(declared) -> bool:
-    from sartiq.api.requests import RequestModel
-
     return isinstance(declared, type) and issubclass(declared, RequestModel)
 
 

@@ -18,6 +18,19 @@ from typing import Annotated, Any, Mapping, Union
 import pydantic
 from django.utils.datastructures import MultiValueDict
 from pydantic import TypeAdapter
+from rest_framework import exceptions, status
+
+
+class RequestValidationError(exceptions.APIException):
+    """422 with Pydantic's error list; raised once per request with every error found."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "validation_error"
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(detail="Validation error")
+
 
 MISSING = object()
 Loc = tuple
@@ -85,7 +98,6 @@ def validate(annotation: Any, value: Any, loc: Loc) -> tuple[Any, list[dict]]:
 
 
 MODEL_ATTRIBUTES_TYPE = "Input should be a valid dictionary or object to extract fields from"
-SECRET_MASK = "**********"  # how Pydantic shows a SecretStr
 
 
 # --- text the database cannot store -------------------------------------------------------------
@@ -188,18 +200,3 @@ def union_args(annotation: Any) -> tuple:
     if origin in (Union, types.UnionType):
         return tuple(a for arg in typing.get_args(annotation) for a in union_args(arg))
     return (annotation,)
-
-
-def mask_secrets(errors: list[dict], model: type[pydantic.BaseModel]) -> list[dict]:
-    """Errors without the values of the model's secret fields (`sartiq.api.requests.secret`): a
-    secret a client sent is never repeated, not even in a 422 about another field (a missing
-    field's error repeats the whole body)."""
-    from sartiq.api.requests import is_secret
-
-    names = {name for name, field in model.model_fields.items() if is_secret(field)}
-    for entry in errors if names else []:
-        if len(entry["loc"]) > 1 and entry["loc"][1] in names:
-            entry["input"] = SECRET_MASK
-        elif isinstance(entry.get("input"), dict):
-            entry["input"] = {k: SECRET_MASK if k in names else v for k, v in entry["input"].items()}
-    return errors

@@ -17,14 +17,14 @@ from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 
 from sartiq.accounts import tenancy
-from sartiq.api.errors import RequestValidationError
 from sartiq.api.parsers import JSONParser
+from sartiq.api.requests import mask_secrets
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.validation import (
     MODEL_ATTRIBUTES_TYPE,
+    RequestValidationError,
     add_text_errors,
     error,
-    mask_secrets,
     missing,
     model_text_errors,
     text_errors,

@@ -11,6 +11,7 @@ from rest_framework import status
 from integrations import selectors as integration_selectors
 from integrations import services as integration_services
 from sartiq.accounts import tenancy
+from sartiq.api.errors import exception_handler
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
 from shootings.models import ShootingLook
@@ -178,8 +179,6 @@ def receive_upload(request, token: str):
     try:
         key = uploads.receive_local_upload(token=token, content_type=request.content_type, body=request.body)
     except DomainError as error:
-        from sartiq.api.errors import exception_handler
-
         response = exception_handler(error, {})
         return JsonResponse(response.data, status=response.status_code, safe=False)
     return JsonResponse({"key": key})
