@@ -45,7 +45,8 @@ def configure_database(name: str) -> None:
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{name}"
 
 
-def seed(looks_count: int):
+def seed(looks_count: int = 200):
+    """The bench shape; `../shared/bench/seed_project.py` calls it without arguments (200 looks)."""
     from django.utils import timezone
 
     from integrations.models import ExternalImagePush, ExternalIntegration
