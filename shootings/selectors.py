@@ -173,11 +173,14 @@ def filter_looks_by_status(queryset, statuses):
 
 
 # --- shootings ----------------------------------------------------------------------------------
+def shooting_rows():
+    """Shootings with their statuses, newest first: the list reads its columns (`sartiq.api.rows`)."""
+    return with_shooting_statuses(Shooting.objects.all()).order_by("-created_at", "-id")
+
+
 def shootings():
     """Shootings as ShootingPublic shows them (no looks)."""
-    return with_shooting_statuses(Shooting.objects.all()).prefetch_related(
-        Prefetch("default_guidelines", catalog.guidelines())
-    ).order_by("-created_at", "-id")
+    return shooting_rows().prefetch_related(Prefetch("default_guidelines", catalog.guidelines()))
 
 
 def shooting_details(look_queryset):

@@ -5,8 +5,11 @@ from integrations import selectors as integration_selectors
 from outfits import services as outfit_services
 from outfits.api.requests import ManualOutfitCreate
 from sartiq.accounts import tenancy
+from sartiq.api.rows import Rows
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
+from sartiq.catalog import selectors as catalog_selectors
+from sartiq.catalog.api.serializers import ShootingGuidelinesPublicSerializer
 from sartiq.errors import NotFound
 from shootings import selectors, services
 from shootings.api import requests as r
@@ -14,6 +17,15 @@ from shootings.api import serializers as s
 from shootings.filters import LookFilterSet, ShootingFilterSet
 from shootings.models import Shooting, ShootingLook
 from shots import services as shot_services
+
+
+def _guidelines(ids: set) -> dict:
+    serializer = ShootingGuidelinesPublicSerializer(context={})
+    return {guidelines.pk: serializer.to_representation(guidelines)
+            for guidelines in catalog_selectors.guidelines().filter(pk__in=ids)}
+
+
+SHOOTING_ROWS = Rows(s.ShootingPublicSerializer, nested={"default_guidelines": _guidelines})
 
 
 class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -43,7 +55,15 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     def get_queryset(self):
         if self.action == "retrieve":
             return integration_selectors.shooting_details(self.request.user)
+        if self.action == "list":
+            return selectors.shooting_rows()
         return selectors.shootings()
+
+    def list(self, request, *args, **kwargs):
+        """Built from rows, not model instances (`sartiq.api.rows`: the list is polled)."""
+        paginator = self.paginator
+        data, paginator.count = SHOOTING_ROWS.page(self.get_list_queryset(), paginator.skip, paginator.limit)
+        return self.get_paginated_response(data)
 
     def create(self, request, *args, **kwargs):
         shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)

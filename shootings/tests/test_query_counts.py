@@ -19,8 +19,8 @@ GUIDELINES = 11
 LOOK_TREE = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
 
 EXPECTED = {
-    # shootings: rows (statuses are subqueries of the same SELECT) + guidelines
-    "/api/v1/shootings/": AUTH + COUNT + 1 + GUIDELINES,
+    # shootings: rows with their count (a window) and statuses + guidelines
+    "/api/v1/shootings/": AUTH + 1 + GUIDELINES,
     # the shooting, its guidelines, its looks and their tree
     "/api/v1/shootings/{shooting}": AUTH + 1 + GUIDELINES + 1 + LOOK_TREE,
     # the shooting (access), count, looks, their tree
