@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core import signing
@@ -49,7 +50,8 @@ def _uses_s3() -> bool:
     return hasattr(default_storage, "bucket_name")
 
 
-def upload_target(*, request, shot, filename: str, content_type: str) -> dict:
+def upload_target(*, shot, filename: str, content_type: str, site_url: str) -> dict:
+    """`site_url`: where this server is reached (scheme and host), for a local upload URL."""
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise InvalidInput(f"content_type must be one of {', '.join(sorted(ALLOWED_CONTENT_TYPES))}",
                            ("content_type",), source="query", input_=content_type)
@@ -68,7 +70,7 @@ def upload_target(*, request, shot, filename: str, content_type: str) -> dict:
         )
     else:
         token = signing.dumps({"upload": str(upload.pk)}, salt=SALT)
-        upload_url = request.build_absolute_uri(reverse("revision-upload", kwargs={"token": token}))
+        upload_url = urljoin(site_url, reverse("revision-upload", kwargs={"token": token}))
     return {
         "upload_url": upload_url,
         "method": "PUT",

@@ -154,8 +154,9 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
     def upload_url(self, request):
         shot = tenancy.get_visible(Shot.objects.all(), self.query["shot_id"],
                                    request.user, "Shot", change=True)
-        target = uploads.upload_target(request=request, shot=shot, filename=self.query["filename"],
-                                       content_type=self.query["content_type"])
+        target = uploads.upload_target(shot=shot, filename=self.query["filename"],
+                                       content_type=self.query["content_type"],
+                                       site_url=request.build_absolute_uri("/"))
         return self.respond(target, s.UploadUrlSerializer)
 
 
