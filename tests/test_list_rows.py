@@ -59,3 +59,37 @@ def test_an_empty_list_counts_nothing(other_user):
 def test_a_field_that_is_no_column_must_be_given():
     with pytest.raises(ValueError, match="default_guidelines is not a column"):
         Rows(ShootingPublicSerializer)
+
+
+@pytest.mark.parametrize("statuses", [["DRAFT"], ["WITHOUT_STATUS", "REVIEW"], ["APPROVED"]])
+def test_a_filtered_list_too(user, shootings, statuses):
+    """Filters take the queryset path (`filter_queryset`), the same rows reader."""
+    response = client_for(user).get("/api/v1/shootings/", {"statuses": statuses})
+    expected = selectors.filter_shootings_by_status(selectors.shooting_rows().filter(pk__in=shootings), statuses)
+    assert response.status_code == 200
+    assert response.content == serialized(Shooting.objects.filter(pk__in=expected.values("pk")))
+
+
+def test_a_superusers_list_holds_everyones(superuser, shootings, other_user):
+    ShootingFactory(owner=other_user)
+    response = client_for(superuser).get("/api/v1/shootings/", {"limit": 3})
+    assert response.content == serialized(Shooting.objects.all(), 0, 3)
+
+
+def test_an_organization_the_caller_is_not_in_is_403(other_user, shootings, user):
+    organization = user.memberships.get().organization
+    response = client_for(other_user).get("/api/v1/shootings/", {"organization_id": str(organization.pk)})
+    assert response.status_code == 403
+
+
+def test_one_compiled_statement_per_scope_and_page(user, other_user, shootings, django_assert_num_queries):
+    """The list's SQL is compiled once per tenancy scope and page: another user's list runs the same
+    statement with their id, and sees only their own shootings."""
+    from shootings.api.views import SHOOTING_PAGE
+
+    client_for(user).get("/api/v1/shootings/")
+    shape = ("personal", 0, 100)
+    sql, params = SHOOTING_PAGE.sql(shape, (other_user.pk,))
+    assert SHOOTING_PAGE.sql(shape, (user.pk,))[0] == sql and other_user.pk in params
+    ShootingFactory(owner=other_user, name="Theirs")
+    assert [row["name"] for row in client_for(other_user).get("/api/v1/shootings/").json()["data"]] == ["Theirs"]

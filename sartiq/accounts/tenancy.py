@@ -75,14 +75,31 @@ def _has_public(model) -> bool:
 
 def scope(queryset: models.QuerySet, user, organization_id: uuid.UUID | None = None) -> models.QuerySet:
     """Restrict a list to what the caller may see, following the rule above."""
-    model = queryset.model
-    prefix = _prefix(model)
     if organization_id is not None:
         require_member(user, organization_id)
-        return queryset.filter(**{f"{prefix}organization_id": organization_id})
+    kind, tenant_id = list_scope(user, organization_id)
+    return scoped(queryset, kind, tenant_id)
+
+
+def list_scope(user, organization_id: uuid.UUID | None) -> tuple[str, uuid.UUID | None]:
+    """Which list the caller gets, as ("organization", its id), ("personal", the user's id) or
+    ("all", None); the membership is checked by `scope`."""
+    if organization_id is not None:
+        return "organization", organization_id
     if user.is_superuser:
+        return "all", None
+    return "personal", user.pk
+
+
+def scoped(queryset: models.QuerySet, kind: str, tenant_id: uuid.UUID | None) -> models.QuerySet:
+    """`queryset` restricted to the list `list_scope` named."""
+    model = queryset.model
+    prefix = _prefix(model)
+    if kind == "organization":
+        return queryset.filter(**{f"{prefix}organization_id": tenant_id})
+    if kind == "all":
         return queryset
-    visible = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": user.pk})
+    visible = Q(**{f"{prefix}organization__isnull": True, f"{prefix}owner_id": tenant_id})
     if _has_public(model):
         visible |= Q(public=True)
     return queryset.filter(visible)

@@ -44,14 +44,16 @@ class Rows:
             self.columns.append(source)
         return self.columns.index(source)
 
-    def page(self, queryset, skip: int, limit: int) -> tuple[list[dict], int]:
-        """The dicts of one page of `queryset` and the count of all its rows, in one query (a
-        window count) unless the page is empty."""
+    def page_query(self, queryset, skip: int, limit: int):
+        """The values of one page of `queryset`, each row ending with the count of all its rows
+        (a window count: the page and the count in one query)."""
         counted = queryset.annotate(_rows_total=Window(Count("*")))
-        rows = list(counted.values_list(*self.columns, "_rows_total")[skip : skip + limit])
-        if rows:
-            return self._dicts(rows), rows[0][-1]
-        return [], queryset.count() if skip else 0
+        return counted.values_list(*self.columns, "_rows_total")[skip : skip + limit]
+
+    def page(self, rows: list[tuple]) -> tuple[list[dict], int | None]:
+        """The dicts of the rows of `page_query`, and the count (None for an empty page: then
+        ask `queryset.count()` if the page was not the first)."""
+        return self._dicts(rows), rows[0][-1] if rows else None
 
     def dicts(self, queryset) -> list[dict]:
         """The serializer's output for each row of `queryset` (its order, its filters)."""

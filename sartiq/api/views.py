@@ -119,7 +119,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         if self.action in self.list_actions and self.paginator is not None:
             errors += self.paginator.validate(request)
         filterset_class = self.get_filterset_class()
-        if filterset_class is not None:
+        # An absent parameter filters nothing (`sartiq.api.filters`): without any, no filter set.
+        if filterset_class is not None and any(name in params for name in filterset_class.base_filters):
             self.filterset = filterset_class(params, queryset=filterset_class._meta.model._default_manager.none()
                                              if filterset_class._meta.model else None, request=request)
             errors += self.filterset.errors_as_pydantic()

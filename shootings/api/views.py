@@ -10,6 +10,7 @@ from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.catalog import selectors as catalog_selectors
 from sartiq.catalog.api.serializers import ShootingGuidelinesPublicSerializer
+from sartiq.compiled import Compiled
 from sartiq.errors import NotFound
 from shootings import selectors, services
 from shootings.api import requests as r
@@ -26,6 +27,8 @@ def _guidelines(ids: set) -> dict:
 
 
 SHOOTING_ROWS = Rows(s.ShootingPublicSerializer, nested={"default_guidelines": _guidelines})
+SHOOTING_PAGE = Compiled(lambda kind, skip, limit, *tenant_id: SHOOTING_ROWS.page_query(
+    tenancy.scoped(selectors.shooting_rows(), kind, *tenant_id or (None,)), skip, limit))
 
 
 class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -60,9 +63,19 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         return selectors.shootings()
 
     def list(self, request, *args, **kwargs):
-        """Built from rows, not model instances (`sartiq.api.rows`: the list is polled)."""
+        """Built from rows, not model instances (`sartiq.api.rows`), and without filters (as a web
+        app polls it) from SQL compiled once per tenancy scope and page (`sartiq.compiled`)."""
         paginator = self.paginator
-        data, paginator.count = SHOOTING_ROWS.page(self.get_list_queryset(), paginator.skip, paginator.limit)
+        if self.filterset is None:
+            tenancy.require_member(request.user, self.organization_id)
+            kind, tenant_id = tenancy.list_scope(request.user, self.organization_id)
+            values = () if tenant_id is None else (tenant_id,)
+            rows = SHOOTING_PAGE.rows((kind, paginator.skip, paginator.limit), values)
+        else:
+            rows = list(SHOOTING_ROWS.page_query(self.get_list_queryset(), paginator.skip, paginator.limit))
+        data, paginator.count = SHOOTING_ROWS.page(rows)
+        if paginator.count is None:
+            paginator.count = self.get_list_queryset().count() if paginator.skip else 0
         return self.get_paginated_response(data)
 
     def create(self, request, *args, **kwargs):
