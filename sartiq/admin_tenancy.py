@@ -53,6 +53,8 @@ def check_form_references(user, form, obj) -> None:
         field = fields.get(name)
         if field is None or name in TENANT_FIELDS or not _is_tenant_model(field.related_model):
             continue
+        if name not in form.cleaned_data:  # refused by the field itself (not a choice offered)
+            continue
         value = form.cleaned_data.get(name)
         refs = list(value) if field.many_to_many else [value]
         thing = str(field.verbose_name).capitalize()
