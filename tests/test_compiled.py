@@ -30,3 +30,25 @@ def test_a_value_the_orm_transforms_is_compiled_each_time():
     sql, params = compiled.sql((), (owner_id,))
     assert list(params) == [str(owner_id)]
     assert compiled.sql((), (uuid.uuid4(),))[1] != params
+
+
+def test_a_verified_token_is_remembered_until_it_expires(user, monkeypatch):
+    """The second use of a token skips the signature check, but not the expiry or the key (the
+    user's token version is compared on every request: tests/test_auth.py)."""
+    import jwt
+    from django.test import override_settings
+    from rest_framework import exceptions
+
+    from sartiq.api import auth
+
+    token, _ = auth.create_access_token(user)
+    assert auth.claims_from_token(token) == (user.pk, user.token_version)
+    calls, decode = [], jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: calls.append(1) or decode(*a, **k))
+    assert auth.claims_from_token(token) == (user.pk, user.token_version) and calls == []
+    with override_settings(SECRET_KEY="another-key-" + "k" * 40), pytest.raises(exceptions.AuthenticationFailed):
+        auth.claims_from_token(token)
+    expiry = auth._VERIFIED[(auth.settings.SECRET_KEY, token)][2]
+    monkeypatch.setattr(auth.time, "time", lambda: expiry + 1)  # past its expiry: verified again
+    auth.claims_from_token(token)
+    assert calls == [1, 1]
