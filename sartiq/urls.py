@@ -4,24 +4,32 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from integrations import urls as integrations_urls
+from outfits import urls as outfits_urls
+from sartiq.accounts import urls as accounts_urls
 from sartiq.api.health import health_check
+from sartiq.api.routes import by_first_segment
+from sartiq.catalog import urls as catalog_urls
+from sartiq.media import urls as media_urls
 from sartiq.media.views import serve_media
+from shootings import urls as shootings_urls
+from shots import urls as shots_urls
 
 admin.site.site_header = "Sartiq staff"
 admin.site.site_title = "Sartiq staff"
 admin.site.index_title = "Review and catalog"
 
-api_v1 = [
-    path("", include("sartiq.accounts.urls")),
-    path("", include("sartiq.media.urls")),
-    path("", include("sartiq.catalog.urls")),
-    path("", include("shootings.urls")),
-    path("", include("outfits.urls")),
-    path("", include("integrations.urls")),
-    path("", include("shots.urls")),
+api_v1 = by_first_segment([
+    *accounts_urls.urlpatterns,
+    *media_urls.urlpatterns,
+    *catalog_urls.urlpatterns,
+    *shootings_urls.urlpatterns,
+    *outfits_urls.urlpatterns,
+    *integrations_urls.urlpatterns,
+    *shots_urls.urlpatterns,
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^utils/health-check/?$", health_check, name="health-check"),
-]
+])
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),

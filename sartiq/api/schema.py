@@ -1,7 +1,7 @@
 """OpenAPI generation matching the reference: FastAPI's conventions documented by drf-spectacular."""
 from __future__ import annotations
 
-from drf_spectacular import openapi
+from drf_spectacular import generators, openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_parameter_type
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +9,19 @@ from drf_spectacular.utils import OpenApiParameter
 from pydantic.json_schema import GenerateJsonSchema
 
 from sartiq.api.requests import RequestModel
+from sartiq.api.routes import without_segment_lookaheads
+
+
+class EndpointEnumerator(generators.EndpointEnumerator):
+    def get_path_from_regex(self, path_regex):
+        return super().get_path_from_regex(without_segment_lookaheads(path_regex))
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    """drf-spectacular's generator, reading paths through the URL table's grouping
+    (`sartiq.api.routes.by_first_segment`)."""
+
+    endpoint_inspector_cls = EndpointEnumerator
 
 
 class AutoSchema(openapi.AutoSchema):
