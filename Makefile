@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test fuzz bench lint clean
+.PHONY: run test fuzz bench side-by-side lint clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ clean:
 ## (BENCH_ARGS="--looks 2000 --runs 5" to change the shape).
 bench: $(INSTALLED)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## make side-by-side: ../shared/bench/side_by_side.sh (this project against the original stack's
+## peer, docs/performance.md) with the two settings a throwaway production system needs: a fresh
+## key for tenants' secrets, and plain HTTP (wrk speaks no TLS). SBS_ARGS="5 60": rounds, seconds.
+side-by-side: $(INSTALLED)
+	HTTPS_ONLY=0 INTEGRATION_SECRETS_KEY=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+		../shared/bench/side_by_side.sh $(SBS_ARGS)
 
 ## make lint: ruff, and import-linter's layers contract (.importlinter; also a test in make test).
 lint: $(INSTALLED)
