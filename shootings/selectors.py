@@ -1,9 +1,11 @@
-"""Shooting and look querysets with their computed statuses (contract §3) as SQL annotations.
+"""Shooting and look querysets with their computed statuses (contract §3).
 
-- look `shot_status_rank`: MIN over its shots' ranks (NULL: no shots).
+- look `shot_status_rank`: MIN over its shots' ranks (NULL: no shots), an SQL annotation.
 - look `summary_rank`: DRAFT for a draft look, else its shot status, else WITHOUT_STATUS.
 - shooting `shot_status_rank`: MIN over all its shots; `status_rank`: MIN over its looks'
-  summary ranks (NULL: no looks).
+  summary ranks (NULL: no looks). Columns of the shooting, maintained by PostgreSQL in the
+  transaction that changes anything under it (sartiq/read_versions.py), so that a list of
+  shootings reads them instead of computing them per row.
 
 The reads the endpoints show also carry pushes (a revision's push records and push status, a
 product's exports): `integrations.selectors` composes them from these, passing the nested
@@ -17,7 +19,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -57,21 +58,6 @@ def look_summary_rank():
 def with_look_statuses(queryset):
     return queryset.annotate(shot_status_rank=min_shot_rank(shooting_look=OuterRef("pk"))).annotate(
         summary_rank=look_summary_rank()
-    )
-
-
-def with_shooting_statuses(queryset):
-    looks = (
-        with_look_statuses(ShootingLook.objects.filter(shooting=OuterRef("pk")))
-        .order_by()
-        .annotate(group=Value(1))
-        .values("group")
-        .annotate(rank=Min("summary_rank"))
-        .values("rank")[:1]
-    )
-    return queryset.annotate(
-        shot_status_rank=min_shot_rank(shooting_look__shooting=OuterRef("pk")),
-        status_rank=Subquery(looks, output_field=IntegerField()),
     )
 
 
@@ -174,8 +160,8 @@ def filter_looks_by_status(queryset, statuses):
 
 # --- shootings ----------------------------------------------------------------------------------
 def shootings():
-    """Shootings as ShootingPublic shows them (no looks)."""
-    return with_shooting_statuses(Shooting.objects.all()).prefetch_related(
+    """Shootings as ShootingPublic shows them (no looks; the statuses are the maintained columns)."""
+    return Shooting.objects.prefetch_related(
         Prefetch("default_guidelines", catalog.guidelines())
     ).order_by("-created_at", "-id")
 
@@ -187,7 +173,10 @@ def shooting_details(look_queryset):
 
 def filter_shootings_by_status(queryset, statuses):
     """`statuses`: a shot status matches the shooting's shot_status, DRAFT/READY any of its looks'
-    status, WITHOUT_STATUS a shooting without looks or without shots; values are ORed."""
+    status, WITHOUT_STATUS a shooting without looks or without shots; values are ORed. The shot
+    statuses read the maintained column; "any look DRAFT/READY" is no function of the two ranks (a
+    look without shots ranks below DRAFT, a READY look ranks as its shots), so it stays an EXISTS
+    on the (shooting, status) index of the looks."""
     values = {str(s) for s in statuses}
     query = Q(shot_status_rank__in=[RANK[s] for s in values & SHOT_STATUS_VALUES])
     for look_status in values & {Computed.DRAFT, Computed.READY}:
