@@ -6,7 +6,9 @@ What a shooting's reads show (its detail, looks, looks-summary, shots) is a func
   shooting's computed statuses (`shot_status_rank`, `status_rank`, contract §3);
 - the product versions (`read_versions_product`): a product as an outfit shows it (ProductPublic)
   carries the state of its latest look, its shots and exports, which may be in another shooting;
-  every statement that changes a look, shot, revision or push bumps its look's product;
+  every statement that changes a look, shot, revision or push bumps its look's product. Which
+  products a shooting's outfits show is kept per shooting (`read_versions_shown_product`), so that
+  reading their versions costs the number of distinct products, not of outfits;
 - the global version (`read_versions_global`, one row): catalog objects, media, users and
   integrations are shown inside many shootings, so a change to one bumps it.
 
@@ -33,19 +35,17 @@ LOOK_TABLE = "shootings_shootinglook"
 SHOOTING_TABLE = "shootings_shooting"
 GLOBAL_TABLE = "read_versions_global"
 PRODUCT_TABLE = "read_versions_product"
+SHOWN_PRODUCT_TABLE = "read_versions_shown_product"
 RANK_FUNCTION = "sartiq_status_rank"
 
 # What the API reads with a shooting's version: the global version, and (for the reads that show
 # outfits' products) a digest of the versions of those products.
 GLOBAL_VERSION_SQL = f"SELECT version FROM {GLOBAL_TABLE} WHERE id = 1"
 OUTFIT_PRODUCTS_DIGEST_SQL = f"""
-    SELECT md5(string_agg(p.product_id::text || ':' || p.version::text, ',' ORDER BY p.product_id))
-    FROM {PRODUCT_TABLE} p
-    WHERE p.product_id IN (
-        SELECT op.product_id FROM outfits_outfitproduct op
-        JOIN outfits_outfit o ON o.id = op.outfit_id
-        JOIN {LOOK_TABLE} l ON l.id = o.shooting_look_id
-        WHERE l.shooting_id = {SHOOTING_TABLE}.id)
+    SELECT md5(string_agg(shown.product_id::text || ':' || coalesce(p.version, 0)::text, ','
+                          ORDER BY shown.product_id))
+    FROM {SHOWN_PRODUCT_TABLE} shown LEFT JOIN {PRODUCT_TABLE} p ON p.product_id = shown.product_id
+    WHERE shown.shooting_id = {SHOOTING_TABLE}.id
 """
 
 
@@ -54,25 +54,32 @@ class UnderShooting:
     """A table whose rows a shooting's reads show. `parent` is the foreign key to the row above
     (column, table), up to the look (the look's own is its shooting). `ranks`: its changes can
     change the computed statuses; `products`: its changes can change what its look's product shows
-    elsewhere (the product's latest look, shots, exports). `unshown`: columns no read shows (a
-    worker's claim and lease): an update that changes only those bumps nothing."""
+    elsewhere (the product's latest look, shots, exports); `outfit_products`: when its changes can
+    change which products the shooting's outfits show: "all" (an outfit's products), "moves" (a
+    look or an outfit given another parent; one inserted has no outfit products yet, and one is
+    deleted after its outfit products). `unshown`: columns no read shows (a worker's claim and
+    lease): an update that changes only those bumps nothing."""
 
     table: str
     parent: tuple[str, str]
     ranks: bool = False
     products: bool = False
+    outfit_products: str = ""  # "", "all" or "moves"
     unshown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Shown:
     """A table whose rows are shown inside many shootings: its changes bump the global version.
-    `inserts`: whether a new row changes a read (a child or link row); a new root row (a product, a
-    medium) is shown only once something under a shooting references it, which bumps that
-    shooting. `columns`: only these columns are shown (None: all)."""
+    `root`: its rows are shown only where a row of another table references them (a product, a
+    medium, a user), so only an update changes a read: a new one is shown once referenced, and
+    deleting one deletes or clears its references first (Django's on_delete; the foreign keys
+    refuse anything else), whose own triggers bump. Other rows (links and children: a guideline's
+    subjects, a subject's base images) are shown as members of a list: every event counts.
+    `columns`: only these columns are shown (None: all)."""
 
     table: str
-    inserts: bool = False
+    root: bool = True
     columns: tuple[str, ...] | None = None
 
 
@@ -90,6 +97,8 @@ def base_sql() -> str:
 CREATE TABLE IF NOT EXISTS {GLOBAL_TABLE} (id smallint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
 INSERT INTO {GLOBAL_TABLE} (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS {PRODUCT_TABLE} (product_id uuid PRIMARY KEY, version bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS {SHOWN_PRODUCT_TABLE} (
+    shooting_id uuid NOT NULL, product_id uuid NOT NULL, PRIMARY KEY (shooting_id, product_id));
 
 CREATE OR REPLACE FUNCTION read_versions_bump_global() RETURNS void LANGUAGE sql AS $$
     UPDATE {GLOBAL_TABLE} SET version = version + 1 WHERE id = 1;
@@ -136,6 +145,20 @@ BEGIN
         GROUP BY ids.id
     ) r
     WHERE s.id = r.id;
+END $$;
+
+-- The products the shootings' outfits show, computed again (the caller holds the shootings' locks).
+CREATE OR REPLACE FUNCTION read_versions_refresh_outfit_products(shooting_ids uuid[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF shooting_ids IS NULL THEN RETURN; END IF;
+    DELETE FROM {SHOWN_PRODUCT_TABLE} WHERE shooting_id = ANY (shooting_ids);
+    INSERT INTO {SHOWN_PRODUCT_TABLE} (shooting_id, product_id)
+    SELECT DISTINCT l.shooting_id, op.product_id
+    FROM outfits_outfitproduct op
+    JOIN outfits_outfit o ON o.id = op.outfit_id
+    JOIN {LOOK_TABLE} l ON l.id = o.shooting_look_id
+    WHERE l.shooting_id = ANY (shooting_ids);
 END $$;
 
 -- The shooting's own fields: a change bumps its version; what Django writes into the maintained
@@ -192,11 +215,13 @@ def drop_sql(tables: list[UnderShooting | Shown]) -> str:
         "DROP FUNCTION IF EXISTS read_versions_shooting_row();",
         "DROP FUNCTION IF EXISTS read_versions_shooting_tenant();",
         "DROP FUNCTION IF EXISTS read_versions_refresh(uuid[], boolean);",
+        "DROP FUNCTION IF EXISTS read_versions_refresh_outfit_products(uuid[]);",
         "DROP FUNCTION IF EXISTS read_versions_bump_products(uuid[]);",
         "DROP FUNCTION IF EXISTS read_versions_bump_global();",
         f"DROP FUNCTION IF EXISTS {RANK_FUNCTION}(text);",
         f"DROP TABLE IF EXISTS {GLOBAL_TABLE};",
         f"DROP TABLE IF EXISTS {PRODUCT_TABLE};",
+        f"DROP TABLE IF EXISTS {SHOWN_PRODUCT_TABLE};",
     ]
     return "\n".join(parts)
 
@@ -254,6 +279,15 @@ def _under_shooting(table: UnderShooting, by_table: dict) -> str:
                f"SELECT n.{columns.replace(', ', ', n.')} FROM old_rows o JOIN new_rows n ON n.id = o.id "
                f"WHERE {changed})")
     products = "PERFORM read_versions_bump_products(product_ids);" if table.products else ""
+    refresh_outfit_products = "PERFORM read_versions_refresh_outfit_products(shooting_ids);"
+    moved = f"o.{table.parent[0]} IS DISTINCT FROM n.{table.parent[0]}"
+    outfit_products = {
+        "": "",
+        "all": refresh_outfit_products,
+        # Nested IFs: an expression naming old_rows is planned only for the event that has it.
+        "moves": (f"IF TG_OP = 'UPDATE' THEN IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id "
+                  f"WHERE {moved}) THEN {refresh_outfit_products} END IF; END IF;"),
+    }[table.outfit_products]
     name = _function(table)
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -269,6 +303,7 @@ BEGIN
         {aggregate} FROM {updated} t {path};
     END IF;
     PERFORM read_versions_refresh(shooting_ids, {str(table.ranks).lower()});
+    {outfit_products}
     {products}
     RETURN NULL;
 END $$;
@@ -291,14 +326,15 @@ BEGIN
     PERFORM read_versions_bump_global();
     RETURN NULL;
 END $$;
-{_triggers(table.table, name, inserts=table.inserts)}"""
+{_triggers(table.table, name, updates_only=table.root)}"""
 
 
-def _triggers(table: str, function: str, *, inserts: bool = True) -> str:
-    events = [("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+def _triggers(table: str, function: str, *, updates_only: bool = False) -> str:
+    events = [("ins", "INSERT", "NEW TABLE AS new_rows"),
+              ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
               ("del", "DELETE", "OLD TABLE AS old_rows")]
-    if inserts:
-        events.insert(0, ("ins", "INSERT", "NEW TABLE AS new_rows"))
+    if updates_only:
+        events = events[1:2]
     return "\n".join(
         f"DROP TRIGGER IF EXISTS read_versions_{suffix} ON {table};\n"
         f"CREATE TRIGGER read_versions_{suffix} AFTER {event} ON {table} REFERENCING {referencing} "

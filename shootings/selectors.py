@@ -13,6 +13,7 @@ querysets (shots, outfits, looks) in.
 """
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -26,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.datastructures import MultiValueDict
 
@@ -35,6 +37,7 @@ from sartiq.accounts import tenancy
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.catalog import selectors as catalog
 from sartiq.errors import ValidationErrors
+from sartiq.read_versions import GLOBAL_VERSION_SQL, OUTFIT_PRODUCTS_DIGEST_SQL
 from shootings.choices import ShootingLookComputedStatus as Computed
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
@@ -169,6 +172,40 @@ def shootings():
 def shooting_details(look_queryset):
     """A shooting with the looks of `look_queryset` (`integrations.selectors.shooting_details`)."""
     return shootings().prefetch_related(Prefetch("looks", look_queryset))
+
+
+# --- read versions (ETags: sartiq/api/conditional.py, sartiq/read_versions.py) ----------------------
+def shooting_versions(*, products: bool):
+    """Shootings with what a read of one shows besides its own version: the global version and, for
+    the reads that show outfits' products (detail, looks), a digest of those products' versions.
+    Only the columns the access check reads."""
+    queryset = Shooting.objects.only("id", "owner_id", "organization_id", "version").annotate(
+        catalog_version=RawSQL(GLOBAL_VERSION_SQL, ()))
+    if products:
+        queryset = queryset.annotate(products_digest=RawSQL(OUTFIT_PRODUCTS_DIGEST_SQL, ()))
+    return queryset
+
+
+def read_version(shooting) -> list:
+    """The versions a read of one shooting (of `shooting_versions`) is a function of."""
+    return [str(shooting.pk), shooting.version, shooting.catalog_version, getattr(shooting, "products_digest", None)]
+
+
+def page_read_version(queryset, skip: int, limit: int) -> list:
+    """What a page of a shootings list (`shootings()`, scoped and filtered) is a function of, in one
+    query: the count, the ids and versions of the page's rows, the global version. The rows' order
+    (created_at, id) never changes, so the set of the page's rows fixes it."""
+    page_sql, page_params = queryset.values_list("id", "version")[skip:skip + limit].query.sql_with_params()
+    count_sql, count_params = queryset.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM ({count_sql}) counted), "
+            f"(SELECT array_agg(page.id::text || ':' || page.version::text) FROM ({page_sql}) page), "
+            f"({GLOBAL_VERSION_SQL})",
+            (*count_params, *page_params),
+        )
+        count, rows, catalog_version = cursor.fetchone()
+    return [count, sorted(rows or []), catalog_version]
 
 
 def filter_shootings_by_status(queryset, statuses):

@@ -28,24 +28,26 @@ CLAIMS = ("claim_token", "lease_until")
 
 # Every table whose rows a shooting's reads show, with the foreign key to the row above it.
 UNDER_SHOOTING = [
-    UnderShooting(LOOK, ("shooting_id", "shootings_shooting"), ranks=True, products=True),
+    UnderShooting(LOOK, ("shooting_id", "shootings_shooting"), ranks=True, products=True,
+                  outfit_products="moves"),
     UnderShooting("shootings_shootinglook_pose_presets", ("shootinglook_id", LOOK)),
     UnderShooting(SHOT, ("shooting_look_id", LOOK), ranks=True, products=True, unshown=("last_revision_version",)),
     UnderShooting(REVISION, ("shot_id", SHOT), ranks=True, products=True),
     UnderShooting("shots_shotrevisionimage", ("shot_revision_id", REVISION)),
-    UnderShooting(OUTFIT, ("shooting_look_id", LOOK), unshown=CLAIMS),
-    UnderShooting("outfits_outfitproduct", ("outfit_id", OUTFIT)),
+    UnderShooting(OUTFIT, ("shooting_look_id", LOOK), outfit_products="moves", unshown=CLAIMS),
+    UnderShooting("outfits_outfitproduct", ("outfit_id", OUTFIT), outfit_products="all"),
     UnderShooting("outfits_outfit_outfit_ref_images_media", ("outfit_id", OUTFIT)),
     UnderShooting("integrations_externalimagepush", ("revision_id", REVISION), products=True,
                   unshown=(*CLAIMS, "attempts", "next_attempt_at", "external_reference", "idempotency_key")),
 ]
 
 # Tables shown inside many shootings (the catalog, media, users, integrations): the global version.
+# Roots count when updated; links and children (shown as list members) on every event.
 SHOWN = [
     *[Shown(f"catalog_{name}") for name in (
         "shottype", "posepreset", "style", "resolutionpreset", "backgroundpreset", "product", "subject",
         "setdesign", "shootingguidelines")],
-    *[Shown(f"catalog_{name}", inserts=True) for name in (
+    *[Shown(f"catalog_{name}", root=False) for name in (
         "product_reference_images_media", "subject_data_images_media", "subject_portfolio_images_media",
         "subjectmeasurements", "subjectbaseimage", "setbaseimage", "setreferenceimage", "subjectportrait",
         "shootingguidelines_shot_types", "shootingguidelines_subjects", "shootingguidelines_pose_presets")],
@@ -53,8 +55,7 @@ SHOWN = [
     Shown("accounts_user", columns=("email", "full_name")),
     # A product's integration_name: the name of the first integration (visible to the caller) it is mapped to.
     Shown("integrations_externalintegration", columns=("name", "owner_id", "organization_id")),
-    Shown("integrations_externalproductmapping", inserts=True,
-          columns=("product_id", "integration_id", "created_at")),
+    Shown("integrations_externalproductmapping", root=False, columns=("product_id", "integration_id", "created_at")),
 ]
 
 INSTALL = "\n".join([
@@ -62,8 +63,9 @@ INSTALL = "\n".join([
     base_sql(),
     under_shooting_sql(UNDER_SHOOTING),
     shown_sql(SHOWN),
-    # The statuses of the shootings that exist (the trigger keeps them from now on).
-    "SELECT read_versions_refresh(array_agg(id), true) FROM shootings_shooting;",
+    # The statuses and outfits' products of the shootings that exist (the triggers keep them from now on).
+    "SELECT read_versions_refresh(array_agg(id), true), read_versions_refresh_outfit_products(array_agg(id)) "
+    "FROM shootings_shooting;",
 ])
 
 

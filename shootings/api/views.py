@@ -5,6 +5,7 @@ from integrations import selectors as integration_selectors
 from outfits import services as outfit_services
 from outfits.api.requests import ManualOutfitCreate
 from sartiq.accounts import tenancy
+from sartiq.api.conditional import conditional
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import NotFound
@@ -44,6 +45,16 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         if self.action == "retrieve":
             return integration_selectors.shooting_details(self.request.user)
         return selectors.shootings()
+
+    # Reads answer 304 to a matching If-None-Match before building their body (sartiq/api/conditional.py).
+    @conditional(lambda view: selectors.page_read_version(view.get_list_queryset(), view.paginator.skip,
+                                                          view.paginator.limit))
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @conditional(lambda view: selectors.read_version(view.get_object(selectors.shooting_versions(products=True))))
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)
@@ -112,10 +123,12 @@ class LookViewSet(ListMixin, ApiViewSet):
             return integration_selectors.look_summaries()
         return integration_selectors.looks(self.request.user)
 
-    def shooting(self) -> Shooting:
-        """The path's shooting: 404 unknown, 403 invisible, 404 when not in `organization_id`."""
+    def shooting(self, queryset=None) -> Shooting:
+        """The path's shooting (from `queryset`, default all): 404 unknown, 403 invisible, 404 when
+        not in `organization_id`."""
         tenancy.require_member(self.request.user, self.organization_id)
-        shooting = tenancy.get_visible(Shooting.objects.all(), self.path["shooting_id"], self.request.user, "Shooting")
+        shooting = tenancy.get_visible(Shooting.objects.all() if queryset is None else queryset,
+                                       self.path["shooting_id"], self.request.user, "Shooting")
         if self.organization_id is not None and shooting.organization_id != self.organization_id:
             raise NotFound("Shooting")
         return shooting
@@ -129,8 +142,15 @@ class LookViewSet(ListMixin, ApiViewSet):
             raise NotFound("Look")
         return look
 
+    # A page of one shooting's looks: the query string names the page and filters, the shooting's
+    # version covers every look (sartiq/api/conditional.py); the full looks show outfits' products.
+    @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=True))))
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=False))))
     def summary_list(self, request, **kwargs):
-        return self.list(request, **kwargs)
+        return super().list(request, **kwargs)
 
     def retrieve(self, request, **kwargs):
         return self.respond(self.get_object())

@@ -8,12 +8,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.models import ExternalImagePush, ExternalIntegration
-from outfits.models import Outfit
+from outfits import services as outfit_services
+from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts.tests.factories import MembershipFactory, OrganizationFactory
 from sartiq.catalog.tests.factories import ProductFactory, ShotTypeFactory, SubjectFactory
 from sartiq.errors import DomainError
 from sartiq.media.tests.factories import MediaResourceFactory
-from sartiq.read_versions import GLOBAL_TABLE, PRODUCT_TABLE, RANK_FUNCTION
+from sartiq.read_versions import GLOBAL_TABLE, PRODUCT_TABLE, RANK_FUNCTION, SHOWN_PRODUCT_TABLE
 from shootings import services as shooting_services
 from shootings.models import Shooting, ShootingLook
 from shootings.selectors import with_look_statuses
@@ -67,6 +68,18 @@ def computed_statuses(shooting_id) -> tuple:
     return (min(shot_ranks) if shot_ranks else None, min(summary for _, summary in looks) if looks else None)
 
 
+def outfit_products(shooting_id) -> set:
+    return set(OutfitProduct.objects.filter(outfit__shooting_look__shooting_id=shooting_id)
+               .values_list("product_id", flat=True))
+
+
+def shown_products(shooting_id) -> set:
+    """The products the shooting's outfits show, as kept for its ETags."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT product_id FROM {SHOWN_PRODUCT_TABLE} WHERE shooting_id = %s", [shooting_id])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def maintained_statuses(shooting_id) -> tuple:
     return tuple(Shooting.objects.values_list("shot_status_rank", "status_rank").get(pk=shooting_id))
 
@@ -94,8 +107,8 @@ def test_every_table_a_read_shows_has_its_triggers():
     for table in ("shootings_shootinglook", "shots_shotrevisionimage", "outfits_outfitproduct",
                   "integrations_externalimagepush", "catalog_subjectbaseimage"):
         assert triggers[table] == {"read_versions_ins", "read_versions_upd", "read_versions_del"}, table
-    # A new product, medium or user is shown only once something under a shooting points at it.
-    assert triggers["catalog_product"] == triggers["media_mediaresource"] == {"read_versions_upd", "read_versions_del"}
+    # A product, medium or user is shown only where something points at it: its updates count.
+    assert triggers["catalog_product"] == triggers["media_mediaresource"] == {"read_versions_upd"}
 
 
 # --- the statuses follow every write --------------------------------------------------------------
@@ -164,20 +177,26 @@ class Writes:
         if look := self.pick(list(ShootingLook.objects.filter(shooting__in=self.shootings))):
             shooting_services.look_delete(user=self.user, look=look)
 
+    def outfit(self):
+        if look := self.pick(list(ShootingLook.objects.filter(shooting__in=self.shootings))):
+            products = [p.pk for p in self.rng.sample(self.products, self.rng.randint(0, 2))]
+            create = self.pick([outfit_services.outfit_create, outfit_services.outfit_create_manual])
+            create(user=self.user, look=look, data={"outfit_product_ids": products})
+
     def transfer(self):
         shooting = Shooting.objects.get(pk=self.pick(self.shootings).pk)
         target = None if shooting.organization_id else self.org.pk
         shooting_services.shooting_update(user=self.user, shooting=shooting, data={"organization_id": target})
 
     WEIGHTS = {create_looks: 3, add_revision: 6, review: 5, set_current: 2, restore: 2, delete_shot: 1,
-               add_shot: 1, update_look: 2, delete_look: 1, transfer: 1}
+               add_shot: 1, update_look: 2, delete_look: 1, outfit: 2, transfer: 1}
 
 
 def test_the_statuses_follow_random_writes_through_the_services(user):
     rng = random.Random(13)
     writes = Writes(rng, user)
     steps = rng.choices(list(Writes.WEIGHTS), weights=list(Writes.WEIGHTS.values()), k=120)
-    seen, refused, versions = set(), 0, {s.pk: version(s) for s in writes.shootings}
+    seen, refused, outfits_seen, versions = set(), 0, False, {s.pk: version(s) for s in writes.shootings}
     for number, step in enumerate(steps):
         try:
             step(writes)
@@ -186,10 +205,13 @@ def test_the_statuses_follow_random_writes_through_the_services(user):
         for shooting in writes.shootings:
             maintained = maintained_statuses(shooting.pk)
             assert maintained == computed_statuses(shooting.pk), (number, step.__name__)
+            assert outfit_products(shooting.pk) == shown_products(shooting.pk), (number, step.__name__)
+            outfits_seen |= bool(outfit_products(shooting.pk))
             assert version(shooting) >= versions[shooting.pk]
             versions[shooting.pk] = version(shooting)
             seen.add(maintained)
     assert len(seen) > 5 and refused < 20  # the walk went through many states, mostly by writes
+    assert outfits_seen
 
 
 # --- versions -------------------------------------------------------------------------------------
@@ -261,16 +283,28 @@ def test_the_catalog_media_and_users_bump_the_global_version(user):
     product, medium = ProductFactory(owner=user), MediaResourceFactory(owner=user)
     before = global_version()
     MediaResourceFactory(owner=user)  # a new medium is shown nowhere yet
+    medium.delete()  # what showed it is deleted or cleared first, and bumps its own version
     user.last_login = timezone.now()
     user.save()  # not shown
     assert global_version() == before
     product.name = "Renamed"
     product.save()
     assert global_version() == before + 1
-    medium.delete()
+    product.reference_images_media.add(MediaResourceFactory(owner=user))  # a link row
     user.full_name = "Another Name"
     user.save()
     assert global_version() == before + 3
+
+
+def test_deleting_a_medium_a_shooting_shows_bumps_the_shooting(user):
+    """A root row's delete bumps nothing itself: Django clears or deletes its references first."""
+    look = LookFactory(shooting=ShootingFactory(owner=user))
+    revision = add_revision(ShotFactory(shooting_look=look), "PROPOSAL")
+    medium = MediaResourceFactory(owner=user)
+    revision.images.update(image_media=medium)
+    before = version(look.shooting)
+    medium.delete()
+    assert version(look.shooting) == before + 1
 
 
 def test_a_transfer_bumps_the_products_of_its_looks(user):
@@ -282,3 +316,15 @@ def test_a_transfer_bumps_the_products_of_its_looks(user):
     before, product_before = version(shooting), product_version(product)
     shooting_services.shooting_update(user=user, shooting=shooting, data={"organization_id": org.pk})
     assert (version(shooting), product_version(product)) == (before + 1, product_before + 1)
+
+
+def test_the_products_an_outfit_shows_follow_it_to_another_shooting(user):
+    first, second = ShootingFactory(owner=user), ShootingFactory(owner=user)
+    outfit = Outfit.objects.create(shooting_look=LookFactory(shooting=first))
+    product = ProductFactory(owner=user)
+    OutfitProduct.objects.create(outfit=outfit, product=product)
+    assert (shown_products(first.pk), shown_products(second.pk)) == ({product.pk}, set())
+    Outfit.objects.filter(pk=outfit.pk).update(outfit_instruction="Not a move")
+    assert shown_products(first.pk) == {product.pk}
+    Outfit.objects.filter(pk=outfit.pk).update(shooting_look=LookFactory(shooting=second))
+    assert (shown_products(first.pk), shown_products(second.pk)) == (set(), {product.pk})
