@@ -10,15 +10,15 @@ What a shooting's reads show (its detail, looks, looks-summary, shots) is a func
   products a shooting's outfits show is kept per shooting (`read_versions_shown_product`), so that
   reading their versions costs the number of distinct products, not of outfits;
 - the global version (`read_versions_global`, one row): catalog objects, media, users and
-  integrations are shown inside many shootings, so a change to one bumps it.
+  integrations are shown inside many shootings, so a change to one bumps it (see `Shown`).
 
 Triggers, not calls in the services: a new service, the admin, a bulk update or a worker cannot
 forget them, and they run in the transaction that writes (a rollback takes the bump back). They
 are statement-level with transition tables, so a bulk insert of 2,000 shots costs one refresh, not
 2,000. Each migration that installs them names its tables in one Python table and generates the
 SQL with the functions below (integrations/migrations/0008_read_versions.py); a table added later
-needs a migration that installs its triggers (tests/test_read_versions.py lists the tables that
-have none, and why).
+needs a migration that installs its triggers (shootings/tests/test_read_versions.py lists the tables
+that have none, and why).
 
 Concurrency: the refresh locks the affected shootings (`FOR NO KEY UPDATE`, in id order) in a
 statement of its own before recomputing the ranks, so the recomputation reads (with a snapshot
