@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from integrations.choices import PushStatus
 from integrations.models import ExternalImagePush, ExternalProductMapping, PushAttempt
 from sartiq import outbound
 from sartiq.errors import BusinessRuleError
+from sartiq.locking import lock_tree
 from sartiq.work import Outcome, claim, release, stale
 from shots.choices import ExportFormat, MetadataAdapter
 from shots.exporting import export_revision
@@ -88,9 +90,11 @@ def push_run(*, push_id) -> Outcome:
     return Outcome("completed" if result.confirmed else "awaiting")
 
 
+@transaction.atomic
 def push_give_up(push_id, reason: str) -> None:
-    ExternalImagePush.objects.filter(pk=push_id, push_status=PushStatus.PENDING).update(
-        push_status=PushStatus.FAILED, error_message=reason[:2000], updated_at=timezone.now())
+    pushes = ExternalImagePush.objects.filter(pk=push_id, push_status=PushStatus.PENDING)
+    lock_tree(pushes)  # the shooting before the push, as every writer of the tree (sartiq/locking.py)
+    pushes.update(push_status=PushStatus.FAILED, error_message=reason[:2000], updated_at=timezone.now())
 
 
 def _log(attempt: PushAttempt, http_status, error, excerpt) -> None:
@@ -107,8 +111,10 @@ def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | Non
     values = ({"push_status": PushStatus.COMPLETED, "completed_at": now, "error_message": None} if confirmed
               else {"push_status": PushStatus.FAILED,
                     "error_message": f"Rejected by the retailer: {outbound.clean(message or '')}"})
-    return bool(ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
-                .update(updated_at=now, **values))
+    pushes = ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
+    with transaction.atomic():
+        lock_tree(pushes)
+        return bool(pushes.update(updated_at=now, **values))
 
 
 def push_poll(*, push_id) -> str:

@@ -18,6 +18,7 @@ from outfits.models import Outfit, OutfitProduct
 from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
+from sartiq.locking import lock_tree
 from sartiq.work import Outcome, claim, release, stale
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def proposal_style(*, outfit_id) -> Outcome:
                                  instructions=look.instructions)
         result = get_stylist().propose(request)
         with transaction.atomic():
+            lock_tree(_held(outfit_id, token))  # the shooting first (sartiq/locking.py)
             if not _held(outfit_id, token).select_for_update().exists():
                 return Outcome("skipped")
             OutfitProduct.objects.filter(outfit_id=outfit_id).delete()
@@ -87,9 +89,11 @@ def _fail(outfit_id, token, reason: str) -> None:
     release(_held(outfit_id, token), generation_status=FAILED, generation_error=reason[:2000])
 
 
+@transaction.atomic
 def proposal_give_up(outfit_id, reason: str) -> None:
-    Outfit.objects.filter(pk=outfit_id, generation_status=PENDING, claim_token__isnull=True).update(
-        generation_status=FAILED, generation_error=reason[:2000], updated_at=timezone.now())
+    outfits = Outfit.objects.filter(pk=outfit_id, generation_status=PENDING, claim_token__isnull=True)
+    lock_tree(outfits)  # the shooting first (sartiq/locking.py)
+    outfits.update(generation_status=FAILED, generation_error=reason[:2000], updated_at=timezone.now())
 
 
 def proposals_stale():

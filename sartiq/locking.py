@@ -41,3 +41,21 @@ def lock(model, pk, *, delete: bool = False):
 def relock(row, *, delete: bool = False):
     """`row` read again, locked after its parents (see `lock`)."""
     return lock(type(row), row.pk, delete=delete)
+
+
+def lock_tree(rows) -> None:
+    """Lock the roots of the trees of `rows` (the rows at the end of their model's `tenant_path`: a
+    push's, a generation's or an outfit's shooting), in id order, before writing `rows` themselves.
+
+    For writers that reach a row without its parents (a worker claiming or releasing its row, a
+    callback confirming a push): the database's read-version triggers lock the shooting after any
+    write under it (sartiq/read_versions.py), so writing the row first would lock bottom-up, and a
+    service holding the shooting while it waits for that row would deadlock with it. Runs in the
+    caller's transaction (`select_for_update` needs one)."""
+    path = getattr(rows.model, "tenant_path", "")
+    if not path:
+        return
+    root = rows.model
+    for part in path.split("__"):
+        root = root._meta.get_field(part).related_model
+    list(lock_rows(root.objects.filter(pk__in=rows.values(path)), delete=False).order_by("pk").values_list("pk"))

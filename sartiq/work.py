@@ -14,8 +14,11 @@ from datetime import timedelta
 from typing import Callable
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from sartiq.locking import lock_tree
 
 
 @dataclass
@@ -35,7 +38,11 @@ def claim(rows: QuerySet, *, claimable: Callable[[object], Q], held: Q, **values
     """Claim the row of `rows` (one pk) if `claimable(now)`, setting `values` with the token and
     lease. Otherwise "busy" (another worker holds it: `held` and a lease) or "skipped"."""
     token, now = uuid.uuid4(), timezone.now()
-    if rows.filter(claimable(now)).update(claim_token=token, lease_until=lease_end(), updated_at=now, **values):
+    with transaction.atomic():
+        lock_tree(rows)  # top-down, as the tree's other writers (sartiq/locking.py)
+        claimed = rows.filter(claimable(now)).update(claim_token=token, lease_until=lease_end(), updated_at=now,
+                                                     **values)
+    if claimed:
         return token
     row = rows.filter(held).values("lease_until").first()
     if row is not None and row["lease_until"] is not None:
@@ -45,7 +52,9 @@ def claim(rows: QuerySet, *, claimable: Callable[[object], Q], held: Q, **values
 
 def release(rows: QuerySet, **values) -> int:
     """End the claim on `rows` (already filtered on the token), writing `values`."""
-    return rows.update(claim_token=None, lease_until=None, updated_at=timezone.now(), **values)
+    with transaction.atomic():
+        lock_tree(rows)
+        return rows.update(claim_token=None, lease_until=None, updated_at=timezone.now(), **values)
 
 
 def stale(rows: QuerySet, *, waiting: Q, running: Q, older_than_seconds: int = 300):

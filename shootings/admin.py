@@ -8,7 +8,7 @@ from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.media.admin import thumbnail
 from shootings import services
 from shootings.models import Shooting, ShootingLook
-from shootings.selectors import with_look_statuses, with_shooting_statuses
+from shootings.selectors import with_look_statuses
 from shots.admin import CURRENT_IMAGES, current_image_url, status_badge
 from shots.models import Shot
 from shots.selectors import STATUS_ORDER, shot_status_expression
@@ -54,7 +54,7 @@ class ShootingAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
         services.shooting_delete(user=user, shooting=obj)
 
     def get_queryset(self, request):
-        return with_shooting_statuses(super().get_queryset(request)).annotate(look_count=Count("looks"))
+        return super().get_queryset(request).annotate(look_count=Count("looks"))
 
     @admin.display(description="Status", ordering="status_rank")
     def status(self, shooting):

@@ -22,6 +22,13 @@ class Shooting(TenantModel):
     default_guidelines = models.ForeignKey(
         "catalog.ShootingGuidelines", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Maintained by PostgreSQL in the writing transaction (the read-version triggers: sartiq/read_versions.py,
+    # installed by integrations/migrations/0008_read_versions.py); whatever Django writes here is ignored.
+    # `version` grows with every change anything under the shooting shows (its ETag, docs/performance.md);
+    # the ranks are the computed statuses of contract §3 (shots.selectors.RANK), NULL without shots / looks.
+    version = models.BigIntegerField(default=0, editable=False)
+    shot_status_rank = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    status_rank = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     lock_name = "Shooting"  # the root of the tree writers lock (sartiq/locking.py)
 

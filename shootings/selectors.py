@@ -1,9 +1,11 @@
-"""Shooting and look querysets with their computed statuses (contract §3) as SQL annotations.
+"""Shooting and look querysets with their computed statuses (contract §3).
 
-- look `shot_status_rank`: MIN over its shots' ranks (NULL: no shots).
+- look `shot_status_rank`: MIN over its shots' ranks (NULL: no shots), an SQL annotation.
 - look `summary_rank`: DRAFT for a draft look, else its shot status, else WITHOUT_STATUS.
 - shooting `shot_status_rank`: MIN over all its shots; `status_rank`: MIN over its looks'
-  summary ranks (NULL: no looks).
+  summary ranks (NULL: no looks). Columns of the shooting, maintained by PostgreSQL in the
+  transaction that changes anything under it (sartiq/read_versions.py), so that a list of
+  shootings reads them instead of computing them per row.
 
 The reads the endpoints show also carry pushes (a revision's push records and push status, a
 product's exports): `integrations.selectors` composes them from these, passing the nested
@@ -11,13 +13,13 @@ querysets (shots, outfits, looks) in.
 """
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -25,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.datastructures import MultiValueDict
 
@@ -34,6 +37,7 @@ from sartiq.accounts import tenancy
 from sartiq.api.pagination import parse_skip_limit
 from sartiq.catalog import selectors as catalog
 from sartiq.errors import ValidationErrors
+from sartiq.read_versions import GLOBAL_VERSION_SQL, OUTFIT_PRODUCTS_DIGEST_SQL
 from shootings.choices import ShootingLookComputedStatus as Computed
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
@@ -57,21 +61,6 @@ def look_summary_rank():
 def with_look_statuses(queryset):
     return queryset.annotate(shot_status_rank=min_shot_rank(shooting_look=OuterRef("pk"))).annotate(
         summary_rank=look_summary_rank()
-    )
-
-
-def with_shooting_statuses(queryset):
-    looks = (
-        with_look_statuses(ShootingLook.objects.filter(shooting=OuterRef("pk")))
-        .order_by()
-        .annotate(group=Value(1))
-        .values("group")
-        .annotate(rank=Min("summary_rank"))
-        .values("rank")[:1]
-    )
-    return queryset.annotate(
-        shot_status_rank=min_shot_rank(shooting_look__shooting=OuterRef("pk")),
-        status_rank=Subquery(looks, output_field=IntegerField()),
     )
 
 
@@ -174,12 +163,19 @@ def filter_looks_by_status(queryset, statuses):
 
 # --- shootings ----------------------------------------------------------------------------------
 def shooting_rows():
-    """Shootings with their statuses, newest first: the list reads its columns (`sartiq.api.rows`)."""
-    return with_shooting_statuses(Shooting.objects.all()).order_by("-created_at", "-id")
+    """Shootings newest first, with the global version (`sartiq.read_versions`) a list page's ETag
+    digests: the list reads their columns (`sartiq.api.rows`)."""
+    return Shooting.objects.annotate(catalog_version=RawSQL(GLOBAL_VERSION_SQL, ())).order_by("-created_at", "-id")
+
+
+def global_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(GLOBAL_VERSION_SQL)
+        return cursor.fetchone()[0]
 
 
 def shootings():
-    """Shootings as ShootingPublic shows them (no looks)."""
+    """Shootings as ShootingPublic shows them (no looks; the statuses are the maintained columns)."""
     return shooting_rows().prefetch_related(Prefetch("default_guidelines", catalog.guidelines()))
 
 
@@ -188,9 +184,29 @@ def shooting_details(look_queryset):
     return shootings().prefetch_related(Prefetch("looks", look_queryset))
 
 
+# --- read versions (ETags: sartiq/api/conditional.py, sartiq/read_versions.py) ----------------------
+def shooting_versions(*, products: bool):
+    """Shootings with what a read of one shows besides its own version: the global version and, for
+    the reads that show outfits' products (detail, looks), a digest of those products' versions.
+    Only the columns the access check reads."""
+    queryset = Shooting.objects.only("id", "owner_id", "organization_id", "version").annotate(
+        catalog_version=RawSQL(GLOBAL_VERSION_SQL, ()))
+    if products:
+        queryset = queryset.annotate(products_digest=RawSQL(OUTFIT_PRODUCTS_DIGEST_SQL, ()))
+    return queryset
+
+
+def read_version(shooting) -> list:
+    """The versions a read of one shooting (of `shooting_versions`) is a function of."""
+    return [str(shooting.pk), shooting.version, shooting.catalog_version, getattr(shooting, "products_digest", None)]
+
+
 def filter_shootings_by_status(queryset, statuses):
     """`statuses`: a shot status matches the shooting's shot_status, DRAFT/READY any of its looks'
-    status, WITHOUT_STATUS a shooting without looks or without shots; values are ORed."""
+    status, WITHOUT_STATUS a shooting without looks or without shots; values are ORed. The shot
+    statuses read the maintained column; "any look DRAFT/READY" is no function of the two ranks (a
+    look without shots ranks below DRAFT, a READY look ranks as its shots), so it stays an EXISTS
+    on the (shooting, status) index of the looks."""
     values = {str(s) for s in statuses}
     query = Q(shot_status_rank__in=[RANK[s] for s in values & SHOT_STATUS_VALUES])
     for look_status in values & {Computed.DRAFT, Computed.READY}:

@@ -14,11 +14,13 @@ top by `integrations.selectors` (revisions, shots, shot_summaries), which the vi
 from __future__ import annotations
 
 from django.db.models import Case, F, IntegerField, Min, Prefetch, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
 from sartiq.catalog.choices import ViewAngle
 from sartiq.catalog.models import SubjectBaseImage
+from sartiq.read_versions import GLOBAL_VERSION_SQL
 from shots.choices import STATUS_ORDER, ShotStatus
 from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
@@ -96,6 +98,12 @@ def generations():
         .prefetch_related(Prefetch("predictions", Prediction.objects.select_related("media"), to_attr="prediction_list"))
         .order_by("created_at", "id")
     )
+
+
+def shot_versions():
+    """Shots with what ShotPublic shows besides the shot's tree: the global version (the tree's is
+    its shooting's `version`, on the shooting the access check joins)."""
+    return Shot.objects.annotate(catalog_version=RawSQL(GLOBAL_VERSION_SQL, ()))
 
 
 # --- for the services -----------------------------------------------------------------------------

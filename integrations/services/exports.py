@@ -14,7 +14,7 @@ from integrations.models import ExternalImagePush, ExternalIntegration
 from integrations.tasks import push_image
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, NotFound
-from sartiq.locking import lock, relock
+from sartiq.locking import lock, lock_tree, relock
 from shootings.locking import lock_shots
 from shots.choices import ShotStatus
 from shots.models import Shot, ShotRevision
@@ -124,8 +124,9 @@ def push_retry(*, user, push: ExternalImagePush) -> ExternalImagePush:
     problem = selectors.push_target_problem(push)
     if problem:
         raise BusinessRuleError(problem)
-    if not ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.FAILED).update(
-            push_status=PushStatus.PENDING, error_message=None, updated_at=timezone.now()):
+    failed = ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.FAILED)
+    lock_tree(failed)  # the shooting before the push (sartiq/locking.py)
+    if not failed.update(push_status=PushStatus.PENDING, error_message=None, updated_at=timezone.now()):
         raise BusinessRuleError(f"Only a FAILED push can be pushed again (this one is {push.push_status})")
     _enqueue([push.pk])
     push.refresh_from_db()

@@ -44,11 +44,12 @@ class Rows:
             self.columns.append(source)
         return self.columns.index(source)
 
-    def page_query(self, queryset, skip: int, limit: int):
-        """The values of one page of `queryset`, each row ending with the count of all its rows
-        (a window count: the page and the count in one query)."""
+    def page_query(self, queryset, skip: int, limit: int, extra: tuple[str, ...] = ()):
+        """The values of one page of `queryset`, each row ending with the `extra` columns (not
+        shown: versions for the ETag) and the count of all its rows (a window count: the page and
+        the count in one query)."""
         counted = queryset.annotate(_rows_total=Window(Count("*")))
-        return counted.values_list(*self.columns, "_rows_total")[skip : skip + limit]
+        return counted.values_list(*self.columns, *extra, "_rows_total")[skip : skip + limit]
 
     def page(self, rows: list[tuple]) -> tuple[list[dict], int | None]:
         """The dicts of the rows of `page_query`, and the count (None for an empty page: then

@@ -200,9 +200,11 @@ class ApiViewSet(viewsets.GenericViewSet):
             return self.lookup_queryset
         return self.get_queryset()
 
-    def get_object(self):
+    def get_object(self, queryset=None):
+        """The path's object from `queryset` (default: the action's), after the tenancy checks."""
         tenancy.require_member(self.request.user, self.organization_id)
-        queryset = tenancy.with_tenant(self.get_object_queryset())  # the permission check reads it
+        # The permission check reads the tenant path.
+        queryset = tenancy.with_tenant(self.get_object_queryset() if queryset is None else queryset)
         obj = queryset.filter(**{self.lookup_field: self.path[self.lookup_url_kwarg]}).first()
         if obj is None:
             raise NotFound(self.not_found)

@@ -5,6 +5,7 @@ from integrations import selectors as integration_selectors
 from outfits import services as outfit_services
 from outfits.api.requests import ManualOutfitCreate
 from sartiq.accounts import tenancy
+from sartiq.api.conditional import answer, conditional, etag_of
 from sartiq.api.rows import Rows
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
@@ -27,8 +28,9 @@ def _guidelines(ids: set) -> dict:
 
 
 SHOOTING_ROWS = Rows(s.ShootingPublicSerializer, nested={"default_guidelines": _guidelines})
+PAGE_VERSIONS = ("id", "version", "catalog_version")  # what a list page's ETag digests, besides the count
 SHOOTING_PAGE = Compiled(lambda kind, skip, limit, *tenant_id: SHOOTING_ROWS.page_query(
-    tenancy.scoped(selectors.shooting_rows(), kind, *tenant_id or (None,)), skip, limit))
+    tenancy.scoped(selectors.shooting_rows(), kind, *tenant_id or (None,)), skip, limit, PAGE_VERSIONS))
 
 
 class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -64,7 +66,10 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     def list(self, request, *args, **kwargs):
         """Built from rows, not model instances (`sartiq.api.rows`), and without filters (as a web
-        app polls it) from SQL compiled once per tenancy scope and page (`sartiq.compiled`)."""
+        app polls it) from SQL compiled once per tenancy scope and page (`sartiq.compiled`). The
+        page's query also reads what its ETag digests (the rows' versions, the global version, the
+        count), so a 304 costs that one query and a 200 no more than before
+        (sartiq/api/conditional.py)."""
         paginator = self.paginator
         if self.filterset is None:
             tenancy.require_member(request.user, self.organization_id)
@@ -72,11 +77,25 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
             values = () if tenant_id is None else (tenant_id,)
             rows = SHOOTING_PAGE.rows((kind, paginator.skip, paginator.limit), values)
         else:
-            rows = list(SHOOTING_ROWS.page_query(self.get_list_queryset(), paginator.skip, paginator.limit))
-        data, paginator.count = SHOOTING_ROWS.page(rows)
-        if paginator.count is None:
-            paginator.count = self.get_list_queryset().count() if paginator.skip else 0
-        return self.get_paginated_response(data)
+            rows = list(SHOOTING_ROWS.page_query(self.get_list_queryset(), paginator.skip, paginator.limit,
+                                                 PAGE_VERSIONS))
+        if rows:
+            count, catalog_version = rows[0][-1], rows[0][-2]
+        else:
+            count = self.get_list_queryset().count() if paginator.skip else 0
+            catalog_version = selectors.global_version()
+        versions = sorted(f"{row[-4]}:{row[-3]}" for row in rows)  # id:version of each row
+        etag = etag_of(request, [count, versions, catalog_version], memberships=self.organization_id is not None)
+
+        def build():
+            paginator.count = count
+            return self.get_paginated_response(SHOOTING_ROWS.page(rows)[0])
+
+        return answer(request, etag, build)
+
+    @conditional(lambda view: selectors.read_version(view.get_object(selectors.shooting_versions(products=True))))
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)
@@ -145,10 +164,12 @@ class LookViewSet(ListMixin, ApiViewSet):
             return integration_selectors.look_summaries()
         return integration_selectors.looks(self.request.user)
 
-    def shooting(self) -> Shooting:
-        """The path's shooting: 404 unknown, 403 invisible, 404 when not in `organization_id`."""
+    def shooting(self, queryset=None) -> Shooting:
+        """The path's shooting (from `queryset`, default all): 404 unknown, 403 invisible, 404 when
+        not in `organization_id`."""
         tenancy.require_member(self.request.user, self.organization_id)
-        shooting = tenancy.get_visible(Shooting.objects.all(), self.path["shooting_id"], self.request.user, "Shooting")
+        shooting = tenancy.get_visible(Shooting.objects.all() if queryset is None else queryset,
+                                       self.path["shooting_id"], self.request.user, "Shooting")
         if self.organization_id is not None and shooting.organization_id != self.organization_id:
             raise NotFound("Shooting")
         return shooting
@@ -162,8 +183,15 @@ class LookViewSet(ListMixin, ApiViewSet):
             raise NotFound("Look")
         return look
 
+    # A page of one shooting's looks: the query string names the page and filters, the shooting's
+    # version covers every look (sartiq/api/conditional.py); the full looks show outfits' products.
+    @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=True))))
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=False))))
     def summary_list(self, request, **kwargs):
-        return self.list(request, **kwargs)
+        return super().list(request, **kwargs)
 
     def retrieve(self, request, **kwargs):
         return self.respond(self.get_object())

@@ -17,16 +17,21 @@ GUIDELINES = 11
 # products' latest looks, outfit reference media. (Outfit products that are themselves shot in a
 # look add one query for that look's shots; these are not.)
 LOOK_TREE = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+# The reads that answer conditionally (sartiq/api/conditional.py) first read what their ETag digests:
+# the versions (one query: the shooting's, or the page's ids, versions and count, with the global
+# version) and the caller's memberships.
+ETAG = 1 + 1
 
 EXPECTED = {
-    # shootings: rows with their count (a window) and statuses + guidelines
+    # shootings: one query for the rows, their count (a window), versions and the global version (what
+    # the ETag digests; a personal list depends on no membership) + guidelines
     "/api/v1/shootings/": AUTH + 1 + GUIDELINES,
     # the shooting, its guidelines, its looks and their tree
-    "/api/v1/shootings/{shooting}": AUTH + 1 + GUIDELINES + 1 + LOOK_TREE,
+    "/api/v1/shootings/{shooting}": AUTH + ETAG + 1 + GUIDELINES + 1 + LOOK_TREE,
     # the shooting (access), count, looks, their tree
-    "/api/v1/shootings/{shooting}/looks": AUTH + 1 + COUNT + 1 + LOOK_TREE,
+    "/api/v1/shootings/{shooting}/looks": AUTH + ETAG + 1 + COUNT + 1 + LOOK_TREE,
     # the shooting, count, looks (product and assignee joined, outfit figures as subqueries), shots
-    "/api/v1/shootings/{shooting}/looks-summary": AUTH + 1 + COUNT + 1 + 1,
+    "/api/v1/shootings/{shooting}/looks-summary": AUTH + ETAG + 1 + COUNT + 1 + 1,
     # two aggregates: totals, breakdown
     "/api/v1/shootings/summary": AUTH + 2,
     # the shooting, one aggregate

@@ -11,6 +11,7 @@ from rest_framework import status
 from integrations import selectors as integration_selectors
 from integrations import services as integration_services
 from sartiq.accounts import tenancy
+from sartiq.api.conditional import conditional
 from sartiq.api.errors import exception_handler
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
@@ -49,6 +50,12 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     def get_queryset(self):
         return integration_selectors.shots()
+
+    # 304 to a matching If-None-Match before building the body (sartiq/api/conditional.py): the
+    # shot's tree is its shooting's version, read on the shooting the access check joins.
+    @conditional(lambda view: _read_version(view.get_object(selectors.shot_versions())))
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request):
         look = tenancy.get_visible(ShootingLook.objects.all(), self.body["shooting_look_id"],
@@ -103,6 +110,11 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         response["Content-Disposition"] = content_disposition(filename)
         response["Content-Length"] = str(len(data))
         return response
+
+
+def _read_version(shot) -> list:
+    shooting = shot.shooting_look.shooting
+    return [str(shot.pk), str(shooting.pk), shooting.version, shot.catalog_version]
 
 
 class GenerationViewSet(ListMixin, RetrieveMixin, ApiViewSet):
