@@ -9,6 +9,7 @@ from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import NotFound
 from shootings import selectors, services
+from shootings.api import documents
 from shootings.api import requests as r
 from shootings.api import serializers as s
 from shootings.filters import LookFilterSet, ShootingFilterSet
@@ -41,9 +42,11 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     }
 
     def get_queryset(self):
-        if self.action == "retrieve":
-            return integration_selectors.shooting_details(self.request.user)
         return selectors.shootings()
+
+    def retrieve(self, request, *args, **kwargs):
+        # Built from rows, not serialized from instances (shootings/api/documents.py).
+        return self.respond(documents.shooting_detail(request.user, self.get_object()), None)
 
     def create(self, request, *args, **kwargs):
         shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)
@@ -81,7 +84,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     lookup_url_kwarg = "look_id"
     queryset = ShootingLook.objects.none()
     lookup_queryset = ShootingLook.objects.all()
-    serializing_actions = ("retrieve", "retrieve_flat")
+    serializing_actions = ()  # the look pages are built from rows (shootings/api/documents.py)
     serializer_class = s.ShootingLookPublicSerializer
     filterset_class = LookFilterSet
     list_actions = ("list", "summary_list")
@@ -129,11 +132,16 @@ class LookViewSet(ListMixin, ApiViewSet):
             raise NotFound("Look")
         return look
 
+    def list(self, request, **kwargs):
+        # A page of ids; the looks are built from rows (shootings/api/documents.py).
+        page = self.paginate_queryset(self.get_list_queryset().prefetch_related(None).values_list("pk", flat=True))
+        return self.get_paginated_response(documents.looks_by_id(request.user, page))
+
     def summary_list(self, request, **kwargs):
-        return self.list(request, **kwargs)
+        return super().list(request, **kwargs)
 
     def retrieve(self, request, **kwargs):
-        return self.respond(self.get_object())
+        return self.respond(documents.look_document(request.user, self.get_object().pk), None)
 
     retrieve_flat = retrieve
 
