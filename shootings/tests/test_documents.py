@@ -1,6 +1,7 @@
 """The shooting detail and the look pages, built from rows (shootings/api/documents.py), are the
 bytes the serializers render from model instances, for every shape of data they show."""
 import datetime
+import gc
 
 import pytest
 from django.db.models import F
@@ -281,3 +282,18 @@ def test_queries_do_not_grow_with_the_looks(user, world, query_counts):
     many = counts()
     assert client.get(urls["looks"]).json()["count"] == 6 + 24
     query_counts.check(expected, few, many)
+
+
+def test_the_garbage_collector_resumes_when_the_last_build_ends():
+    assert gc.isenabled()
+    first, second = documents._no_cyclic_gc(), documents._no_cyclic_gc()
+    first.__enter__()
+    second.__enter__()  # another thread's build, overlapping
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the other build still runs
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    with pytest.raises(ValueError), documents._no_cyclic_gc():
+        raise ValueError
+    assert gc.isenabled()
