@@ -188,9 +188,9 @@ class _Media:
             found = rows(MediaResource.objects.filter(pk__in=self.wanted).order_by(), *MEDIA)
             self.rows.update((row[0], row) for row in found)
 
-    def url(self, media_id: str) -> str:
+    def url(self, media_id: str) -> str | None:
         url = self.urls.get(media_id)
-        if url is None:
+        if url is None and media_id in self.rows:
             name = self.rows[media_id][1]
             url = self.urls[media_id] = self.storage.url(name) if name else ""
         return url
@@ -199,7 +199,7 @@ class _Media:
         if media_id is None:
             return None
         doc = self.docs.get(media_id)
-        if doc is None:
+        if doc is None and media_id in self.rows:
             (id_, _, resource_type, content_hash, extension, file_size, width, height, duration, color_profile,
              dominant_color, alt_text, caption, protected, owner_id, organization_id, created_at,
              updated_at) = self.rows[media_id]
@@ -230,7 +230,8 @@ class LookDocuments:
     read with that filter as a subquery through its path to the look, so the number of queries is
     the same for one look and for thousands, and no list of thousands of ids is sent. The objects
     the tree refers to (set designs, products, shot types, users, media) are read once each, by id,
-    after it; then everything is rendered."""
+    after it; then everything is rendered. The reads are separate statements: an object deleted
+    between two of them is shown as absent (null, or left out of a list) rather than failing."""
 
     def __init__(self, user):
         self.user = user
@@ -325,7 +326,7 @@ class LookDocuments:
             revisions[shot_id].append({
                 "id": id_, "shot_id": shot_id, "version": version, "notes": notes, "shot_status": shot_status,
                 "shot_revision_status": shot_revision_status, "owner_id": owner_id,
-                "owner": None if owner_id is None else users[owner_id], "created_at": created_at,
+                "owner": users.get(owner_id), "created_at": created_at,
                 "updated_at": updated_at, "previous_revision_id": previous_revision_id, "images": revision_images,
                 "display_name": f"Version {version}",
                 "effective_image_url": next((image["effective_image_url"] for image in revision_images
@@ -338,7 +339,7 @@ class LookDocuments:
              created_at, updated_at) in shot_rows:
             shots[look_id].append({
                 "id": id_, "shooting_look_id": look_id,
-                "shot_type": None if shot_type_id is None else shot_types[shot_type_id],
+                "shot_type": shot_types.get(shot_type_id),
                 "pose_preset_id": pose_preset_id, "rework_available": rework_available, "rework_used": rework_used,
                 "status": status, "current_revision_id": current_revision_id, "revisions": revisions.get(id_, empty),
                 "created_at": created_at, "updated_at": updated_at,
@@ -372,7 +373,7 @@ class LookDocuments:
                 "outfit_ref_imgs_urls": _strings(self.shown_ref_urls(ref_urls, ref_media)),
                 "outfit_ref_images_media": [media_doc(media_id) for media_id, _ in ref_media],
                 "outfit_instruction": instruction, "outfit_product_ids": list(product_ids),
-                "outfit_products": [product_docs[product_id] for product_id in product_ids],
+                "outfit_products": [product_docs[product_id] for product_id in product_ids if product_id in product_docs],
                 "generation_status": generation_status, "generation_error": generation_error,
                 "retry_count": retry_count, "source": source,
             })
@@ -396,10 +397,10 @@ class LookDocuments:
                 "product_cover_image_url": shown(product_cover_url, product_cover_media_id) if has_product else None,
                 "style_id": style_id, "resolution_preset_id": resolution_preset_id, "width": width,
                 "height": height, "background_preset_id": background_preset_id, "set_design_id": set_design_id,
-                "set_design": None if set_design_id is None else set_designs[set_design_id],
+                "set_design": set_designs.get(set_design_id),
                 "file_format": file_format, "instructions": instructions, "status": status,
                 "shot_status": None if shot_status_rank is None else STATUS_NAMES[shot_status_rank],
-                "assignee_id": assignee_id, "assignee": None if assignee_id is None else users[assignee_id],
+                "assignee_id": assignee_id, "assignee": users.get(assignee_id),
                 "pose_presets": pose_presets.get(id_, empty), "shots": shots.get(id_, empty),
                 "outfit_proposals": [o for o in look_outfits if o["id"] != outfit_id],
                 "outfit_id": outfit_id, "outfit": selected,
@@ -536,7 +537,7 @@ class LookDocuments:
                 "shot_status_shooting_look_id": latest_look_id, "integration_name": integration_name,
                 "exports_completed": exports_completed, "exports_total": exports_total,
                 "shots": [] if latest_look_id is None else [
-                    {"id": id_, "shot_type": None if shot_type_id is None else shot_types[shot_type_id],
+                    {"id": id_, "shot_type": shot_types.get(shot_type_id),
                      "status": status, "current_revision_id": current_revision_id,
                      "push_status": None if push_status_rank is None else PUSH_STATUS_NAMES[push_status_rank]}
                     for id_, _, shot_type_id, status, current_revision_id, push_status_rank

@@ -297,3 +297,32 @@ def test_the_garbage_collector_resumes_when_the_last_build_ends():
     with pytest.raises(ValueError), documents._no_cyclic_gc():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_an_object_deleted_between_two_reads_is_shown_absent(user, monkeypatch):
+    """The reads are separate statements: media, a product and a user deleted after the tree was
+    read (before what it refers to is) do not fail the request."""
+    shooting = ShootingFactory(owner=user)
+    look = fully_loaded_look(shooting, revisions=1, shots=1)
+    image = ShotRevisionImage.objects.get(shot_revision__shot__shooting_look=look)
+    product = look.outfit.outfit_product_links.get().product
+    owner = UserFactory()
+    owner_id = str(owner.pk)
+    ShotRevision.objects.filter(shot__shooting_look=look).update(owner=owner)
+    read = documents.rows
+
+    def rows_then_delete(queryset, *paths):
+        if queryset.model is catalog.Product:  # the tree is read; its references are next
+            MediaResource.objects.filter(pk=image.image_media_id).delete()
+            OutfitProduct.objects.filter(product=product).delete()
+            catalog.Product.objects.filter(pk=product.pk).delete()
+            owner.delete()
+        return read(queryset, *paths)
+
+    monkeypatch.setattr(documents, "rows", rows_then_delete)
+    built = documents.looks_by_id(user, [look.pk])[0]
+    [shot] = built["shots"]
+    [revision] = shot["revisions"]
+    assert revision["owner"] is None and revision["owner_id"] == owner_id
+    assert revision["images"][0]["image_media"] is None
+    assert built["outfit"]["outfit_products"] == []
