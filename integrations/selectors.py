@@ -147,5 +147,6 @@ def look_summaries():
 
 
 def shooting_details(user):
-    """A shooting with its looks as `user` sees them."""
+    """A shooting with its looks as `user` sees them, as model instances for the serializers. The
+    endpoint builds the same document from rows (`shootings/api/documents.py`); the tests compare."""
     return shooting_selectors.shooting_details(looks(user))

@@ -162,6 +162,12 @@ def _url_prefix(storage) -> str:
     return prefix
 
 
+def storage_url_prefix() -> str:
+    """Where URLs of the project's storage start: a URL that does not start with it is no storage
+    URL (`storage_key_of` is None), which a reader of many URLs can tell without parsing them."""
+    return _url_prefix(default_storage)
+
+
 def storage_key_of(url: str | None) -> str | None:
     """The storage key of a URL of the project's own storage, else None (such a URL is never fetched).
 

@@ -14,6 +14,7 @@ from sartiq.catalog.api.serializers import ShootingGuidelinesPublicSerializer
 from sartiq.compiled import Compiled
 from sartiq.errors import NotFound
 from shootings import selectors, services
+from shootings.api import documents
 from shootings.api import requests as r
 from shootings.api import serializers as s
 from shootings.filters import LookFilterSet, ShootingFilterSet
@@ -58,8 +59,6 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     }
 
     def get_queryset(self):
-        if self.action == "retrieve":
-            return integration_selectors.shooting_details(self.request.user)
         if self.action == "list":
             return selectors.shooting_rows()
         return selectors.shootings()
@@ -95,7 +94,8 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     @conditional(lambda view: selectors.read_version(view.get_object(selectors.shooting_versions(products=True))))
     def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+        # Built from rows, not serialized from instances (shootings/api/documents.py).
+        return self.respond(documents.shooting_detail(request.user, self.get_object()), None)
 
     def create(self, request, *args, **kwargs):
         shooting = services.shooting_create(user=request.user, organization_id=self.organization_id, data=self.body)
@@ -133,7 +133,7 @@ class LookViewSet(ListMixin, ApiViewSet):
     lookup_url_kwarg = "look_id"
     queryset = ShootingLook.objects.none()
     lookup_queryset = ShootingLook.objects.all()
-    serializing_actions = ("retrieve", "retrieve_flat")
+    serializing_actions = ()  # the look pages are built from rows (shootings/api/documents.py)
     serializer_class = s.ShootingLookPublicSerializer
     filterset_class = LookFilterSet
     list_actions = ("list", "summary_list")
@@ -186,15 +186,17 @@ class LookViewSet(ListMixin, ApiViewSet):
     # A page of one shooting's looks: the query string names the page and filters, the shooting's
     # version covers every look (sartiq/api/conditional.py); the full looks show outfits' products.
     @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=True))))
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    def list(self, request, **kwargs):
+        # A page of ids; the looks are built from rows (shootings/api/documents.py).
+        page = self.paginate_queryset(self.get_list_queryset().prefetch_related(None).values_list("pk", flat=True))
+        return self.get_paginated_response(documents.looks_by_id(request.user, page))
 
     @conditional(lambda view: selectors.read_version(view.shooting(selectors.shooting_versions(products=False))))
     def summary_list(self, request, **kwargs):
         return super().list(request, **kwargs)
 
     def retrieve(self, request, **kwargs):
-        return self.respond(self.get_object())
+        return self.respond(documents.look_document(request.user, self.get_object().pk), None)
 
     retrieve_flat = retrieve
 

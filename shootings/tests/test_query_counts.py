@@ -12,11 +12,13 @@ COUNT = 1  # total of a page
 # A shooting's default guidelines: the guidelines, their set design and its three image lists,
 # shot types, subjects and their base images / data media / portfolio media, pose presets.
 GUIDELINES = 11
-# A look as ShootingLookPublic: set design (+3 image lists), pose presets, shots, revisions, images,
-# push records, outfits, outfit product links, their products, the products' reference media, the
-# products' latest looks, outfit reference media. (Outfit products that are themselves shot in a
-# look add one query for that look's shots; these are not.)
-LOOK_TREE = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+# A look as ShootingLookPublic, built from rows (shootings/api/documents.py): the looks (shot status
+# a subquery, product and subject joined), shots, revisions (push status a subquery), images, push
+# records, pose presets, outfits, their product links, their reference media; then what those refer
+# to, each once: set designs and their three image lists, products (computed fields as subqueries),
+# the products' reference media, shot types, users, media. (Outfit products shot in a look the
+# caller sees add one query for those looks' shots; these are not.)
+LOOK_DOCUMENTS = 9 + 4 + 2 + 1 + 1 + 1
 # The reads that answer conditionally (sartiq/api/conditional.py) first read what their ETag digests:
 # the versions (one query: the shooting's, or the page's ids, versions and count, with the global
 # version) and the caller's memberships.
@@ -26,19 +28,19 @@ EXPECTED = {
     # shootings: one query for the rows, their count (a window), versions and the global version (what
     # the ETag digests; a personal list depends on no membership) + guidelines
     "/api/v1/shootings/": AUTH + 1 + GUIDELINES,
-    # the shooting, its guidelines, its looks and their tree
-    "/api/v1/shootings/{shooting}": AUTH + ETAG + 1 + GUIDELINES + 1 + LOOK_TREE,
-    # the shooting (access), count, looks, their tree
-    "/api/v1/shootings/{shooting}/looks": AUTH + ETAG + 1 + COUNT + 1 + LOOK_TREE,
+    # the shooting, its guidelines, its looks
+    "/api/v1/shootings/{shooting}": AUTH + ETAG + 1 + GUIDELINES + LOOK_DOCUMENTS,
+    # the shooting (access), count, the page's ids, its looks
+    "/api/v1/shootings/{shooting}/looks": AUTH + ETAG + 1 + COUNT + 1 + LOOK_DOCUMENTS,
     # the shooting, count, looks (product and assignee joined, outfit figures as subqueries), shots
     "/api/v1/shootings/{shooting}/looks-summary": AUTH + ETAG + 1 + COUNT + 1 + 1,
     # two aggregates: totals, breakdown
     "/api/v1/shootings/summary": AUTH + 2,
     # the shooting, one aggregate
     "/api/v1/shootings/{shooting}/draft-summary": AUTH + 1 + 1,
-    # the look and its tree
-    "/api/v1/shootings/looks/{look}": AUTH + 1 + LOOK_TREE,
-    "/api/v1/shootings/{shooting}/looks/{look}": AUTH + 1 + LOOK_TREE,
+    # the look (access), the look built
+    "/api/v1/shootings/looks/{look}": AUTH + 1 + LOOK_DOCUMENTS,
+    "/api/v1/shootings/{shooting}/looks/{look}": AUTH + 1 + LOOK_DOCUMENTS,
     # count, outfits, links, products, their reference media, latest looks, outfit media
     "/api/v1/outfits/": AUTH + COUNT + 1 + 1 + 1 + 1 + 1 + 1,
 }
