@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from django.db.models import Count, Window
+from django.db import models
+from django.db.models import Count, F, Func, TextField, Window
+from django.db.models.functions import Cast
 from rest_framework import serializers
 
 from sartiq.api.serializers import ReadSerializer
@@ -21,10 +23,65 @@ from sartiq.api.serializers import ReadSerializer
 Resolver = Callable[[set], dict]
 
 
+# --- columns as the API writes them ---------------------------------------------------------------
+class IsoDateTime(Func):
+    """A timestamp as DRF writes it (`datetime.isoformat()` in UTC, `+00:00` as `Z`: microseconds
+    only when not zero), formatted by PostgreSQL."""
+
+    template = ("replace(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+                "'.000000Z', 'Z')")
+    output_field = TextField()
+
+
+class IsoDate(Func):
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
+    output_field = TextField()
+
+
+def _field(queryset, path: str):
+    """The model field (or the annotation's output field) that `path` names in `queryset`."""
+    annotation = queryset.query.annotations.get(path)
+    if annotation is not None:
+        return annotation.output_field
+    model = queryset.model
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def column(queryset, path: str):
+    """The column `path` of `queryset` as the API writes it: UUIDs (keys and foreign keys) as text,
+    timestamps and dates in ISO 8601; everything else as the database gives it."""
+    field = _field(queryset, path)
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        return Cast(F(path), TextField())
+    if isinstance(field, models.DateTimeField):
+        return IsoDateTime(F(path))
+    if isinstance(field, models.DateField):
+        return IsoDate(F(path))
+    return path
+
+
+# Serializer fields whose value PostgreSQL formats as DRF renders it.
+FORMATTED_IN_SQL = {
+    serializers.UUIDField: lambda column: Cast(column, TextField()),
+    serializers.DateTimeField: IsoDateTime,
+    serializers.DateField: IsoDate,
+}
+
+
+def rows(queryset, *paths: str) -> list[tuple]:
+    """The rows of `queryset` as tuples of `paths` (see `column`), in its order, without objects."""
+    return list(queryset.prefetch_related(None).values_list(*[column(queryset, path) for path in paths]))
+
+
 class Rows:
     def __init__(self, serializer_class: type[ReadSerializer], *, nested: dict[str, Resolver] | None = None):
         self.nested = nested or {}
-        self.columns: list[str] = []
+        self.columns: list = []  # what `values_list` selects: column names, or SQL for those formatted there
         self.steps: list[tuple[str, int, str, object]] = []  # (key, column index, kind, helper)
         serializer = serializer_class()
         plain = {name: convert for name, _source, kind, convert in serializer._steps() if kind == "plain"}
@@ -34,15 +91,21 @@ class Rows:
                 self.steps.append((name, self._column(f"{source}_id"), "nested", None))
             elif source == "*" or "." in source or isinstance(field, serializers.BaseSerializer):
                 raise ValueError(f"{serializer_class.__name__}.{name} is not a column: give it in `nested`")
+            elif name in plain and type(field) in FORMATTED_IN_SQL:
+                # PostgreSQL writes it as DRF would: no UUID or datetime object is made for it.
+                self.steps.append((name, self._column(source, FORMATTED_IN_SQL[type(field)]), "text", None))
             elif name in plain:
                 self.steps.append((name, self._column(source), "plain", plain[name]))
             else:
                 self.steps.append((name, self._column(source), "field", field))
 
-    def _column(self, source: str) -> int:
-        if source not in self.columns:
-            self.columns.append(source)
-        return self.columns.index(source)
+    def _column(self, source: str, formatted=None) -> int:
+        column = source if formatted is None else formatted(F(source))
+        for index, known in enumerate(self.columns):
+            if known == column:
+                return index
+        self.columns.append(column)
+        return len(self.columns) - 1
 
     def page_query(self, queryset, skip: int, limit: int, extra: tuple[str, ...] = ()):
         """The values of one page of `queryset`, each row ending with the `extra` columns (not
@@ -73,6 +136,8 @@ class Rows:
                 value = row[index]
                 if value is None:
                     data[name] = None
+                elif kind == "text":
+                    data[name] = value
                 elif kind == "plain":
                     data[name] = helper(value)
                 elif kind == "field":

@@ -24,14 +24,14 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import models
-from django.db.models import F, Func, OuterRef, TextField
-from django.db.models.functions import Cast
+from django.db.models import OuterRef
 
 from integrations import selectors as integration_selectors
 from integrations.choices import PUSH_STATUS_PRIORITY
 from integrations.models import ExternalImagePush
 from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts.models import User
+from sartiq.api.rows import rows
 from sartiq.catalog import models as catalog
 from sartiq.errors import NotFound
 from sartiq.media.choices import Orientation
@@ -47,53 +47,6 @@ from shots.models import Shot, ShotRevision, ShotRevisionImage
 STATUS_NAMES = [str(status) for status in STATUS_ORDER]
 PUSH_STATUS_NAMES = [str(status) for status in PUSH_STATUS_PRIORITY]
 SQUARE, LANDSCAPE, PORTRAIT = str(Orientation.SQUARE), str(Orientation.LANDSCAPE), str(Orientation.PORTRAIT)
-
-
-# --- columns as the API writes them ---------------------------------------------------------------
-class IsoDateTime(Func):
-    """A timestamp as DRF writes it (`datetime.isoformat()` in UTC, `+00:00` as `Z`: microseconds
-    only when not zero), formatted by PostgreSQL."""
-
-    template = ("replace(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-                "'.000000Z', 'Z')")
-    output_field = TextField()
-
-
-class IsoDate(Func):
-    template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
-    output_field = TextField()
-
-
-def _field(queryset, path: str):
-    """The model field (or the annotation's output field) that `path` names in `queryset`."""
-    annotation = queryset.query.annotations.get(path)
-    if annotation is not None:
-        return annotation.output_field
-    model = queryset.model
-    *relations, name = path.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name)
-
-
-def column(queryset, path: str):
-    """The column `path` of `queryset` as the API writes it: UUIDs (keys and foreign keys) as text,
-    timestamps and dates in ISO 8601; everything else as the database gives it."""
-    field = _field(queryset, path)
-    if isinstance(field, models.ForeignKey):
-        field = field.target_field
-    if isinstance(field, models.UUIDField):
-        return Cast(F(path), TextField())
-    if isinstance(field, models.DateTimeField):
-        return IsoDateTime(F(path))
-    if isinstance(field, models.DateField):
-        return IsoDate(F(path))
-    return path
-
-
-def rows(queryset, *paths: str) -> list[tuple]:
-    """The rows of `queryset` as tuples of `paths` (see `column`), in its order, without objects."""
-    return list(queryset.prefetch_related(None).values_list(*[column(queryset, path) for path in paths]))
 
 
 def _strings(values) -> list | None:
