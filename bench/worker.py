@@ -30,10 +30,11 @@ from pathlib import Path
 from unittest import mock
 
 import psutil
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from bench.processes import CpuClock
 from sartiq.catalog.models import Product, ShotType, Subject, SubjectBaseImage
 from sartiq.media.services import media_create_from_bytes
 from sartiq.run import process_commands
@@ -132,12 +133,17 @@ def _postgres_cpu(server: psutil.Process) -> float:
             + sum(map(_cpu, server.children())))
 
 
-def _sessions() -> int:
-    """Connections made to the bench database so far (PostgreSQL's own count, pg_stat_database)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+def _sessions() -> int | None:
+    """Connections made to the bench database so far (PostgreSQL's own count, pg_stat_database;
+    PostgreSQL 14 and later)."""
+    try:
+        with connection.cursor() as cursor:
+            if connection.pg_version >= 150000:  # else the counts are flushed every second or so
+                cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+    except DatabaseError:
+        return None
 
 
 @dataclass
@@ -190,6 +196,16 @@ STAGES = [
 
 
 @dataclass
+class Profile:
+    fresh: bool  # a new database connection for each generation, as in the worker
+    count: int
+    seconds: float
+    cpu: float  # this process
+    db_cpu: float | None  # its PostgreSQL backends
+    stages: Stages
+
+
+@dataclass
 class WorkerRun:
     count: int
     concurrency: int
@@ -200,10 +216,8 @@ class WorkerRun:
     run_seconds: list
     waits: list
     cpu: dict  # name -> CPU seconds, None where it could not be read
-    sessions: int  # database connections opened meanwhile
-    profile_count: int = 0
-    profile_seconds: float = 0.0
-    stages: Stages | None = None
+    sessions: int | None  # database connections opened meanwhile
+    profiles: list = field(default_factory=list)  # [new connection per generation, one connection]
 
 
 def _wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 90) -> None:
@@ -226,7 +240,7 @@ def _wait_done(ids: list, worker: subprocess.Popen, log: Path) -> None:
 
 
 def measure(user, *, count: int, concurrency: int, profile_count: int, workdir: Path, redis_pid: int | None) -> WorkerRun:
-    shots = seed_inputs(user, count + profile_count)
+    shots = seed_inputs(user, count + 2 * profile_count)
     env = {**os.environ, "WORKER_CONCURRENCY": str(concurrency)}
     log = workdir / "worker.log"
     started = time.monotonic()
@@ -253,8 +267,8 @@ def measure(user, *, count: int, concurrency: int, profile_count: int, workdir: 
             "PostgreSQL": _postgres_cpu(postgres) - before["postgres"] if postgres else None,
             "Redis": _cpu(redis) - before["redis"] if redis else None,
         }
-        time.sleep(0.6)  # the backends of the last tasks report their session when they end
-        sessions = _sessions() - sessions
+        time.sleep(1.1)  # the backends of the last tasks report their session when they end
+        sessions = None if sessions is None else _sessions() - sessions
     finally:
         worker.terminate()
         try:
@@ -270,28 +284,37 @@ def measure(user, *, count: int, concurrency: int, profile_count: int, workdir: 
         run_seconds=[(r["finished_at"] - r["started_at"]).total_seconds() for r in completed],
         waits=[(r["started_at"] - r["created_at"]).total_seconds() for r in completed], cpu=cpu, sessions=sessions)
     if profile_count:
-        run.profile_count = profile_count
-        run.profile_seconds, run.stages = profile(user, shots[count:count + profile_count])
+        rest = shots[count:]
+        run.profiles = [profile(user, rest[:profile_count], fresh=True),
+                        profile(user, rest[profile_count:], fresh=False)]
     return run
 
 
-def profile(user, shots: list[Shot]) -> tuple[float, Stages]:
-    """Run one generation per shot in this process, one after the other, timing each stage."""
+def profile(user, shots: list[Shot], *, fresh: bool) -> Profile:
+    """Run one generation per shot in this process, one after the other, timing each stage; with
+    `fresh`, each on a new database connection, as Celery's Django fixup has it (it closes the
+    connection after every task)."""
     generations = Generation.objects.bulk_create([Generation(shot=shot, requested_by=user) for shot in shots])
-    stages = Stages()
+    stages, clock = Stages(), CpuClock()
+    seconds, cpu, db_cpu = 0.0, 0.0, 0.0
     with ExitStack() as stack:
         for name, owner, attribute, _ in STAGES:
             stack.enter_context(mock.patch.object(owner, attribute, stages.wrap(name, getattr(owner, attribute))))
         stack.enter_context(connection.execute_wrapper(stages.execute))
-        outcomes, seconds = [], 0.0
+        outcomes = []
         for one in generations:
-            connection.close()  # as Celery's Django fixup does after every task
+            if fresh:
+                connection.close()
+            clock.start()
             started = time.perf_counter()
             connection.ensure_connection()  # the task's first query would connect
             outcomes.append(generation.generation_run(generation_id=one.pk).state)
             seconds += time.perf_counter() - started
+            own, backend = clock.stop()
+            cpu += own
+            db_cpu = None if backend is None or db_cpu is None else db_cpu + backend
     assert outcomes == ["completed"] * len(generations), outcomes
-    return seconds, stages
+    return Profile(fresh=fresh, count=len(generations), seconds=seconds, cpu=cpu, db_cpu=db_cpu, stages=stages)
 
 
 def report(run: WorkerRun) -> list[str]:
@@ -303,17 +326,24 @@ def report(run: WorkerRun) -> list[str]:
     if run.run_seconds:
         runs, waits = sorted(run.run_seconds), sorted(run.waits)
         print(f"  one generation from its claim to its completion: median {statistics.median(runs):.2f} s, "
-              f"max {runs[-1]:.2f} s; in the queue before: median {statistics.median(waits):.1f} s")
+              f"max {runs[-1]:.2f} s; in the queue before: median {statistics.median(waits):.1f} s; the "
+              f"{run.concurrency} processes held a generation {sum(runs) / (run.wall * run.concurrency):.0%} of the time")
     shown = ", ".join(f"{name} {'-' if seconds is None else f'{seconds / run.count:.3f}'}"
                       for name, seconds in run.cpu.items())
     spent = sum(s for s in run.cpu.values() if s)
     print(f"  CPU seconds per generation: {shown}; together {spent / run.wall:.2f} of the {os.cpu_count()} CPUs "
           f"busy; at this cost {os.cpu_count()} busy CPUs give at most {60 * os.cpu_count() * run.count / spent:.0f} generations/min")
-    print(f"  database connections opened: {run.sessions / run.count:.1f} per generation")
-    if run.stages is not None:
-        stages, n = run.stages, run.profile_count
-        print(f"In process, {n} generation(s) one after the other: {run.profile_seconds / n * 1000:.0f} ms each; "
-              f"per generation (ms: elapsed; CPU ms: this process's; SQL ms: waiting for queries):")
+    if run.sessions is not None:
+        print(f"  database connections opened: {run.sessions / run.count:.1f} per generation")
+    if run.profiles:
+        print("In process, one generation after the other (ms per generation: elapsed, CPU here + in PostgreSQL)")
+        for one in run.profiles:
+            n = one.count
+            db = "-" if one.db_cpu is None else f"{one.db_cpu / n * 1000:.0f}"
+            print(f"  {'a new connection each, as in the worker' if one.fresh else 'one connection for all':<40} "
+                  f"{one.seconds / n * 1000:>5.0f} ms, CPU {one.cpu / n * 1000:.0f} + {db} ms ({n} generations)")
+        stages, n = run.profiles[0].stages, run.profiles[0].count
+        print("  by stage, each on a new connection (ms: elapsed; CPU ms: this process's; SQL ms: waiting for queries):")
         print(f"  {'stage':<70} {'ms':>7} {'CPU ms':>7} {'SQL ms':>7} {'queries':>8}")
         for name, _, _, label in STAGES:
             print(f"  {label:<70} {stages.seconds[name] / n * 1000:>7.1f} {stages.cpu[name] / n * 1000:>7.1f} "
