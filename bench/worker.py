@@ -267,7 +267,7 @@ def measure(user, *, count: int, concurrency: int, profile_count: int, workdir: 
             "PostgreSQL": _postgres_cpu(postgres) - before["postgres"] if postgres else None,
             "Redis": _cpu(redis) - before["redis"] if redis else None,
         }
-        time.sleep(1.1)  # the backends of the last tasks report their session when they end
+        time.sleep(0.5)  # the backends of the last tasks report their session when they end
         sessions = None if sessions is None else _sessions() - sessions
     finally:
         worker.terminate()
