@@ -183,6 +183,8 @@ def parse_args(argv=None):
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}: choose among {', '.join(PARTS)}")
     if min(args.runs, args.looks, args.shootings, args.create_looks, args.create_runs, args.generations) < 1:
         parser.error("--runs, --looks, --shootings, --create-looks, --create-runs and --generations are at least 1")
+    if args.profile_generations < 0:
+        parser.error("--profile-generations is at least 0")
     args.parts = parts
     return args
 
@@ -200,14 +202,14 @@ def main(argv=None) -> int:
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")  # generated images go away with the bench
     redis = None
-    if "worker" in args.parts:  # the broker this process sends to, before the settings read REDIS_URL
-        from sartiq.embedded import start_redis
-
-        redis = start_redis(workdir / "redis")
-        os.environ["REDIS_URL"] = redis.url
-        os.environ.pop("CELERY_BROKER_URL", None)
-    configure_database("sartiq_bench")
     try:
+        if "worker" in args.parts:  # the broker this process sends to, before the settings read REDIS_URL
+            from sartiq.embedded import start_redis
+
+            redis = start_redis(workdir / "redis")
+            os.environ["REDIS_URL"] = redis.url
+            os.environ.pop("CELERY_BROKER_URL", None)
+        configure_database("sartiq_bench")
         return run_parts(args, workdir, redis)
     finally:
         if redis is not None:
