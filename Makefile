@@ -29,8 +29,10 @@ fuzz: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .data .pytest_cache fuzz-report
 
-## make bench: seed a 200-look shooting in a throwaway database and time the main reads
-## (BENCH_ARGS="--looks 2000 --runs 5" to change the shape).
+## make bench: seed a 200-look shooting in a throwaway database, time the main reads, a web worker's
+## memory, creating 500 looks and 200 generations through a real worker (docs/performance.md).
+## BENCH_ARGS="--looks 2000 --runs 5", "--shootings 10000", "--quick" (reads and creation only),
+## "--only worker"; WORKER_CONCURRENCY=2 by default.
 bench: $(INSTALLED)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
