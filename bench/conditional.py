@@ -14,8 +14,6 @@ import statistics
 import sys
 import time
 
-from cryptography.fernet import Fernet
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import run  # noqa: E402  bench/run.py: the database and the seed
@@ -43,13 +41,7 @@ def main() -> int:
     parser.add_argument("--looks", type=int, default=200)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
-    os.environ.setdefault("INTEGRATION_SECRETS_KEY", Fernet.generate_key().decode())
-    os.environ.setdefault("STATIC_MANIFEST", "0")
-    os.environ["DEBUG"] = "0"
-    os.environ["HTTPS_ONLY"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    run.production_settings()
     run.configure_database("sartiq_bench_conditional")
 
     import django

@@ -10,17 +10,14 @@ their ratio steady. Also checks that both give the same bytes.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import configure_database, seed  # noqa: E402
+from bench.run import configure_database, production_settings, seed  # noqa: E402
 
 
 def main() -> int:
@@ -29,13 +26,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
-    os.environ.setdefault("INTEGRATION_SECRETS_KEY", Fernet.generate_key().decode())
-    os.environ.setdefault("STATIC_MANIFEST", "0")
-    os.environ["DEBUG"] = "0"
-    os.environ["HTTPS_ONLY"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    production_settings()
     configure_database("sartiq_bench_ab")
 
     import django

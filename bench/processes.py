@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import tracemalloc
 from pathlib import Path
@@ -77,3 +78,12 @@ def peak_allocated(action) -> tuple[float, float]:
     finally:
         tracemalloc.stop()
     return peak / 2**20, seconds
+
+
+def stop(process, timeout: float = 30) -> None:
+    """Terminate `process` (a Popen) and wait for it; kill it if it does not end in `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -42,6 +42,18 @@ PARTS = ("reads", "memory", "create", "worker")
 QUICK_PARTS = ("reads", "create")
 
 
+def production_settings() -> None:
+    """The settings of a throwaway production system in this process (before `django.setup()`)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
+    # Production settings (DATABASE_URL is set) need a key for tenants' secrets: a throwaway one.
+    os.environ.setdefault("INTEGRATION_SECRETS_KEY", Fernet.generate_key().decode())
+    os.environ.setdefault("STATIC_MANIFEST", "0")
+    os.environ["DEBUG"] = "0"
+    os.environ["HTTPS_ONLY"] = "0"  # in process, over no network: no redirect to https
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+
+
 def configure_database(name: str) -> None:
     import dj_database_url
 
@@ -192,14 +204,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="sartiq-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
-    # Production settings (DATABASE_URL is set below) need a key for tenants' secrets: a throwaway one.
-    os.environ.setdefault("INTEGRATION_SECRETS_KEY", Fernet.generate_key().decode())
-    os.environ.setdefault("STATIC_MANIFEST", "0")
-    os.environ["DEBUG"] = "0"
-    os.environ["HTTPS_ONLY"] = "0"  # in process, over no network: no redirect to https
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    production_settings()
     os.environ["MEDIA_ROOT"] = str(workdir / "media")  # generated images go away with the bench
     redis = None
     try:

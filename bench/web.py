@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.processes import resident_mib
+from bench.processes import resident_mib, stop
 from sartiq.run import web_command
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,11 +99,7 @@ def measure_worker(*, shooting_id, token: str, workdir: Path) -> WorkerMemory:
         return WorkerMemory(warm_mib=warm, first_peak_mib=peaks[0][1], peak_mib=peaks[-1][1], after_mib=peaks[-1][0],
                             seconds=seconds, size=size)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=30)
 
 
 def report(measured: WorkerMemory, *, looks: int, limit_mib: float) -> list[str]:

@@ -34,7 +34,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from bench.processes import CpuClock
+from bench.processes import CpuClock, stop
 from sartiq.catalog.models import Product, ShotType, Subject, SubjectBaseImage
 from sartiq.media.services import media_create_from_bytes
 from sartiq.run import process_commands
@@ -270,11 +270,7 @@ def measure(user, *, count: int, concurrency: int, profile_count: int, workdir: 
         time.sleep(0.5)  # the backends of the last tasks report their session when they end
         sessions = None if sessions is None else _sessions() - sessions
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop(worker, timeout=60)
     rows = list(Generation.objects.filter(pk__in=ids).values("status", "created_at", "started_at", "finished_at"))
     completed = [r for r in rows if r["status"] == GenerationStatus.COMPLETED]
     last = max(r["finished_at"] for r in rows if r["finished_at"])
