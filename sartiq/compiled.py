@@ -20,6 +20,7 @@ import uuid
 from typing import Callable
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import QuerySet
 
 _UNCACHEABLE = object()
@@ -46,8 +47,16 @@ class Compiled:
         return sql, params
 
     def rows(self, shape: tuple, values: tuple) -> list[tuple]:
+        """The rows, through a cursor that binds on the server: with DB_PREPARED_STATEMENTS (the
+        connection's `prepare_threshold`), psycopg prepares the statement on its second use on a
+        connection, and PostgreSQL plans it no more. Django's wrapper is kept (health check,
+        error translation, query logging)."""
         sql, params = self.sql(shape, values)
-        with connection.cursor() as cursor:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        raw = ServerBindingCursor(connection.connection)
+        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        with cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

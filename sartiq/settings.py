@@ -129,6 +129,14 @@ if _DATABASE.get("ENGINE") != "django.db.backends.postgresql":  # select_for_upd
     refuse("DATABASE_URL", DATABASE_URL.split("@")[-1], "expected a PostgreSQL URL (postgres:// or postgresql://)")
 DATABASES = {"default": _DATABASE}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hottest queries (the token's user, the polled list: sartiq/compiled.py) run as server-side
+# prepared statements after their second use on a connection, so PostgreSQL stops planning them.
+# Django's own queries never prepare (they bind on the client). A pooler in transaction mode that
+# cannot keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements):
+# DB_PREPARED_STATEMENTS=0.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_sartiq")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,7 @@ from outfits.models import Outfit, OutfitProduct
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
+from sartiq.api import conditional
 from sartiq.catalog.tests.factories import ProductFactory
 from sartiq.media import storage
 from shootings.tests.factories import (
@@ -39,6 +40,15 @@ def urls(shooting, shot) -> dict:
         "shot": f"/api/v1/shots/{shot.pk}",
         "list": "/api/v1/shootings/",
     }
+
+
+@pytest.fixture(autouse=True)
+def one_bucket_of_time(monkeypatch):
+    """The tags digest the media URLs' bucket of time (MEDIA_URL_BUCKET_SECONDS): a test that crossed
+    a bucket's edge would see every tag change. Here time stays in one bucket (the buckets
+    themselves: test_media_urls_change_the_tag_when_their_expiry_moves)."""
+    now = 10**9
+    monkeypatch.setattr(conditional, "url_version", lambda: storage.url_version(now))
 
 
 @pytest.fixture
