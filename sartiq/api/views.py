@@ -80,6 +80,12 @@ class ApiViewSet(viewsets.GenericViewSet):
     filterset = None
     organization_id: uuid.UUID | None = None
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+            response.add_post_render_callback(_release_data)
+        return response
+
     # --- request phase ------------------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
         if request.method == "OPTIONS":
@@ -292,3 +298,14 @@ class CrudViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     def destroy(self, request, *args, **kwargs):
         self.delete_service(user=request.user, instance=self.get_object())
         return Response({"message": f"{self.not_found} deleted successfully"})
+
+
+def _release_data(response) -> None:
+    """Once rendered, the response's data (a 70 MB tree for a large shooting) is only bytes' worth:
+    DRF keeps the view and the response in a reference cycle (`view.response`, the renderer
+    context), so without this the tree would live until Python's next full collection (measured:
+    a web worker grew by the size of each large response until then). The view lets go of the
+    response; the response is freed when the server is done with it."""
+    view = (response.renderer_context or {}).get("view")
+    if view is not None and getattr(view, "response", None) is response:
+        view.response = None

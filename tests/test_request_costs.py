@@ -1,4 +1,5 @@
-"""Querysets compiled once (`sartiq.compiled`) answer what the queryset itself answers."""
+"""What every request, or the hottest ones, costs: querysets compiled once (`sartiq.compiled`) answer
+what the queryset itself answers, a verified token is remembered, a rendered response is freed."""
 import uuid
 
 import pytest
@@ -52,3 +53,22 @@ def test_a_verified_token_is_remembered_until_it_expires(user, monkeypatch):
     monkeypatch.setattr(auth.time, "time", lambda: expiry + 1)  # past its expiry: verified again
     auth.claims_from_token(token)
     assert calls == [1, 1]
+
+
+def test_a_rendered_responses_data_is_not_kept_by_its_view(user):
+    """DRF's view and response refer to each other; once rendered, the view lets go of the response,
+    so its data (a large shooting's tree) goes with the response, not at the next full collection."""
+    import gc
+
+    from conftest import client_for
+
+    gc.disable()
+    try:
+        response = client_for(user).get("/api/v1/shootings/")
+        view = response.renderer_context["view"]
+        assert response.status_code == 200 and view.response is None
+        data = response.data
+        referrers = [r for r in gc.get_referrers(data) if r is not response.__dict__]
+        assert referrers == [], referrers
+    finally:
+        gc.enable()
