@@ -27,10 +27,11 @@ from sartiq.run import web_command
 BASE_DIR = Path(__file__).resolve().parent.parent
 DETAIL_REQUESTS = 3
 # The documented bound of the worker's peak resident memory serving the detail (docs/performance.md):
-# a fixed part (the worker with Django and the app loaded holds about 115 MiB) and a part per look
-# (measured: about 0.23 MiB per look at 200 and at 2,000 looks), each with some 30 % to spare.
+# a fixed part (the worker with Django and the app loaded holds about 120 MiB) and a part per look
+# (measured 2026-11-29 with the detail built from rows and the response freed once rendered: 323 MiB
+# at 2,000 looks after 1 and after 3 requests, about 0.1 MiB per look), each with some 30 % to spare.
 LIMIT_BASE_MIB = 160
-LIMIT_PER_LOOK_MIB = 0.3
+LIMIT_PER_LOOK_MIB = 0.13
 
 
 def worker_limit_mib(looks: int) -> float:
