@@ -19,7 +19,7 @@ import threading
 import uuid
 from typing import Callable
 
-from django.db import connection
+from django.db import NotSupportedError, connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import QuerySet
 
@@ -57,7 +57,17 @@ class Compiled:
         raw = ServerBindingCursor(connection.connection)
         cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
         with cursor:
-            cursor.execute(sql, params)
+            try:
+                cursor.execute(sql, params)
+            except NotSupportedError as error:
+                # A migration changed a column this prepared statement returns while this process
+                # kept its connection: PostgreSQL refuses the old plan ("cached plan must not change
+                # result type"). Outside a transaction, forget this connection's prepared statements
+                # (psycopg notices DEALLOCATE ALL) and run the query again, planned anew.
+                if getattr(error.__cause__, "sqlstate", None) != "0A000" or not connection.get_autocommit():
+                    raise
+                cursor.execute("DEALLOCATE ALL")
+                cursor.execute(sql, params)
             return cursor.fetchall()
 
     def _compile(self, shape: tuple, values: tuple):

@@ -72,3 +72,27 @@ def test_a_rendered_responses_data_is_not_kept_by_its_view(user):
         assert referrers == [], referrers
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_that_changes_a_returned_column_does_not_break_prepared_statements(user):
+    """The token's user runs as a prepared statement; a migration applied while a web worker keeps
+    its connection may change a column it returns. PostgreSQL then refuses the old plan; the
+    statement is prepared anew instead of answering 500 until the connection is recycled."""
+    import psycopg
+    from django.db import connection
+
+    def migrate(column_type):  # from another connection, as `manage.py migrate` in another process
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None), params.pop("context", None), params.pop("prepare_threshold", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute(f"ALTER TABLE accounts_user ALTER COLUMN full_name TYPE {column_type}")
+
+    for _ in range(3):  # prepared from its second use on this connection
+        assert token_user(user.pk).pk == user.pk
+    migrate("text")
+    try:
+        assert token_user(user.pk).pk == user.pk
+        assert token_user(user.pk).pk == user.pk
+    finally:
+        migrate("varchar(255)")
