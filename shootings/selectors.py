@@ -163,9 +163,13 @@ def filter_looks_by_status(queryset, statuses):
 
 # --- shootings ----------------------------------------------------------------------------------
 def shooting_rows():
-    """Shootings newest first, with the global version (`sartiq.read_versions`) a list page's ETag
-    digests: the list reads their columns (`sartiq.api.rows`)."""
-    return Shooting.objects.annotate(catalog_version=RawSQL(GLOBAL_VERSION_SQL, ())).order_by("-created_at", "-id")
+    """Shootings newest first; the list reads their columns (`sartiq.api.rows`)."""
+    return Shooting.objects.order_by("-created_at", "-id")
+
+
+def with_global_version(queryset):
+    """`catalog_version`: the global version (`sartiq.read_versions`) the ETags digest."""
+    return queryset.annotate(catalog_version=RawSQL(GLOBAL_VERSION_SQL, ()))
 
 
 def global_version() -> int:
@@ -189,8 +193,7 @@ def shooting_versions(*, products: bool):
     """Shootings with what a read of one shows besides its own version: the global version and, for
     the reads that show outfits' products (detail, looks), a digest of those products' versions.
     Only the columns the access check reads."""
-    queryset = Shooting.objects.only("id", "owner_id", "organization_id", "version").annotate(
-        catalog_version=RawSQL(GLOBAL_VERSION_SQL, ()))
+    queryset = with_global_version(Shooting.objects.only("id", "owner_id", "organization_id", "version"))
     if products:
         queryset = queryset.annotate(products_digest=RawSQL(OUTFIT_PRODUCTS_DIGEST_SQL, ()))
     return queryset

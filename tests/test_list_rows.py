@@ -1,5 +1,7 @@
 """The shootings list is built from rows (`sartiq.api.rows`), not model instances: it answers the
 bytes the serializer it is declared by answers, page by page."""
+import uuid
+
 import pytest
 
 from conftest import client_for
@@ -93,3 +95,11 @@ def test_one_compiled_statement_per_scope_and_page(user, other_user, shootings, 
     assert SHOOTING_PAGE.sql(shape, (user.pk,))[0] == sql and other_user.pk in params
     ShootingFactory(owner=other_user, name="Theirs")
     assert [row["name"] for row in client_for(other_user).get("/api/v1/shootings/").json()["data"]] == ["Theirs"]
+
+
+def test_a_nested_object_deleted_between_the_reads_is_null():
+    """The page is read, then its guidelines: guidelines deleted in between show as null, not a 500."""
+    rows = Rows(ShootingPublicSerializer, nested={"default_guidelines": lambda ids: {}})
+    row = [None] * len(rows.columns)
+    row[rows.columns.index("default_guidelines_id")] = uuid.uuid4()
+    assert rows.dicts([tuple(row)])[0]["default_guidelines"] is None

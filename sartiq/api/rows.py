@@ -50,27 +50,26 @@ def _field(queryset, path: str):
     return model._meta.get_field(name)
 
 
+def _as_text(column):
+    return Cast(column, TextField())
+
+
+# Column types PostgreSQL formats as DRF renders them, by model field and by serializer field.
+MODEL_FORMATS = ((models.UUIDField, _as_text), (models.DateTimeField, IsoDateTime), (models.DateField, IsoDate))
+FORMATTED_IN_SQL = {serializers.UUIDField: _as_text, serializers.DateTimeField: IsoDateTime,
+                    serializers.DateField: IsoDate}
+
+
 def column(queryset, path: str):
     """The column `path` of `queryset` as the API writes it: UUIDs (keys and foreign keys) as text,
     timestamps and dates in ISO 8601; everything else as the database gives it."""
     field = _field(queryset, path)
     if isinstance(field, models.ForeignKey):
         field = field.target_field
-    if isinstance(field, models.UUIDField):
-        return Cast(F(path), TextField())
-    if isinstance(field, models.DateTimeField):
-        return IsoDateTime(F(path))
-    if isinstance(field, models.DateField):
-        return IsoDate(F(path))
+    for field_class, formatted in MODEL_FORMATS:  # DateTimeField before DateField, its parent
+        if isinstance(field, field_class):
+            return formatted(F(path))
     return path
-
-
-# Serializer fields whose value PostgreSQL formats as DRF renders it.
-FORMATTED_IN_SQL = {
-    serializers.UUIDField: lambda column: Cast(column, TextField()),
-    serializers.DateTimeField: IsoDateTime,
-    serializers.DateField: IsoDate,
-}
 
 
 def rows(queryset, *paths: str) -> list[tuple]:
@@ -114,16 +113,8 @@ class Rows:
         counted = queryset.annotate(_rows_total=Window(Count("*")))
         return counted.values_list(*self.columns, *extra, "_rows_total")[skip : skip + limit]
 
-    def page(self, rows: list[tuple]) -> tuple[list[dict], int | None]:
-        """The dicts of the rows of `page_query`, and the count (None for an empty page: then
-        ask `queryset.count()` if the page was not the first)."""
-        return self._dicts(rows), rows[0][-1] if rows else None
-
-    def dicts(self, queryset) -> list[dict]:
-        """The serializer's output for each row of `queryset` (its order, its filters)."""
-        return self._dicts(list(queryset.values_list(*self.columns)))
-
-    def _dicts(self, rows: list[tuple]) -> list[dict]:
+    def dicts(self, rows: list[tuple]) -> list[dict]:
+        """The serializer's output for each row of `page_query` (or of `values_list(*columns)`)."""
         resolved = {}
         for name, index, kind, _ in self.steps:
             if kind == "nested":
@@ -142,7 +133,7 @@ class Rows:
                     data[name] = helper(value)
                 elif kind == "field":
                     data[name] = helper.to_representation(value)
-                else:
-                    data[name] = resolved[name][value]
+                else:  # gone between the two reads (deleted meanwhile): null, as a missing relation
+                    data[name] = resolved[name].get(value)
             out.append(data)
         return out

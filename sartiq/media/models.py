@@ -40,12 +40,21 @@ class MediaResource(TenantModel):
 
     @property
     def aspect_ratio(self) -> float | None:
-        return round(self.width / self.height, 4) if self.width and self.height else None
+        return aspect_ratio(self.width, self.height)
 
     @property
     def orientation(self) -> str | None:
-        if not (self.width and self.height):
-            return None
-        if self.width == self.height:
-            return Orientation.SQUARE
-        return Orientation.LANDSCAPE if self.width > self.height else Orientation.PORTRAIT
+        return orientation(self.width, self.height)
+
+
+def aspect_ratio(width: int | None, height: int | None) -> float | None:
+    """Width over height to 4 places; None unless both are known (also for rows without objects)."""
+    return round(width / height, 4) if width and height else None
+
+
+def orientation(width: int | None, height: int | None) -> str | None:
+    if not (width and height):
+        return None
+    if width == height:
+        return Orientation.SQUARE
+    return Orientation.LANDSCAPE if width > height else Orientation.PORTRAIT

@@ -34,8 +34,7 @@ from sartiq.accounts.models import User
 from sartiq.api.rows import rows
 from sartiq.catalog import models as catalog
 from sartiq.errors import NotFound
-from sartiq.media.choices import Orientation
-from sartiq.media.models import MediaResource
+from sartiq.media.models import MediaResource, aspect_ratio, orientation
 from sartiq.media.services import storage_key_of, storage_url_prefix
 from shootings import selectors as shooting_selectors
 from shootings.api.serializers import ShootingPublicSerializer
@@ -46,7 +45,6 @@ from shots.models import Shot, ShotRevision, ShotRevisionImage
 
 STATUS_NAMES = [str(status) for status in STATUS_ORDER]
 PUSH_STATUS_NAMES = [str(status) for status in PUSH_STATUS_PRIORITY]
-SQUARE, LANDSCAPE, PORTRAIT = str(Orientation.SQUARE), str(Orientation.LANDSCAPE), str(Orientation.PORTRAIT)
 
 
 def _strings(values) -> list | None:
@@ -156,13 +154,11 @@ class _Media:
             (id_, _, resource_type, content_hash, extension, file_size, width, height, duration, color_profile,
              dominant_color, alt_text, caption, protected, owner_id, organization_id, created_at,
              updated_at) = self.rows[media_id]
-            sized = bool(width and height)
+            shape = orientation(width, height)
             doc = self.docs[media_id] = {
                 "id": id_, "url": self.url(media_id), "resource_type": resource_type, "content_hash": content_hash,
                 "extension": extension, "file_size": file_size, "width": width, "height": height,
-                "aspect_ratio": float(round(width / height, 4)) if sized else None,
-                "orientation": (SQUARE if width == height else LANDSCAPE if width > height else PORTRAIT)
-                if sized else None,
+                "aspect_ratio": aspect_ratio(width, height), "orientation": None if shape is None else str(shape),
                 "duration": duration, "color_profile": color_profile, "dominant_color": dominant_color,
                 "alt_text": alt_text, "caption": caption, "protected": protected, "owner_id": owner_id,
                 "organization_id": organization_id, "created_at": created_at, "updated_at": updated_at,

@@ -31,7 +31,8 @@ def _guidelines(ids: set) -> dict:
 SHOOTING_ROWS = Rows(s.ShootingPublicSerializer, nested={"default_guidelines": _guidelines})
 PAGE_VERSIONS = ("id", "version", "catalog_version")  # what a list page's ETag digests, besides the count
 SHOOTING_PAGE = Compiled(lambda kind, skip, limit, *tenant_id: SHOOTING_ROWS.page_query(
-    tenancy.scoped(selectors.shooting_rows(), kind, *tenant_id or (None,)), skip, limit, PAGE_VERSIONS))
+    tenancy.scoped(selectors.with_global_version(selectors.shooting_rows()), kind, tenant_id[0] if tenant_id else None),
+    skip, limit, PAGE_VERSIONS))
 
 
 class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -60,7 +61,7 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            return selectors.shooting_rows()
+            return selectors.with_global_version(selectors.shooting_rows())
         return selectors.shootings()
 
     def list(self, request, *args, **kwargs):
@@ -78,17 +79,18 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         else:
             rows = list(SHOOTING_ROWS.page_query(self.get_list_queryset(), paginator.skip, paginator.limit,
                                                  PAGE_VERSIONS))
+        # Each row ends with PAGE_VERSIONS and the count of all rows.
+        versions = sorted(f"{shooting_id}:{version}" for *_, shooting_id, version, _, _ in rows)
         if rows:
-            count, catalog_version = rows[0][-1], rows[0][-2]
+            *_, catalog_version, count = rows[0]
         else:
             count = self.get_list_queryset().count() if paginator.skip else 0
             catalog_version = selectors.global_version()
-        versions = sorted(f"{row[-4]}:{row[-3]}" for row in rows)  # id:version of each row
         etag = etag_of(request, [count, versions, catalog_version], memberships=self.organization_id is not None)
 
         def build():
             paginator.count = count
-            return self.get_paginated_response(SHOOTING_ROWS.page(rows)[0])
+            return self.get_paginated_response(SHOOTING_ROWS.dicts(rows))
 
         return answer(request, etag, build)
 
