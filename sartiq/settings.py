@@ -232,17 +232,35 @@ JSON_INPUT_MAX_DEPTH = env_int("JSON_INPUT_MAX_DEPTH", 32, minimum=1, maximum=64
 JSON_INPUT_MAX_BYTES = env_int("JSON_INPUT_MAX_BYTES", 64 * 1024, minimum=1)
 
 # --- Asynchronous work -------------------------------------------------------------------------
-# Image provider: "local" (Pillow, offline) or "http" (a remote generation service, at IMAGE_PROVIDER_URL).
-# The accepted values are the providers `shots.providers.PROVIDERS` implements.
-IMAGE_PROVIDERS = ("local", "http")
+# Image engine (docs/providers.md): "local" (Pillow, offline), "fashn" (FASHN's hosted API),
+# "replicate" (Replicate's prediction API) or "cog" (self-hosted Cog containers). The accepted
+# values are the engines `shots.providers.PROVIDERS` implements. An organization may override the
+# engine and model for its shootings (shots/engines.py).
+IMAGE_PROVIDERS = ("local", "fashn", "replicate", "cog")
 IMAGE_PROVIDER = env_choice("IMAGE_PROVIDER", "local", IMAGE_PROVIDERS)
-IMAGE_PROVIDER_URL = env("IMAGE_PROVIDER_URL", "")
-if IMAGE_PROVIDER == "http" and not IMAGE_PROVIDER_URL:
-    refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the http provider needs IMAGE_PROVIDER_URL")
-IMAGE_PROVIDER_API_KEY = env("IMAGE_PROVIDER_API_KEY", "")
-IMAGE_PROVIDER_TIMEOUT = env_float("IMAGE_PROVIDER_TIMEOUT", 30, minimum=0.001)
+FASHN_API_KEY = env("FASHN_API_KEY", "")
+FASHN_BASE_URL = env_url("FASHN_BASE_URL", "https://api.fashn.ai/v1", ("https", "http"), "FASHN's API")
+FASHN_MODEL = env("FASHN_MODEL", "")  # empty: chosen per look (try-on with a subject image, else product-to-model)
+REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN", "")
+REPLICATE_BASE_URL = env_url("REPLICATE_BASE_URL", "https://api.replicate.com", ("https", "http"), "Replicate's API")
+REPLICATE_MODEL = env("REPLICATE_MODEL", "")  # "owner/name" or a version id
+REPLICATE_WEBHOOK_SECRET = env("REPLICATE_WEBHOOK_SECRET", "")  # "whsec_...": without it, poll
+COG_URL = env("COG_URL", "")  # a Cog container, or a load balancer in front of a fleet
+if IMAGE_PROVIDER == "fashn" and not FASHN_API_KEY:
+    refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the fashn engine needs FASHN_API_KEY")
+if IMAGE_PROVIDER == "replicate" and not (REPLICATE_API_TOKEN and REPLICATE_MODEL):
+    refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the replicate engine needs REPLICATE_API_TOKEN and REPLICATE_MODEL")
+if IMAGE_PROVIDER == "cog" and not COG_URL:
+    refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the cog engine needs COG_URL")
+# Where engines reach our webhook endpoint (https://api.example.com); without it, workers poll.
+PUBLIC_BASE_URL = (env_url("PUBLIC_BASE_URL", "", ("https", "http"), "public base") or "").rstrip("/") if env(
+    "PUBLIC_BASE_URL") else ""
+IMAGE_PROVIDER_TIMEOUT = env_float("IMAGE_PROVIDER_TIMEOUT", 30, minimum=0.001)  # one request to an engine
 IMAGE_PROVIDER_POLL_INTERVAL = env_float("IMAGE_PROVIDER_POLL_INTERVAL", 2, minimum=0.001)
-IMAGE_PROVIDER_MAX_WAIT = env_float("IMAGE_PROVIDER_MAX_WAIT", 900, minimum=0.001)
+IMAGE_PROVIDER_MAX_WAIT = env_float("IMAGE_PROVIDER_MAX_WAIT", 900, minimum=0.001)  # a job's end, from its submit
+# With webhooks, a worker does not wait for a job: it looks again this long after, should no webhook come.
+IMAGE_PROVIDER_WEBHOOK_FALLBACK = env_float("IMAGE_PROVIDER_WEBHOOK_FALLBACK", 60, minimum=0.001)
+GENERATION_MAX_OUTPUTS = env_int("GENERATION_MAX_OUTPUTS", 8, minimum=1)  # images kept of one job
 LOCAL_PROVIDER_DELAY_SECONDS = env_float("LOCAL_PROVIDER_DELAY_SECONDS", 0, minimum=0)
 GENERATION_MAX_SIZE = env_int("GENERATION_MAX_SIZE", 1024, minimum=64)  # longest side of a local rendering
 # Outfit stylist: "local" (rules) or "llm" (an OpenAI-compatible chat-completions endpoint at
@@ -331,6 +349,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-push-confirmations": {"task": "integrations.poll_confirmations", "schedule": 120.0},
     # Forget retailer callback ids past the replay window (security issue #10, integrations area).
     "prune-callback-messages": {"task": "integrations.prune_callback_messages", "schedule": 600.0},
+    "prune-provider-webhook-messages": {"task": "shots.prune_provider_webhook_messages", "schedule": 600.0},
 }
 
 # --- API --------------------------------------------------------------------------------------

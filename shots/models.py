@@ -116,8 +116,15 @@ class Generation(TimestampedModel):
     error = models.TextField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The engine (`local`, `fashn`, `replicate`, `cog`) and model it was submitted to, the engine's
+    # job id, and what the engine reported it cost (shots/providers/).
     provider = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=255, blank=True, default="")
     provider_job_id = models.CharField(max_length=255, null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    compute_seconds = models.FloatField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    cost_unit = models.CharField(max_length=16, blank=True, default="")
     prompt = models.TextField(blank=True, default="")
     negative_prompt = models.TextField(blank=True, default="")
     params = JSONField(default=dict, blank=True)
@@ -133,8 +140,22 @@ class Generation(TimestampedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="shots_generation_status")]
+        indexes = [models.Index(fields=["status", "created_at"], name="shots_generation_status"),
+                   models.Index(fields=["provider", "provider_job_id"], name="shots_generation_job")]
         constraints = [models.CheckConstraint(condition=models.Q(progress__lte=100), name="shots_generation_progress")]
+
+
+class ProviderWebhookMessage(models.Model):
+    """A signed webhook an engine sent (its `webhook-id`), kept while its timestamp is within the
+    tolerance, so a replayed message is recognised and changes nothing."""
+
+    engine = models.CharField(max_length=64)
+    message_id = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["engine", "message_id"], name="shots_provider_webhook_once")]
 
 
 class Prediction(TimestampedModel):

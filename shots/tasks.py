@@ -8,9 +8,33 @@ from sartiq.work import finish, sweep
 def run_generation(self, generation_id: str) -> str:
     from shots.generation import generation_give_up, generation_run
 
-    # Another worker holding it: look again when its lease ends. Transient errors: backoff.
-    return finish(self, generation_run(generation_id=generation_id),
-                  lambda reason: generation_give_up(generation_id, reason))
+    # Another worker holding it: look again when its lease ends. Transient errors: backoff. A job
+    # awaiting its engine's webhook, or an engine's 429: a fresh message after the delay (neither
+    # counts against WORK_MAX_RETRIES).
+    outcome = generation_run(generation_id=generation_id)
+    if outcome.state in ("awaiting", "rate_limited"):
+        run_generation.apply_async((generation_id,), countdown=outcome.retry_in)
+        return outcome.state
+    return finish(self, outcome, lambda reason: generation_give_up(generation_id, reason))
+
+
+@shared_task(bind=True, name="shots.cancel_provider_job", max_retries=5, default_retry_delay=30)
+def cancel_provider_job(self, generation_id: str) -> bool:
+    """Stop the engine's job of a cancelled generation (its worker also stops at its next report)."""
+    from shots.generation import generation_cancel_job
+    from shots.providers import TransientProviderError
+
+    try:
+        return generation_cancel_job(generation_id)
+    except TransientProviderError as exc:
+        raise self.retry(exc=exc)
+
+
+@shared_task(name="shots.prune_provider_webhook_messages")
+def prune_provider_webhook_messages() -> int:
+    from shots.generation import provider_webhook_messages_prune
+
+    return provider_webhook_messages_prune()
 
 
 @shared_task(name="shots.sweep_generations")

@@ -21,4 +21,5 @@ urlpatterns = [
     endpoint("generations/{generation_id}/cancel", views.GenerationViewSet, {"post": "cancel"}),
     endpoint("export-configuration", views.ExportConfigurationViewSet, {"get": "retrieve", "put": "update"}),
     re_path(r"^uploads/(?P<token>[^/]+)/?$", views.receive_upload, name="revision-upload"),
+    re_path(r"^providers/(?P<engine>[a-z]+)/webhook/?$", views.provider_webhook, name="provider-webhook"),
 ]

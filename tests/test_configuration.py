@@ -24,9 +24,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
 # (variable, bad value, what the message must say)
 BAD = [
-    ("IMAGE_PROVIDER", "fashn", "IMAGE_PROVIDER='fashn' is not understood: accepted values are local, http"),
+    ("IMAGE_PROVIDER", "midjourney", "IMAGE_PROVIDER='midjourney' is not understood: accepted values are local, fashn, replicate, cog"),
     ("STYLIST", "gpt", "STYLIST='gpt' is not understood: accepted values are local, llm"),
-    ("IMAGE_PROVIDER", "http", "IMAGE_PROVIDER='http' is not understood: the http provider needs IMAGE_PROVIDER_URL"),
+    ("IMAGE_PROVIDER", "fashn", "IMAGE_PROVIDER='fashn' is not understood: the fashn engine needs FASHN_API_KEY"),
     ("PUSH_TIMEOUT", "abc", "PUSH_TIMEOUT='abc' is not understood: expected a number at least 0.001"),
     ("PUSH_TIMEOUT", "nan", "PUSH_TIMEOUT='nan' is not understood: expected a number at least 0.001"),
     ("WORK_MAX_RETRIES", "-1", "WORK_MAX_RETRIES='-1' is not understood: expected an integer at least 0"),
@@ -73,10 +73,10 @@ def test_manage_py_refuses_a_value_it_does_not_understand(name, value, message):
 
 
 def test_the_web_server_does_not_start_with_an_unknown_image_provider():
-    env = environment(IMAGE_PROVIDER="fashn", PORT=str(free_port()), WEB_CONCURRENCY="1")
+    env = environment(IMAGE_PROVIDER="midjourney", PORT=str(free_port()), WEB_CONCURRENCY="1")
     code, output = outcome(run.web_command(env, BIN), env)
     assert code not in (0, None), output[-3000:]
-    assert "IMAGE_PROVIDER='fashn' is not understood: accepted values are local, http" in output, output[-3000:]
+    assert "IMAGE_PROVIDER='midjourney' is not understood: accepted values are local, fashn, replicate, cog" in output, output[-3000:]
 
 
 def test_the_worker_does_not_start_with_an_unknown_stylist():
@@ -96,12 +96,12 @@ def test_the_worker_does_not_start_with_a_malformed_number():
 def test_make_run_stops_at_start_up_with_an_unknown_image_provider(tmp_path):
     """`make run` with servers given (nothing embedded is started): migrate loads the settings,
     refuses, and nothing else starts."""
-    env = environment(IMAGE_PROVIDER="fashn", PORT=str(free_port()), REDIS_URL="redis://127.0.0.1:1/0",
+    env = environment(IMAGE_PROVIDER="midjourney", PORT=str(free_port()), REDIS_URL="redis://127.0.0.1:1/0",
                       WEB_CONCURRENCY="1", WORKER_CONCURRENCY="1", SARTIQ_DATA_DIR=str(tmp_path))
     started = time.monotonic()
     code, output = outcome([sys.executable, "-m", "sartiq.run"], env, wait=90)
     assert code not in (0, None), output[-3000:]
-    assert "IMAGE_PROVIDER='fashn' is not understood: accepted values are local, http" in output, output[-3000:]
+    assert "IMAGE_PROVIDER='midjourney' is not understood: accepted values are local, fashn, replicate, cog" in output, output[-3000:]
     assert "Start-up step failed" in output and "Sartiq is running" not in output
     assert time.monotonic() - started < 90
 
@@ -132,10 +132,10 @@ def test_a_provider_or_stylist_the_code_does_not_have_is_refused_not_replaced(se
     from django.core.exceptions import ImproperlyConfigured
 
     from outfits.stylist import get_stylist
-    from shots.providers import get_provider
+    from shots.providers import EngineConfig, get_provider
 
-    settings.IMAGE_PROVIDER, settings.STYLIST = "fashn", "gpt"
-    with pytest.raises(ImproperlyConfigured, match="IMAGE_PROVIDER='fashn'"):
-        get_provider()
+    settings.STYLIST = "gpt"
+    with pytest.raises(ImproperlyConfigured, match="IMAGE_PROVIDER='midjourney'"):
+        get_provider(EngineConfig("midjourney"))
     with pytest.raises(ImproperlyConfigured, match="STYLIST='gpt'"):
         get_stylist()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -23,6 +23,8 @@ from shots.api import serializers as s
 from shots.exporting import content_disposition
 from shots.filters import GenerationFilterSet, ShotFilterSet
 from shots.models import Generation, Shot, ShotRevision
+from shots.providers import WebhookRefused
+from shots.tasks import run_generation
 
 
 class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
@@ -195,3 +197,26 @@ def receive_upload(request, token: str):
         response = exception_handler(error, {})
         return JsonResponse(response.data, status=response.status_code, safe=False)
     return JsonResponse({"key": key})
+
+
+@csrf_exempt
+@require_POST
+def provider_webhook(request, engine):
+    """An image engine reports a job (`?generation=&token=` as we gave it in the job's webhook
+    URL; Replicate's messages are also signed with Standard Webhooks). 401 for a webhook that does
+    not prove its origin; 503 (with Retry-After) asks the engine to send again; 200 otherwise, also
+    for a replay or a job already settled, which change nothing (docs/providers.md)."""
+    try:
+        result = generation_service.generation_webhook(
+            engine=engine, generation_id=request.GET.get("generation", ""), token=request.GET.get("token", ""),
+            body=request.body, headers=request.headers)
+    except WebhookRefused as exc:
+        return JsonResponse({"detail": str(exc)}, status=401)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status_code)
+    if result.requeue:
+        run_generation.apply_async((request.GET.get("generation"),), countdown=5)
+    response = JsonResponse({"detail": result.detail, "changed": result.changed}, status=result.status)
+    if result.status == 503:
+        response["Retry-After"] = "5"
+    return response

@@ -124,8 +124,8 @@ class FencingProvider:
 
 def test_a_worker_that_lost_its_claim_writes_nothing(shot, monkeypatch):
     generation = Generation.objects.create(shot=shot)
-    monkeypatch.setattr(providers, "get_provider", lambda: FencingProvider(generation.pk))
-    monkeypatch.setattr("shots.generation.get_provider", lambda: FencingProvider(generation.pk))
+    monkeypatch.setattr(providers, "get_provider", lambda config: FencingProvider(generation.pk))
+    monkeypatch.setattr("shots.generation.get_provider", lambda config: FencingProvider(generation.pk))
     assert generation_run(generation_id=generation.pk).state == "skipped"
     assert not ShotRevision.objects.exists()
     assert Generation.objects.get(pk=generation.pk).status == "RUNNING"  # the other holder's to finish
@@ -145,7 +145,7 @@ class FailingProvider:
 def test_transient_errors_retry_then_fail_with_the_reason(shot, monkeypatch, settings):
     settings.WORK_MAX_RETRIES = 2
     provider = FailingProvider(providers.TransientProviderError("The provider answered 503"))
-    monkeypatch.setattr("shots.generation.get_provider", lambda: provider)
+    monkeypatch.setattr("shots.generation.get_provider", lambda config: provider)
     generation = Generation.objects.create(shot=shot)
     assert run_generation.apply(args=[str(generation.pk)]).get() == "failed"
     generation.refresh_from_db()
@@ -155,7 +155,7 @@ def test_transient_errors_retry_then_fail_with_the_reason(shot, monkeypatch, set
 
 def test_permanent_errors_fail_at_once(shot, monkeypatch):
     provider = FailingProvider(providers.PermanentProviderError("The provider refused the request (400)"))
-    monkeypatch.setattr("shots.generation.get_provider", lambda: provider)
+    monkeypatch.setattr("shots.generation.get_provider", lambda config: provider)
     generation = Generation.objects.create(shot=shot)
     assert run_generation.apply(args=[str(generation.pk)]).get() == "failed"
     generation.refresh_from_db()
