@@ -49,6 +49,7 @@ from shots.engines import engine_for, engine_of
 from shots.models import Generation, Prediction, ProviderWebhookMessage, Shot
 from shots.providers import (
     CANCELED,
+    PROVIDERS,
     SUCCEEDED,
     GenerationRequest,
     JobState,
@@ -426,7 +427,7 @@ def generation_webhook(*, engine: str, generation_id: str, token: str, body: byt
     progress. A job's end is settled through the generation's claim, exactly as a poll would: if a
     worker holds the claim, the engine is asked to send again (503) and the worker's own poll
     sees the end; a finished or cancelled generation changes nothing."""
-    if engine not in ("fashn", "replicate", "cog") or not webhook_token_valid(engine, generation_id, token):
+    if engine not in PROVIDERS or engine == "local" or not webhook_token_valid(engine, generation_id, token):
         raise WebhookRefused("Invalid webhook: unknown URL token")
     generation = Generation.objects.filter(pk=generation_id, provider=engine).first()
     if generation is None:

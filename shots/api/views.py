@@ -23,7 +23,7 @@ from shots.api import serializers as s
 from shots.exporting import content_disposition
 from shots.filters import GenerationFilterSet, ShotFilterSet
 from shots.models import Generation, Shot, ShotRevision
-from shots.providers import WebhookRefused
+from shots.providers import ProviderError, WebhookRefused
 from shots.tasks import run_generation
 
 
@@ -212,6 +212,8 @@ def provider_webhook(request, engine):
             body=request.body, headers=request.headers)
     except WebhookRefused as exc:
         return JsonResponse({"detail": str(exc)}, status=401)
+    except ProviderError as exc:  # a verified message whose body the engine's protocol does not allow
+        return JsonResponse({"detail": f"Invalid webhook body: {exc}"}, status=400)
     except DomainError as exc:
         return JsonResponse({"detail": exc.message}, status=exc.status_code)
     if result.requeue:

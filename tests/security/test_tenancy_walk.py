@@ -34,6 +34,8 @@ UNDOCUMENTED = {
     "uploads/(?P<token>[^/]+)": "a signed, expiring upload token for one key (finding 7: single use)",
     "integrations/(?P<integration_id>[^/]+)/callback": "an HMAC of the body with the integration's callback "
                                                        "secret (scenario/callback-for-A-push)",
+    "providers/(?P<engine>[a-z]+)/webhook": "an HMAC token of the engine and generation in the URL given to the "
+                                            "engine, and Replicate's Standard Webhooks signature (docs/providers.md)",
 }
 
 
