@@ -241,6 +241,8 @@ IMAGE_PROVIDER = env_choice("IMAGE_PROVIDER", "local", IMAGE_PROVIDERS)
 FASHN_API_KEY = env("FASHN_API_KEY", "")
 FASHN_BASE_URL = env_url("FASHN_BASE_URL", "https://api.fashn.ai/v1", ("https", "http"), "FASHN's API")
 FASHN_MODEL = env("FASHN_MODEL", "")  # empty: chosen per look (try-on with a subject image, else product-to-model)
+# Where FASHN's output images may be fetched from (its CDN), besides FASHN_BASE_URL's host.
+FASHN_OUTPUT_HOSTS = env_list("FASHN_OUTPUT_HOSTS", "cdn.fashn.ai")
 REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN", "")
 REPLICATE_BASE_URL = env_url("REPLICATE_BASE_URL", "https://api.replicate.com", ("https", "http"), "Replicate's API")
 REPLICATE_MODEL = env("REPLICATE_MODEL", "")  # "owner/name" or a version id

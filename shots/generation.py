@@ -270,8 +270,9 @@ def _run(generation: Generation, token) -> Outcome:
             raise Fenced()
         state = provider.submit(request, job_key=str(generation_id), webhook_url=hook)
         now = timezone.now()
-        if not _held(generation_id, token).update(provider_job_id=state.job_id[:255], submitted_at=now,
-                                                  updated_at=now):
+        # The model again: an engine may choose it per request (FASHN: try-on or product-to-model).
+        if not _held(generation_id, token).update(provider_job_id=state.job_id[:255], model=provider.model[:255],
+                                                  submitted_at=now, updated_at=now):
             _cancel_quietly(provider, state.job_id)  # cancelled while submitting: stop the engine too
             raise Fenced()
         generation.provider_job_id, generation.submitted_at = state.job_id[:255], now
