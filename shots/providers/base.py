@@ -202,7 +202,8 @@ class RemoteProvider:
         if not state.outputs:
             raise PermanentProviderError(f"{self.who} succeeded without outputs")
         images = []
-        with self.client() as client:
+        # Without the engine's credentials: output hosts (a CDN) are not the API and get no key.
+        with outbound.OutboundClient(timeout=settings.IMAGE_PROVIDER_TIMEOUT) as client:
             for output in state.outputs[:settings.GENERATION_MAX_OUTPUTS]:
                 if not isinstance(output, str):
                     raise PermanentProviderError(f"{self.who} answered an output that is not a URL")

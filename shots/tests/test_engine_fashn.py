@@ -154,6 +154,8 @@ def test_a_job_moves_through_its_statuses_and_its_outputs_are_the_try_on(fashn):
     images = provider.outputs(state)
     assert {pixel_at_centre(image.data) for image in images} == {((480, 640), SHIRT_BLUE)}  # the shirt on Ava
     assert images[0].data != images[1].data
+    fetched = [r for r in fashn.requests if r["method"] == "GET" and not r["path"].startswith("/v1/")]
+    assert len(fetched) == 2 and not any("Authorization" in r["headers"] for r in fetched)  # the key stays with the API
 
 
 def test_a_failed_job_reports_fashns_reason(fashn):
