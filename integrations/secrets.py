@@ -1,71 +1,31 @@
-"""Tenants' secrets at rest: retailer credentials and callback secrets, encrypted with Fernet.
+"""Tenants' retailer credentials and callback secrets: what a tenant may send. The sealing itself
+(Fernet, `fernet:<token>`, INTEGRATION_SECRETS_KEY, rotation) is sartiq/secrets.py, shared with the
+image engines' organization keys; its names are re-exported here for this app's callers.
 
-What a tenant sends is an opaque secret of that tenant: stored as `fernet:<token>`, decrypted only
-by the client module that calls the retailer (or verifies its callbacks), never returned by the API
-or the admin. Nothing in a value is interpreted: a tenant names nothing of the server's
-configuration (the `env:NAME` form of earlier versions is refused, security issue #10).
-
-Keys: INTEGRATION_SECRETS_KEY, a list of Fernet keys (MultiFernet: the first encrypts, all
-decrypt); required in production, derived from SECRET_KEY for local runs and tests without it.
+What a tenant sends is an opaque secret of that tenant: decrypted only by the client module that
+calls the retailer (or verifies its callbacks), never returned by the API or the admin. A tenant
+names nothing of the server's configuration (the `env:NAME` form of earlier versions is refused,
+security issue #10).
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import secrets
+from sartiq.secrets import (
+    PREFIX,
+    WEBHOOK_SECRET_BYTES,
+    WEBHOOK_SECRET_PREFIX,
+    check_webhook_secret,
+    derived_key,
+    keys,
+    new_webhook_secret,
+    reseal,
+    reveal,
+    seal,
+)
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-
-from sartiq.errors import BusinessRuleError
-
-PREFIX = "fernet:"
-WEBHOOK_SECRET_PREFIX = "whsec_"
-# Standard Webhooks: secrets of 24 to 64 random bytes.
-WEBHOOK_SECRET_BYTES = (24, 64)
-
-
-def derived_key(secret_key: str) -> bytes:
-    """The key a local run derives from SECRET_KEY (and the only key of versions before #10)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(f"sartiq-integrations:{secret_key}".encode()).digest())
+__all__ = ["PREFIX", "WEBHOOK_SECRET_BYTES", "WEBHOOK_SECRET_PREFIX", "check_callback_secret", "check_credentials",
+           "derived_key", "keys", "new_callback_secret", "reseal", "reveal", "seal"]
 
 
-def keys() -> list[bytes]:
-    return [key.encode() for key in settings.INTEGRATION_SECRETS_KEY] or [derived_key(settings.SECRET_KEY)]
-
-
-def _fernet(extra: list[bytes] = ()) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in [*keys(), *extra]])
-
-
-def seal(value: str | None) -> str:
-    """What to store for a secret given by a tenant ("" for none)."""
-    if not value:
-        return ""
-    return PREFIX + _fernet().encrypt(value.encode()).decode()
-
-
-def reveal(stored: str) -> str:
-    """The secret itself, for the client module that calls the retailer."""
-    if not stored:
-        return ""
-    if not stored.startswith(PREFIX):
-        raise BusinessRuleError("The stored credentials are not usable: enter them again")
-    try:
-        return _fernet().decrypt(stored[len(PREFIX):].encode()).decode()
-    except InvalidToken:
-        raise BusinessRuleError("The stored credentials cannot be decrypted: enter them again")
-
-
-def reseal(stored: str, extra_keys: list[bytes] = ()) -> str:
-    """`stored` encrypted again with the first key (rotation); InvalidToken when no key opens it."""
-    if not stored.startswith(PREFIX):
-        raise InvalidToken
-    return PREFIX + _fernet(list(extra_keys)).rotate(stored[len(PREFIX):].encode()).decode()
-
-
-# --- what a tenant may send -----------------------------------------------------------------------
 def check_credentials(value: str | None) -> None:
     """Credentials are the retailer's token itself; raises ValueError otherwise."""
     if value and value.strip().lower().startswith("env:"):
@@ -75,20 +35,8 @@ def check_credentials(value: str | None) -> None:
 
 def check_callback_secret(value: str | None) -> None:
     """A Standard Webhooks secret: `whsec_` and 24 to 64 bytes in base64; raises ValueError otherwise."""
-    if value is None:
-        return
-    problem = ValueError(f"callback_secret must be a Standard Webhooks secret: {WEBHOOK_SECRET_PREFIX} followed "
-                         f"by {WEBHOOK_SECRET_BYTES[0]} to {WEBHOOK_SECRET_BYTES[1]} random bytes in base64")
-    if not value.startswith(WEBHOOK_SECRET_PREFIX):
-        raise problem
-    encoded = value[len(WEBHOOK_SECRET_PREFIX):]
-    try:
-        raw = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise problem from None
-    if not WEBHOOK_SECRET_BYTES[0] <= len(raw) <= WEBHOOK_SECRET_BYTES[1]:
-        raise problem
+    check_webhook_secret(value, "callback_secret")
 
 
 def new_callback_secret() -> str:
-    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+    return new_webhook_secret()

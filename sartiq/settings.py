@@ -265,6 +265,13 @@ IMAGE_PROVIDER_WEBHOOK_FALLBACK = env_float("IMAGE_PROVIDER_WEBHOOK_FALLBACK", 6
 GENERATION_MAX_OUTPUTS = env_int("GENERATION_MAX_OUTPUTS", 8, minimum=1)  # images kept of one job
 LOCAL_PROVIDER_DELAY_SECONDS = env_float("LOCAL_PROVIDER_DELAY_SECONDS", 0, minimum=0)
 GENERATION_MAX_SIZE = env_int("GENERATION_MAX_SIZE", 1024, minimum=64)  # longest side of a local rendering
+# Models an organization may choose on the server's account, as `engine:model` entries, comma
+# separated (`fashn:tryon-max,replicate:owner/name`): a model is a cost decision, so by default an
+# organization without its own key runs the server's model only (shots/engines.py, docs/providers.md).
+IMAGE_PROVIDER_TENANT_MODELS = env_list("IMAGE_PROVIDER_TENANT_MODELS")
+for _entry in IMAGE_PROVIDER_TENANT_MODELS:
+    if _entry.partition(":")[0] not in ("fashn", "replicate") or not _entry.partition(":")[2]:
+        refuse("IMAGE_PROVIDER_TENANT_MODELS", _entry, "expected engine:model entries for fashn or replicate")
 # Outfit stylist: "local" (rules) or "llm" (an OpenAI-compatible chat-completions endpoint at
 # LLM_BASE_URL). The accepted values are the stylists `outfits.stylist.STYLISTS` implements.
 STYLISTS = ("local", "llm")
@@ -441,6 +448,7 @@ SPECTACULAR_SETTINGS = {
         "RevisionSource": "shots.choices.RevisionSource",
         "GenerationStatus": "shots.choices.GenerationStatus",
         "GenerationKind": "shots.choices.GenerationKind",
+        "Engine": "shots.choices.Engine",
         "ShootingLookStatus": "shootings.choices.ShootingLookStatus",
         "ShootingLookComputedStatus": "shootings.choices.ShootingLookComputedStatus",
         "OutfitGenerationStatus": "outfits.choices.OutfitGenerationStatus",

@@ -5,15 +5,20 @@ shot's review page, which also export, live in integrations/review_admin.py (the
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.html import format_html
 
+from sartiq.accounts import tenancy
+from sartiq.accounts.choices import MembershipRole
+from sartiq.accounts.models import Organization
 from sartiq.admin_services import ServiceWritesMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
+from sartiq.errors import DomainError, InvalidInput
 from sartiq.media.admin import thumbnail
 from shots import services
-from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
+from shots.models import Generation, OrganizationEngine, Prediction, Shot, ShotRevision, ShotRevisionImage
 from shots.selectors import shot_status_expression
 
 STATUS_COLOURS = {"PENDING": "#9e9e9e", "PROPOSAL": "#1e88e5", "REJECTED": "#e53935", "POST_PROD": "#8e24aa",
@@ -50,13 +55,31 @@ class PredictionInline(TenantInlineMixin, admin.TabularInline):
 
 @admin.register(Generation)
 class GenerationAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "progress", "attempts", "error_short", "shot", "created_at",
-                    "finished_at"]
+    """Read-only: a generation is written by its worker. Shows where it ran (engine, model, the
+    engine's job id), when (queued, submitted, started, finished) and what it cost."""
+
+    list_display = ["id", "kind", "status", "progress", "attempts", "engine", "model", "error_short", "shot",
+                    "created_at", "finished_at"]
     list_filter = ["status", "kind", "provider"]
-    search_fields = ["id", "error", "prompt"]
+    search_fields = ["id", "error", "prompt", "provider_job_id"]
     list_select_related = ["shot"]
-    readonly_fields = [f.name for f in Generation._meta.fields]
+    fieldsets = [
+        (None, {"fields": ["shot", "kind", "status", "progress", "attempts", "error", "requested_by", "revision"]}),
+        ("Engine", {"fields": ["engine", "model", "provider_job_id", "compute_seconds", "cost", "cost_unit"]}),
+        ("Timings", {"fields": ["queued_at", "submitted_at", "started_at", "finished_at", "updated_at"]}),
+        ("Request", {"fields": ["prompt", "negative_prompt", "params"]}),
+        ("Worker", {"fields": ["claim_token", "lease_until"]}),
+    ]
+    readonly_fields = [*(f.name for f in Generation._meta.fields), "engine", "queued_at"]
     inlines = [PredictionInline]
+
+    @admin.display(description="Engine", ordering="provider")
+    def engine(self, generation):
+        return generation.provider
+
+    @admin.display(description="Queued at", ordering="created_at")
+    def queued_at(self, generation):
+        return generation.created_at
 
     @admin.display(description="Error")
     def error_short(self, generation):
@@ -122,3 +145,112 @@ class ShotAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status(self, shot):
         return status_badge(shot.status)
+
+
+class OrganizationEngineForm(forms.ModelForm):
+    """The override as the API sets it (the same service and checks): the key and the webhook
+    secret are write-only, a new value replaces the stored one, nothing stored is ever shown."""
+
+    new_api_key = forms.CharField(
+        required=False, max_length=2000, widget=forms.PasswordInput(render_value=False),
+        help_text="The organization's own key (FASHN) or token (Replicate); stored encrypted, never shown. Leave "
+                  "empty to keep the stored one (another engine needs it again).")
+    new_webhook_secret = forms.CharField(
+        required=False, max_length=500, widget=forms.PasswordInput(render_value=False),
+        help_text="The whsec_... of the organization's Replicate account; leave empty to keep the stored one.")
+    use_server_credentials = forms.BooleanField(
+        required=False, help_text="Forget the stored key and webhook secret: the server's credentials serve this "
+                                  "organization (its own engine and model only).")
+    user = None  # set by the admin's get_form
+    field_names = {"api_key": "new_api_key", "webhook_secret": "new_webhook_secret"}
+
+    class Meta:
+        model = OrganizationEngine
+        fields = ["organization", "engine", "model"]
+
+    def service_data(self) -> dict:
+        data = {"engine": self.cleaned_data["engine"], "model": self.cleaned_data.get("model") or ""}
+        if self.cleaned_data.get("use_server_credentials"):
+            data.update(api_key=None, webhook_secret=None)
+        for field, name in (("new_api_key", "api_key"), ("new_webhook_secret", "webhook_secret")):
+            if self.cleaned_data.get(field):
+                data[name] = self.cleaned_data[field]
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization") or getattr(self.instance, "organization", None)
+        if self.errors or organization is None:
+            return cleaned
+        if not tenancy.is_admin_of(self.user, organization.pk):
+            raise forms.ValidationError("Only the organization's owners and admins set its engine")
+        current = OrganizationEngine.objects.filter(organization=organization).first()
+        try:
+            services.organization_engine_check(current=current, data=self.service_data())
+        except InvalidInput as error:
+            name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
+            self.add_error(name if name in self.fields else None, error.message)
+        except DomainError as error:
+            raise forms.ValidationError(error.message)
+        return cleaned
+
+
+@admin.register(OrganizationEngine)
+class OrganizationEngineAdmin(admin.ModelAdmin):
+    """Organizations' engine overrides (shots/engines.py): staff see those of their organizations
+    and change them where they are admins or owners, through the API's service."""
+
+    form = OrganizationEngineForm
+    list_display = ["organization", "engine", "model", "api_key_state", "webhook_secret_state", "updated_by",
+                    "updated_at"]
+    list_filter = ["engine"]
+    search_fields = ["organization__name", "model"]
+    list_select_related = ["organization", "updated_by"]
+    readonly_fields = ["api_key_state", "webhook_secret_state", "updated_by", "created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "organization"] if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = Organization.objects.filter(
+                memberships__user=request.user, memberships__role__in=[MembershipRole.OWNER, MembershipRole.ADMIN])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(
+            organization__memberships__user=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or tenancy.is_admin_of(request.user, obj.organization_id))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or tenancy.is_admin_of(request.user, obj.organization_id))
+
+    def save_model(self, request, obj, form, change):
+        saved = services.organization_engine_set(user=request.user, organization=obj.organization,
+                                                 data=form.service_data())
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.organization_engine_delete(user=request.user, organization=obj.organization)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("organization"):
+            self.delete_model(request, obj)
+
+    @admin.display(description="API key")
+    def api_key_state(self, obj):
+        return "the organization's (encrypted)" if obj.api_key else "the server's"
+
+    @admin.display(description="Webhook secret")
+    def webhook_secret_state(self, obj):
+        return "stored (encrypted)" if obj.webhook_secret else "none"

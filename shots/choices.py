@@ -39,6 +39,15 @@ class GenerationKind(models.TextChoices):
     BASE_IMAGE = "BASE_IMAGE", "Subject base image"
 
 
+class Engine(models.TextChoices):
+    """The image engines (shots/providers/; the values of IMAGE_PROVIDER, settings.IMAGE_PROVIDERS)."""
+
+    LOCAL = "local"
+    FASHN = "fashn"
+    REPLICATE = "replicate"
+    COG = "cog"
+
+
 class ExportFormat(models.TextChoices):
     JPEG = "JPEG"
     PNG = "PNG"

@@ -1,7 +1,7 @@
 from django.db.models import Exists, OuterRef
 
-from sartiq.api.filters import BooleanFilter, ChoiceFilter, FilterSet, UUIDFilter
-from shots.choices import GenerationKind, GenerationStatus, ShotStatus
+from sartiq.api.filters import BooleanFilter, ChoiceFilter, FilterSet, TextFilter, UUIDFilter
+from shots.choices import Engine, GenerationKind, GenerationStatus, ShotStatus
 from shots.models import Generation, Shot
 
 
@@ -28,6 +28,8 @@ class GenerationFilterSet(FilterSet):
     shooting_id = UUIDFilter(field_name="shot__shooting_look__shooting_id")
     status = ChoiceFilter(GenerationStatus, many=True, help_text="Repeat for several")
     kind = ChoiceFilter(GenerationKind)
+    engine = ChoiceFilter(Engine, many=True, field_name="provider", help_text="The engine; repeat for several")
+    model = TextFilter(lookup_expr="exact", help_text="The model or version, exactly as recorded")
 
     class Meta:
         model = Generation

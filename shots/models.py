@@ -145,6 +145,32 @@ class Generation(TimestampedModel):
         constraints = [models.CheckConstraint(condition=models.Q(progress__lte=100), name="shots_generation_progress")]
 
 
+class OrganizationEngine(TimestampedModel):
+    """An organization's image engine for its shootings, instead of the server's (shots/engines.py,
+    docs/providers.md): the engine, the model, and the organization's own credentials for it,
+    encrypted (sartiq/secrets.py) and never shown. No base URL: the engine's host is the server's
+    setting, so a tenant can neither point the server at a host of its choosing nor receive the
+    server's key."""
+
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE,
+                                        related_name="image_engine")
+    engine = models.CharField(max_length=16, choices=choices.Engine.choices)
+    # "" = the server's model for that engine (FASHN: chosen per look).
+    model = models.CharField(max_length=255, blank=True, default="")
+    # The organization's API key / token at the engine, sealed; "" = the server's credentials.
+    api_key = models.TextField(blank=True, default="", editable=False)
+    # Replicate's `whsec_` of the organization's account, sealed; "" = its jobs are polled.
+    webhook_secret = models.TextField(blank=True, default="", editable=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = "organization engine"
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.engine}" + (f" ({self.model})" if self.model else "")
+
+
 class ProviderWebhookMessage(models.Model):
     """A signed webhook an engine sent (its `webhook-id`), kept while its timestamp is within the
     tolerance, so a replayed message is recognised and changes nothing."""

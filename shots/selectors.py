@@ -13,15 +13,23 @@ top by `integrations.selectors` (revisions, shots, shot_summaries), which the vi
 """
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Case, F, IntegerField, Min, Prefetch, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
+from sartiq.accounts import tenancy
+from sartiq.accounts.models import Organization
 from sartiq.catalog.choices import ViewAngle
 from sartiq.catalog.models import SubjectBaseImage
+from sartiq.errors import NotFound
 from sartiq.read_versions import GLOBAL_VERSION_SQL
 from shots.choices import STATUS_ORDER, ShotStatus
+from shots.engines import effective
 from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 RANK = {str(status): rank for rank, status in enumerate(STATUS_ORDER)}
@@ -98,6 +106,41 @@ def generations():
         .prefetch_related(Prefetch("predictions", Prediction.objects.select_related("media"), to_attr="prediction_list"))
         .order_by("created_at", "id")
     )
+
+
+@dataclass
+class OrganizationEngineView:
+    """What GET /organizations/{id}/engine shows: the override as set (null without one; never a
+    secret, only whether one is stored) and what new generations run on."""
+
+    organization_id: uuid.UUID
+    engine: str | None
+    model: str | None
+    has_api_key: bool
+    has_webhook_secret: bool
+    effective_engine: str
+    effective_model: str
+    updated_at: datetime | None
+
+
+def organization_of(user, organization_id) -> Organization:
+    """The organization with its engine override, for one of its members: 404 when it does not
+    exist, 403 for others (the tenancy rule). One query, and the caller's memberships."""
+    organization = Organization.objects.select_related("image_engine").filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFound("Organization")
+    tenancy.require_member(user, organization.pk)
+    return organization
+
+
+def organization_engine_view(organization: Organization) -> OrganizationEngineView:
+    override = getattr(organization, "image_engine", None)
+    engine, model = effective(override)
+    return OrganizationEngineView(
+        organization_id=organization.pk, engine=override.engine if override else None,
+        model=override.model if override else None, has_api_key=bool(override and override.api_key),
+        has_webhook_secret=bool(override and override.webhook_secret), effective_engine=engine,
+        effective_model=model, updated_at=override.updated_at if override else None)
 
 
 def shot_versions():

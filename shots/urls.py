@@ -19,6 +19,8 @@ urlpatterns = [
     endpoint("generations", views.GenerationViewSet, {"get": "list"}),
     endpoint("generations/{generation_id}", views.GenerationViewSet, {"get": "retrieve"}),
     endpoint("generations/{generation_id}/cancel", views.GenerationViewSet, {"post": "cancel"}),
+    endpoint("organizations/{organization_id}/engine", views.OrganizationEngineViewSet,
+             {"get": "retrieve", "put": "update", "delete": "destroy"}),
     endpoint("export-configuration", views.ExportConfigurationViewSet, {"get": "retrieve", "put": "update"}),
     re_path(r"^uploads/(?P<token>[^/]+)/?$", views.receive_upload, name="revision-upload"),
     re_path(r"^providers/(?P<engine>[a-z]+)/webhook/?$", views.provider_webhook, name="provider-webhook"),

@@ -27,6 +27,8 @@ BAD = [
     ("IMAGE_PROVIDER", "midjourney", "IMAGE_PROVIDER='midjourney' is not understood: accepted values are local, fashn, replicate, cog"),
     ("STYLIST", "gpt", "STYLIST='gpt' is not understood: accepted values are local, llm"),
     ("IMAGE_PROVIDER", "fashn", "IMAGE_PROVIDER='fashn' is not understood: the fashn engine needs FASHN_API_KEY"),
+    ("IMAGE_PROVIDER_TENANT_MODELS", "tryon-max", "IMAGE_PROVIDER_TENANT_MODELS='tryon-max' is not understood: "
+                                                  "expected engine:model entries for fashn or replicate"),
     ("PUSH_TIMEOUT", "abc", "PUSH_TIMEOUT='abc' is not understood: expected a number at least 0.001"),
     ("PUSH_TIMEOUT", "nan", "PUSH_TIMEOUT='nan' is not understood: expected a number at least 0.001"),
     ("WORK_MAX_RETRIES", "-1", "WORK_MAX_RETRIES='-1' is not understood: expected an integer at least 0"),

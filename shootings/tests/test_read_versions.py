@@ -40,7 +40,8 @@ WITHOUT_TRIGGERS = {
     "shots_directupload": "upload bookkeeping",
     "integrations_pushattempt": "a push's history, shown only by the staff's push detail",
     "integrations_callbackmessage": "replay protection of callbacks",
-    "shots_providerwebhookmessage": "replay protection of engine webhooks",
+    "shots_providerwebhookmessage": "replay protection of the image engines' webhooks",
+    "shots_organizationengine": "an organization's engine: no shooting, look or shot read shows it",
 }
 
 

@@ -1,12 +1,12 @@
-"""Shot, revision, generation, upload and export-configuration request shapes."""
+"""Shot, revision, generation, upload, export-configuration and organization-engine request shapes."""
 import uuid
 from typing import Optional
 
 from pydantic import Field
 
-from sartiq.api.requests import PositiveInt32, RequestModel, int_range, text
-from shots.choices import ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
-from shots.models import DirectUpload, ExportConfiguration, Shot, ShotRevision, ShotRevisionImage
+from sartiq.api.requests import PositiveInt32, RequestModel, int_range, secret, text
+from shots.choices import Engine, ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
+from shots.models import DirectUpload, ExportConfiguration, OrganizationEngine, Shot, ShotRevision, ShotRevisionImage
 
 Notes = Optional[text(20000)]
 GenerationsCount = int_range(1, 10)
@@ -84,3 +84,26 @@ class ExportConfigurationUpdate(RequestModel):
     quality: int_range(1, 100) = None
     adapter: MetadataAdapter = None
     copyright: Optional[text(255)] = None
+
+
+class OrganizationEngineUpdate(RequestModel):
+    """An organization's engine override; as every PUT here, partial: a field left out keeps its
+    value (docs/providers.md)."""
+
+    db_model = OrganizationEngine
+    null_means = ("api_key", "webhook_secret")  # none: the server's credentials; polling
+
+    engine: Engine = Field(None, description="local, fashn, replicate or cog (required when the organization has "
+                                             "none yet). Without the organization's own api_key, only the server's "
+                                             "engine (or local)")
+    model: text(255) = Field(None, description="FASHN's model_name, or Replicate's owner/name or version id; empty: "
+                                               "the server's. Without an api_key, only the server's model or one its "
+                                               "operator offers. Left out: kept, unless the engine changes")
+    api_key: Optional[text(2000)] = secret(
+        default=None, description="The organization's own key (FASHN) or token (Replicate) for this engine; stored "
+                                  "encrypted, never returned. Left out: the stored one is kept (a new engine needs "
+                                  "it again); null or empty: the server's credentials.")
+    webhook_secret: Optional[text(500)] = secret(
+        default=None, description="The Standard Webhooks secret (whsec_...) of the organization's Replicate account, "
+                                  "which signs its webhooks; stored encrypted, never returned. Without it, that "
+                                  "account's jobs are polled. Left out: kept; null or empty: removed.")

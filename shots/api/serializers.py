@@ -6,7 +6,7 @@ from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.api.serializers import ShotTypePublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
 from shots.api.fields import push_status_field
-from shots.choices import ShotStatus
+from shots.choices import Engine, ShotStatus
 from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
 
@@ -110,12 +110,26 @@ class GenerationPublicSerializer(ReadSerializer):
     revision_id = serializers.UUIDField(read_only=True, allow_null=True)
     requested_by_id = serializers.UUIDField(read_only=True, allow_null=True)
     predictions = PredictionPublicSerializer(many=True, read_only=True, source="prediction_list")
+    engine = serializers.CharField(source="provider", read_only=True,
+                                   help_text="The engine it was submitted to (local, fashn, replicate, cog); empty "
+                                             "until it runs. `provider` is the same value, kept for older clients")
+    model = serializers.CharField(read_only=True, help_text="The engine's model or version it ran (empty: the engine's "
+                                                            "default, or chosen per look)")
+    provider_job_id = serializers.CharField(read_only=True, allow_null=True, help_text="The engine's job id")
+    queued_at = serializers.DateTimeField(source="created_at", read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Sent to the engine")
+    compute_seconds = serializers.FloatField(read_only=True, allow_null=True,
+                                             help_text="The engine's reported compute time, if it reports one")
+    cost = serializers.DecimalField(max_digits=14, decimal_places=6, read_only=True, allow_null=True,
+                                    coerce_to_string=False, help_text="The engine's reported cost, in cost_unit")
+    cost_unit = serializers.CharField(read_only=True, help_text="USD, credits, ... (empty: no cost reported)")
 
     class Meta:
         model = Generation
         fields = ["id", "shot_id", "look_id", "shooting_id", "kind", "status", "progress", "error", "attempts",
-                  "provider", "prompt", "revision_id", "requested_by_id", "predictions", "created_at", "updated_at",
-                  "started_at", "finished_at"]
+                  "provider", "engine", "model", "provider_job_id", "prompt", "revision_id", "requested_by_id",
+                  "predictions", "created_at", "updated_at", "queued_at", "submitted_at", "started_at", "finished_at",
+                  "compute_seconds", "cost", "cost_unit"]
 
 
 class ShotGenerationsPublicSerializer(ShotPublicSerializer):
@@ -125,3 +139,17 @@ class ShotGenerationsPublicSerializer(ShotPublicSerializer):
 
     class Meta(ShotPublicSerializer.Meta):
         fields = [*ShotPublicSerializer.Meta.fields, "generation_ids"]
+
+
+class OrganizationEnginePublicSerializer(serializers.Serializer):
+    """An organization's engine override (null fields without one) and what its new generations
+    run on. Secrets are never returned: only whether they are stored."""
+
+    organization_id = serializers.UUIDField()
+    engine = serializers.ChoiceField(Engine.choices, allow_null=True, help_text="The override's engine")
+    model = serializers.CharField(allow_null=True, help_text="The override's model (empty: the server's)")
+    has_api_key = serializers.BooleanField(help_text="The organization's own key is stored")
+    has_webhook_secret = serializers.BooleanField()
+    effective_engine = serializers.ChoiceField(Engine.choices, help_text="What new generations run on")
+    effective_model = serializers.CharField()
+    updated_at = serializers.DateTimeField(allow_null=True)

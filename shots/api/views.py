@@ -6,13 +6,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import permissions, status
 
 from integrations import selectors as integration_selectors
 from integrations import services as integration_services
 from sartiq.accounts import tenancy
 from sartiq.api.conditional import conditional
 from sartiq.api.errors import exception_handler
+from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
 from shootings.models import ShootingLook
@@ -172,6 +173,37 @@ class RevisionViewSet(RetrieveMixin, ApiViewSet):
                                        content_type=self.query["content_type"],
                                        site_url=request.build_absolute_uri("/"))
         return self.respond(target, s.UploadUrlSerializer)
+
+
+class OrganizationEngineViewSet(ApiViewSet):
+    """An organization's image engine override (docs/providers.md): members read it, admins and
+    owners set or remove it. The key and the webhook secret are write-only, stored encrypted."""
+
+    not_found = "Organization"
+    tenant_scoped = False
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.OrganizationEnginePublicSerializer
+    body_models = {"update": r.OrganizationEngineUpdate}
+    response_serializers = {"destroy": MessageSerializer}
+    operation_ids = {"retrieve": "organizations_engine_retrieve", "update": "organizations_engine_update",
+                     "destroy": "organizations_engine_destroy"}
+
+    def organization(self):
+        return selectors.organization_of(self.request.user, self.path["organization_id"])
+
+    def retrieve(self, request, **kwargs):
+        return self.respond(selectors.organization_engine_view(self.organization()))
+
+    def update(self, request, **kwargs):
+        organization = self.organization()
+        services.organization_engine_set(user=request.user, organization=organization, data=self.body)
+        return self.respond(selectors.organization_engine_view(selectors.organization_of(request.user,
+                                                                                          organization.pk)))
+
+    def destroy(self, request, **kwargs):
+        services.organization_engine_delete(user=request.user, organization=self.organization())
+        return self.respond({"message": "Organization engine removed: the server's engine serves its shootings"},
+                            MessageSerializer)
 
 
 class ExportConfigurationViewSet(ApiViewSet):

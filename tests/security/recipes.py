@@ -301,6 +301,9 @@ RECIPES.update({
     "organizations_members_partial_update": Recipe(access="admin", bodies=const({"role": "ADMIN"})),
     # The member themself may leave: every member of A may remove A's member.
     "organizations_members_destroy": Recipe(note="a member may leave"),
+    "organizations_engine_retrieve": Recipe(),
+    "organizations_engine_update": Recipe(access="admin", bodies=const({"engine": "local"})),
+    "organizations_engine_destroy": Recipe(access="admin"),
 
     "outfits_list": Recipe(),
     "outfits_create": Recipe(bodies=lambda t, w: [{"shooting_look_id": t.id("look"), **outfit_fields(t)}]),

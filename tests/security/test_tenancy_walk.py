@@ -34,8 +34,9 @@ UNDOCUMENTED = {
     "uploads/(?P<token>[^/]+)": "a signed, expiring upload token for one key (finding 7: single use)",
     "integrations/(?P<integration_id>[^/]+)/callback": "an HMAC of the body with the integration's callback "
                                                        "secret (scenario/callback-for-A-push)",
-    "providers/(?P<engine>[a-z]+)/webhook": "an HMAC token of the engine and generation in the URL given to the "
-                                            "engine, and Replicate's Standard Webhooks signature (docs/providers.md)",
+    "providers/(?P<engine>[a-z]+)/webhook": "a URL token, an HMAC of the engine and the generation under "
+                                            "SECRET_KEY, and Replicate's Standard Webhooks signature "
+                                            "(shots/generation.py generation_webhook)",
 }
 
 

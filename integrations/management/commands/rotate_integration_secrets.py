@@ -1,4 +1,6 @@
-"""Encrypt every stored integration secret again with the first key of INTEGRATION_SECRETS_KEY.
+"""Encrypt every stored tenant secret again with the first key of INTEGRATION_SECRETS_KEY: the
+integrations' credentials and callback secrets, and the organizations' engine keys and webhook
+secrets (sartiq/secrets.py).
 
 Rotation: put the new key first in INTEGRATION_SECRETS_KEY (keeping the old one after it), run
 this command, then remove the old key. `--legacy` also opens values encrypted by versions before
@@ -11,8 +13,10 @@ from django.db import transaction
 
 from integrations.models import ExternalIntegration
 from integrations.secrets import derived_key, reseal
+from shots.models import OrganizationEngine
 
-FIELDS = ("credentials", "callback_secret")
+# model -> its sealed fields
+SEALED = {ExternalIntegration: ("credentials", "callback_secret"), OrganizationEngine: ("api_key", "webhook_secret")}
 
 
 class Command(BaseCommand):
@@ -26,20 +30,21 @@ class Command(BaseCommand):
     def handle(self, *args, legacy=False, **options):
         extra = [derived_key(settings.SECRET_KEY)] if legacy else []
         rotated, unreadable = 0, []
-        for integration in ExternalIntegration.objects.select_for_update().only("pk", *FIELDS):
-            changed = []
-            for field in FIELDS:
-                stored = getattr(integration, field)
-                if not stored:
-                    continue
-                try:
-                    setattr(integration, field, reseal(stored, extra))
-                    changed.append(field)
-                except InvalidToken:
-                    unreadable.append(f"{integration.pk} {field}")
-            if changed:
-                integration.save(update_fields=changed)
-                rotated += len(changed)
+        for model, fields in SEALED.items():
+            for row in model.objects.select_for_update().only("pk", *fields):
+                changed = []
+                for field in fields:
+                    stored = getattr(row, field)
+                    if not stored:
+                        continue
+                    try:
+                        setattr(row, field, reseal(stored, extra))
+                        changed.append(field)
+                    except InvalidToken:
+                        unreadable.append(f"{model._meta.label} {row.pk} {field}")
+                if changed:
+                    row.save(update_fields=changed)
+                    rotated += len(changed)
         self.stdout.write(f"{rotated} secret(s) encrypted with the first key.")
         if unreadable:
             self.stderr.write("Left as they were (no configured key opens them; their owners must enter them "
