@@ -40,6 +40,7 @@ WITHOUT_TRIGGERS = {
     "shots_directupload": "upload bookkeeping",
     "integrations_pushattempt": "a push's history, shown only by the staff's push detail",
     "integrations_callbackmessage": "replay protection of callbacks",
+    "shots_providerwebhookmessage": "replay protection of engine webhooks",
 }
 
 

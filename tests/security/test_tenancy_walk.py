@@ -34,6 +34,8 @@ UNDOCUMENTED = {
     "uploads/(?P<token>[^/]+)": "a signed, expiring upload token for one key (finding 7: single use)",
     "integrations/(?P<integration_id>[^/]+)/callback": "an HMAC of the body with the integration's callback "
                                                        "secret (scenario/callback-for-A-push)",
+    "providers/(?P<engine>[a-z]+)/webhook": "the URL's token (an HMAC of the engine and the generation) and, from "
+                                            "Replicate, a Standard Webhooks signature",
 }
 
 
