@@ -245,9 +245,29 @@ FASHN_MODEL = env("FASHN_MODEL", "")  # empty: chosen per look (try-on with a su
 FASHN_OUTPUT_HOSTS = env_list("FASHN_OUTPUT_HOSTS", "cdn.fashn.ai")
 REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN", "")
 REPLICATE_BASE_URL = env_url("REPLICATE_BASE_URL", "https://api.replicate.com", ("https", "http"), "Replicate's API")
-REPLICATE_MODEL = env("REPLICATE_MODEL", "")  # "owner/name" or a version id
-REPLICATE_WEBHOOK_SECRET = env("REPLICATE_WEBHOOK_SECRET", "")  # "whsec_...": without it, poll
-COG_URL = env("COG_URL", "")  # a Cog container, or a load balancer in front of a fleet
+# "owner/name" (the model's latest version), a 64-hex version id, or "owner/name:<version id>".
+REPLICATE_MODEL = env("REPLICATE_MODEL", "")
+if REPLICATE_MODEL and not re.fullmatch(r"[\w.-]+/[\w.-]+(:[0-9a-f]{64})?|[0-9a-f]{64}", REPLICATE_MODEL):
+    refuse("REPLICATE_MODEL", REPLICATE_MODEL, "expected owner/name, a 64-hex version id, or owner/name:version")
+# The Standard Webhooks key Replicate signs with ("whsec_" + base64, from GET /v1/webhooks/default/
+# secret): with it, jobs report by webhook (with PUBLIC_BASE_URL); without it, workers poll.
+REPLICATE_WEBHOOK_SECRET = env("REPLICATE_WEBHOOK_SECRET", "")
+if REPLICATE_WEBHOOK_SECRET and not re.fullmatch(r"(whsec_)?[A-Za-z0-9+/]{16,}={0,2}", REPLICATE_WEBHOOK_SECRET):
+    refuse("REPLICATE_WEBHOOK_SECRET", "…", "expected whsec_ followed by base64")  # a secret is not repeated
+# Where Replicate's output files may be fetched from (`host`, `host:port`, `.domain` for its
+# subdomains): its documented delivery hosts (https://replicate.com/docs/reference/http).
+REPLICATE_OUTPUT_HOSTS = env_list("REPLICATE_OUTPUT_HOSTS", "replicate.delivery,.replicate.delivery")
+# Which of our request's fields each model input gets (shots/providers/replicate.py documents the
+# format): a JSON object, or the name of a built-in map. Empty: the built-in map of the model, or
+# the text-to-image default. Checked at start-up (shots/apps.py).
+REPLICATE_INPUT_MAP = env("REPLICATE_INPUT_MAP", "")
+# A Cog container, a load balancer in front of a fleet, or a comma-separated list of containers
+# (each job is sent to one of them and cancelled there).
+COG_URL = env("COG_URL", "")
+for _cog in COG_URL.split(","):
+    if COG_URL and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", _cog.strip()):
+        refuse("COG_URL", COG_URL, "expected http(s) URLs of Cog containers, comma-separated")
+COG_INPUT_MAP = env("COG_INPUT_MAP", "")  # as REPLICATE_INPUT_MAP, for the Cog containers' model
 if IMAGE_PROVIDER == "fashn" and not FASHN_API_KEY:
     refuse("IMAGE_PROVIDER", IMAGE_PROVIDER, "the fashn engine needs FASHN_API_KEY")
 if IMAGE_PROVIDER == "replicate" and not (REPLICATE_API_TOKEN and REPLICATE_MODEL):
