@@ -17,8 +17,9 @@ here once (`prediction_state`). What is followed, and where it is documented:
   (its deadline passed before it started) → FAILED. Progress is read from the tqdm bar in `logs`
   when the model prints one.
 - Outputs: `output` is a URL, a list of URLs or null; files are served by `replicate.delivery` and
-  its subdomains and fetched with the API token (REPLICATE_OUTPUT_HOSTS; no other host is
-  contacted). `metrics.predict_time` (seconds of GPU/CPU time) becomes `compute_seconds`.
+  its subdomains (REPLICATE_OUTPUT_HOSTS; no other host is contacted) as signed URLs that expire
+  after an hour (https://replicate.com/docs/topics/predictions/output-files), fetched without the
+  API token. `metrics.predict_time` (seconds of GPU/CPU time) becomes `compute_seconds`.
   Replicate's API reports no price for a prediction: no cost is recorded (a model's page gives its
   hardware's price per second, which times `compute_seconds` estimates it).
 - Webhooks: signed with Standard Webhooks (https://replicate.com/docs/topics/webhooks/

@@ -5,7 +5,8 @@
 (`GET /v1/predictions/{id}`) and cancelled (`POST /v1/predictions/{id}/cancel`), behind a bearer
 token. A prediction moves starting → processing → its outcome one step per read (or by itself
 after `run_seconds`); outputs are real PNGs served from this server's own host (standing in for
-replicate.delivery), to the token only. Webhooks go to the prediction's `webhook` for the events
+replicate.delivery: signed, expiring URLs that need no token, which a client must not send
+there). Webhooks go to the prediction's `webhook` for the events
 of its `webhook_events_filter`, signed with `standardwebhooks` exactly as Replicate signs them,
 resent (same `webhook-id`) while the receiver answers 5xx. Scripted trouble: 429s with
 Retry-After, 5xx, input validation (422).
@@ -289,8 +290,8 @@ class ReplicateServer(_Server):
                           lambda body, msg_id: signed_headers(body, self.secret, msg_id))
 
     def _file(self, request):
-        if request["headers"].get("Authorization") != f"Bearer {self.token}":
-            return 401, {"detail": "Unauthenticated"}, {}
+        if "Authorization" in request["headers"]:  # the API token has no business on the CDN
+            return 400, {"detail": "A delivery URL takes no credentials"}, {}
         try:
             _, _, prediction_id, name = request["path"].split("/")
             data = self.images[(prediction_id, int(name.removeprefix("out-").removesuffix(".png")))]
