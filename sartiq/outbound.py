@@ -159,10 +159,26 @@ def _entry(text: str) -> tuple[str, int | None]:
     return host, None if port is None else int(port)
 
 
+# Hosts the operator configured for one client only (an image engine's COG_URL, FASHN_BASE_URL):
+# set by `OutboundClient(trusted_hosts=...)` for the time of its requests. OUTBOUND_ALLOWED_HOSTS
+# admits a host for *every* request, including those to URLs tenants choose (a retailer's
+# endpoint, a webhook): an internal service only the server should call (a GPU container) is
+# trusted by its client, never listed there.
+_trusted: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("outbound_trusted", default=())
+
+
+def host_entry(url: str) -> str:
+    """The `host:port` entry (as OUTBOUND_ALLOWED_HOSTS spells it) of a URL the operator configured."""
+    parsed = httpx.URL(url)
+    host, port = _host_port(parsed)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def host_allowed(host: str, port: int) -> bool:
-    """Whether the operator lists this host (as written in the URL, lower-cased) for this port."""
+    """Whether the operator lists this host (as written in the URL, lower-cased) for this port,
+    for every request or for the current client's."""
     host = host.lower().strip("[]")
-    for text in settings.OUTBOUND_ALLOWED_HOSTS:
+    for text in (*settings.OUTBOUND_ALLOWED_HOSTS, *_trusted.get()):
         listed, listed_port = _entry(text)
         if listed == host and listed_port in (None, port):
             return True
@@ -335,8 +351,11 @@ class OutboundClient:
     """
 
     def __init__(self, *, timeout: float | None = None, max_bytes: int | None = None, headers: dict | None = None,
-                 resolver: Resolver | None = None):
+                 resolver: Resolver | None = None, trusted_hosts: tuple[str, ...] | list[str] = ()):
         self.timeout, self.max_bytes = timeout, max_bytes
+        # Entries like OUTBOUND_ALLOWED_HOSTS', admitted for this client's requests only: hosts the
+        # operator configured for the service this client talks to (never a tenant's URL).
+        self.trusted_hosts = tuple(trusted_hosts)
         self._client = httpx.Client(transport=GuardedTransport(resolver), trust_env=False, follow_redirects=False,
                                     headers={"Accept-Encoding": "identity", **(headers or {})})
 
@@ -360,17 +379,21 @@ class OutboundClient:
         """Send one request (`headers`, `params`, `json`, `data`, `files`, `content` as in httpx)."""
         timeout = min(t for t in (timeout, self.timeout, settings.OUTBOUND_TIMEOUT) if t is not None)
         max_bytes = min(b for b in (max_bytes, self.max_bytes, settings.OUTBOUND_MAX_RESPONSE_BYTES) if b is not None)
-        parsed = check_url(url)
-        token = _deadline.set(time.monotonic() + timeout)
+        trusted = _trusted.set(self.trusted_hosts)
         try:
-            with self._client.stream(method, parsed, timeout=timeout, **kwargs) as response:
-                return self._read(response, max_bytes)
-        except httpx.TimeoutException as exc:
-            raise OutboundTimeout("timed out") from exc
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            raise OutboundUnavailable(f"could not be reached ({exc.__class__.__name__})") from exc
+            parsed = check_url(url)
+            token = _deadline.set(time.monotonic() + timeout)
+            try:
+                with self._client.stream(method, parsed, timeout=timeout, **kwargs) as response:
+                    return self._read(response, max_bytes)
+            except httpx.TimeoutException as exc:
+                raise OutboundTimeout("timed out") from exc
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                raise OutboundUnavailable(f"could not be reached ({exc.__class__.__name__})") from exc
+            finally:
+                _deadline.reset(token)
         finally:
-            _deadline.reset(token)
+            _trusted.reset(trusted)
 
     @staticmethod
     def _read(response: httpx.Response, max_bytes: int) -> httpx.Response:

@@ -54,15 +54,17 @@ def release(rows: QuerySet, **values) -> int:
     """End the claim on `rows` (already filtered on the token), writing `values`."""
     with transaction.atomic():
         lock_tree(rows)
-        return rows.update(claim_token=None, lease_until=None, updated_at=timezone.now(), **values)
+        return rows.update(**{"claim_token": None, "lease_until": None, "updated_at": timezone.now(), **values})
 
 
 def stale(rows: QuerySet, *, waiting: Q, running: Q, older_than_seconds: int = 300):
     """Ids for the sweepers: rows `waiting` untouched for a while (a lost message) or `running`
-    past their lease (a dead worker). Sending them again is harmless: claims decide."""
+    past their lease (a dead worker). Sending them again is harmless: claims decide. A waiting row
+    with a `lease_until` was handed back until then (an engine's Retry-After): not before."""
     now = timezone.now()
-    return rows.filter((waiting & Q(updated_at__lt=now - timedelta(seconds=older_than_seconds)))
-                       | (running & Q(lease_until__lt=now))).values_list("pk", flat=True)
+    waited = Q(updated_at__lt=now - timedelta(seconds=older_than_seconds)) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    return rows.filter((waiting & waited) | (running & Q(lease_until__lt=now))).values_list("pk", flat=True)
 
 
 def sweep(task, ids) -> int:

@@ -32,6 +32,7 @@ from sartiq.secrets import check_webhook_secret, reveal
 from shots.choices import Engine
 from shots.models import Generation, OrganizationEngine
 from shots.providers import EngineConfig, PermanentProviderError
+from shots.providers.fashn import MODELS as FASHN_MODELS
 
 # The engines an organization may run with its own key (`local` and `cog` take none).
 KEYED_ENGINES = (Engine.FASHN, Engine.REPLICATE)
@@ -80,7 +81,7 @@ def _own(override: OrganizationEngine) -> EngineConfig:
     """The override on the organization's own account: its key and webhook secret, the server's host."""
     server = server_engine(override.engine)
     return EngineConfig(override.engine, override.model or server.model, _revealed(override.api_key),
-                        server.base_url, _revealed(override.webhook_secret))
+                        server.base_url, _revealed(override.webhook_secret), account="organization")
 
 
 def _applies(override: OrganizationEngine) -> tuple[str, str] | None:
@@ -131,19 +132,22 @@ def engine_for(shooting) -> EngineConfig:
 
 
 def engine_of(generation) -> EngineConfig:
-    """The engine a generation was submitted to (its recorded engine and model), with today's
-    credentials: the organization's when its override runs that engine on its own key, else the
-    server's. A job submitted before an override changed is finished where it runs."""
-    override = None
-    if generation.provider:
+    """The engine a generation was submitted to (its recorded engine and model), on the account it
+    was submitted on (`provider_account`): a job submitted before an override changed is
+    followed, cancelled and verified where it runs. On the organization's account, the
+    organization's current key for that engine (a key rotated within the account keeps working);
+    if the organization no longer holds one, the job cannot be followed."""
+    account, override = generation.provider_account, None
+    if generation.provider and account != "server":
         organization = Generation.objects.filter(pk=generation.pk).values("shot__shooting_look__shooting__organization_id")
         override = OrganizationEngine.objects.filter(organization_id=Subquery(organization[:1])).first()
-    if override is not None and override.api_key and override.engine == generation.provider:
-        config = _own(override)
-    else:
-        config = server_engine(generation.provider or None)
+    own = override is not None and override.api_key and override.engine == generation.provider
+    if account == "organization" and not own:
+        raise PermanentProviderError(f"The organization's own {generation.provider} key, on whose account this job "
+                                     f"runs, was removed or changed engine: the job cannot be followed")
+    config = _own(override) if own else server_engine(generation.provider or None)
     return EngineConfig(config.engine, generation.model or config.model, config.api_key, config.base_url,
-                        config.webhook_secret)
+                        config.webhook_secret, account=config.account)
 
 
 # --- what an organization may set -----------------------------------------------------------------
@@ -172,6 +176,9 @@ def check_override(*, engine: str, model: str, has_api_key: bool, has_webhook_se
         expected = ("a FASHN model_name (tryon-v1.6, product-to-model, ...)" if engine == Engine.FASHN
                     else "owner/name, owner/name:<version id> or a version id")
         raise InvalidInput(f"model must be {expected}", ("model",))
+    if model and engine == Engine.FASHN and model not in FASHN_MODELS:
+        raise InvalidInput(f"model must be one of FASHN's models this server maps: {', '.join(FASHN_MODELS)}",
+                           ("model",))
     if engine == Engine.LOCAL or has_api_key:
         if has_api_key and engine == Engine.REPLICATE and not (model or settings.REPLICATE_MODEL):
             raise InvalidInput("The replicate engine needs a model (owner/name or a version id)", ("model",))

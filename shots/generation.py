@@ -105,10 +105,12 @@ def _fail(generation_id, token, reason: str, **metrics) -> None:
             finished_at=timezone.now(), **metrics)
 
 
-def _release(generation_id, token, reason: str) -> None:
+def _release(generation_id, token, reason: str, not_before: float | None = None) -> None:
     """Hand the row back (PENDING) after a transient error, for the retry to claim again (a job
-    already submitted is resumed, not submitted again)."""
-    release(_held(generation_id, token), status=GenerationStatus.PENDING, error=reason[:2000])
+    already submitted is resumed, not submitted again). `not_before` (seconds: an engine's
+    Retry-After) keeps the sweeper from sending it again sooner."""
+    until = timezone.now() + timedelta(seconds=not_before) if not_before else None
+    release(_held(generation_id, token), status=GenerationStatus.PENDING, error=reason[:2000], lease_until=until)
 
 
 def _await(generation_id, token, seconds: float) -> Outcome:
@@ -234,7 +236,7 @@ def _with_claim(generation_id, token, work) -> Outcome:
         logger.info("generation %s: claim lost (cancelled or taken over); stopping", generation_id)
         return Outcome("skipped")
     except RateLimited as exc:  # not a failure: the same attempt again after the engine's delay
-        _release(generation_id, token, str(exc))
+        _release(generation_id, token, str(exc), not_before=exc.retry_after)
         return Outcome("rate_limited", retry_in=exc.retry_after, error=str(exc))
     except TransientProviderError as exc:
         _release(generation_id, token, str(exc))
@@ -266,7 +268,8 @@ def _run(generation: Generation, token) -> Outcome:
     if not resumed:
         request = build_request(generation)
         if not _held(generation_id, token).update(prompt=request.prompt, negative_prompt=request.negative_prompt,
-                                                  provider=provider.engine, model=provider.model):
+                                                  provider=provider.engine, model=provider.model,
+                                                  provider_account=provider.config.account):
             raise Fenced()
         state = provider.submit(request, job_key=str(generation_id), webhook_url=hook)
         now = timezone.now()
@@ -279,7 +282,12 @@ def _run(generation: Generation, token) -> Outcome:
     deadline = (generation.submitted_at or timezone.now()) + timedelta(seconds=settings.IMAGE_PROVIDER_MAX_WAIT)
     while True:
         if state is None and provider.pollable:
-            state = provider.status(generation.provider_job_id)
+            try:
+                state = provider.status(generation.provider_job_id)
+            except (RateLimited, TransientProviderError):
+                # Not counted as failures, but bounded: past its deadline the job ends here.
+                if timezone.now() < deadline:
+                    raise
         if state is not None:
             _renew(generation_id, token, state.progress)
             if state.terminal:

@@ -121,6 +121,9 @@ class Generation(TimestampedModel):
     provider = models.CharField(max_length=64, blank=True, default="")
     model = models.CharField(max_length=255, blank=True, default="")
     provider_job_id = models.CharField(max_length=255, null=True, blank=True)
+    # Whose account the job runs on ("server" or "organization"): it is followed, cancelled and its
+    # webhooks verified with that account's credentials, whatever the override says since.
+    provider_account = models.CharField(max_length=16, blank=True, default="")
     submitted_at = models.DateTimeField(null=True, blank=True)
     compute_seconds = models.FloatField(null=True, blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)

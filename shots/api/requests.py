@@ -1,8 +1,8 @@
 """Shot, revision, generation, upload, export-configuration and organization-engine request shapes."""
 import uuid
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from sartiq.api.requests import PositiveInt32, RequestModel, int_range, secret, text
 from shots.choices import Engine, ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
@@ -86,6 +86,13 @@ class ExportConfigurationUpdate(RequestModel):
     copyright: Optional[text(255)] = None
 
 
+def _header_safe(value: str | None) -> str | None:
+    """A key goes out as `Authorization: Bearer <key>`: visible ASCII only (never repeated back)."""
+    if value and not all("!" <= character <= "~" for character in value):
+        raise ValueError("must be visible ASCII characters without spaces (it is sent in an HTTP header)")
+    return value
+
+
 class OrganizationEngineUpdate(RequestModel):
     """An organization's engine override; as every PUT here, partial: a field left out keeps its
     value (docs/providers.md)."""
@@ -99,7 +106,7 @@ class OrganizationEngineUpdate(RequestModel):
     model: text(255) = Field(None, description="FASHN's model_name, or Replicate's owner/name or version id; empty: "
                                                "the server's. Without an api_key, only the server's model or one its "
                                                "operator offers. Left out: kept, unless the engine changes")
-    api_key: Optional[text(2000)] = secret(
+    api_key: Optional[Annotated[text(2000), AfterValidator(_header_safe)]] = secret(
         default=None, description="The organization's own key (FASHN) or token (Replicate) for this engine; stored "
                                   "encrypted, never returned. Left out: the stored one is kept (a new engine needs "
                                   "it again); null or empty: the server's credentials.")

@@ -115,13 +115,15 @@ class JobState:
 @dataclass(frozen=True)
 class EngineConfig:
     """Which engine and model serve a generation, with their credentials (the server's settings,
-    or an organization's override: shots/engines.py)."""
+    or an organization's override: shots/engines.py), and whose account they are (`server` or
+    `organization`: a job is finished on the account it was submitted to)."""
 
     engine: str
     model: str = ""
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)
     base_url: str = ""
-    webhook_secret: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    account: str = "server"
 
 
 class RemoteProvider:
@@ -178,8 +180,18 @@ class RemoteProvider:
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
 
+    def trusted_hosts(self) -> list[str]:
+        """The engine's own hosts, as the operator configured them (never a tenant): admitted for
+        this engine's requests only, so an internal GPU container need not be in
+        OUTBOUND_ALLOWED_HOSTS, which would open it to tenants' URLs too."""
+        return [outbound.host_entry(url) for url in self.configured_urls() if url]
+
+    def configured_urls(self) -> list[str]:
+        return [self.base_url]
+
     def client(self, timeout: float | None = None) -> outbound.OutboundClient:
-        return outbound.OutboundClient(timeout=timeout or settings.IMAGE_PROVIDER_TIMEOUT, headers=self.headers())
+        return outbound.OutboundClient(timeout=timeout or settings.IMAGE_PROVIDER_TIMEOUT, headers=self.headers(),
+                                       trusted_hosts=self.trusted_hosts())
 
     def call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
              **kwargs) -> httpx.Response:
@@ -203,7 +215,7 @@ class RemoteProvider:
             raise PermanentProviderError(f"{self.who} succeeded without outputs")
         images = []
         # Without the engine's credentials: output hosts (a CDN) are not the API and get no key.
-        with outbound.OutboundClient(timeout=settings.IMAGE_PROVIDER_TIMEOUT) as client:
+        with outbound.OutboundClient(timeout=settings.IMAGE_PROVIDER_TIMEOUT, trusted_hosts=self.trusted_hosts()) as client:
             for output in state.outputs[:settings.GENERATION_MAX_OUTPUTS]:
                 if not isinstance(output, str):
                     raise PermanentProviderError(f"{self.who} answered an output that is not a URL")
@@ -308,7 +320,9 @@ def webhook_token(engine: str, generation_id) -> str:
 
 
 def webhook_token_valid(engine: str, generation_id, token: str) -> bool:
-    return bool(token) and hmac.compare_digest(webhook_token(engine, generation_id), str(token))
+    # Bytes: `compare_digest` refuses non-ASCII text with a TypeError (a 500 for anyone's request).
+    return bool(token) and hmac.compare_digest(webhook_token(engine, generation_id).encode(),
+                                               str(token).encode("utf-8", "surrogatepass"))
 
 
 def webhook_url(engine: str, generation_id) -> str | None:

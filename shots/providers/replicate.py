@@ -305,7 +305,8 @@ def prediction_state(document: dict, who: str, job_id: str | None = None) -> Job
         job_id = document.get("id")
         if not isinstance(job_id, str) or not job_id.strip() or len(job_id) > MAX_JOB_ID:
             raise PermanentProviderError(f"{who} answered a prediction without a usable id")
-    status = STATUSES.get(document.get("status"))
+    raw_status = document.get("status")
+    status = STATUSES.get(raw_status) if isinstance(raw_status, str) else None  # a list is unhashable
     if status is None:
         raise PermanentProviderError(f"{who} answered an unknown prediction status")
     error = document.get("error")
@@ -494,6 +495,9 @@ class CogProvider(PredictionProvider):
     engine = "cog"
     who = "The Cog container"
     pollable = False  # no GET for a prediction: its end comes by webhook (or in the synchronous answer)
+
+    def configured_urls(self) -> list[str]:
+        return [url.strip() for url in self.config.base_url.split(",") if url.strip()]
 
     def containers(self) -> list[str]:
         found = [url.strip().rstrip("/") for url in self.config.base_url.split(",") if url.strip()]

@@ -238,7 +238,7 @@ def test_the_server_engine_serves_personal_shootings_and_organizations_without_a
     assert engine_for(ShootingFactory(owner=user, organization=MembershipFactory(user=user).organization)) == \
         server_engine()  # another organization of the same user, without an override
     assert engine_for(ShootingFactory(owner=user, organization=org)) == providers.EngineConfig(
-        "fashn", "tryon-max", KEY, fashn_server.FASHN_BASE_URL)
+        "fashn", "tryon-max", KEY, fashn_server.FASHN_BASE_URL, account="organization")
 
 
 def test_an_override_the_server_no_longer_serves_falls_back_to_the_servers_engine(user, org, member, fashn_server):
@@ -262,9 +262,16 @@ def test_a_job_is_finished_with_the_credentials_of_the_account_it_runs_on(user, 
     OrganizationEngine.objects.create(organization=org, engine="replicate", model="acme/tryon", api_key=seal(KEY),
                                       webhook_secret=seal(WHSEC))
     shot = ShotFactory(shooting_look=LookFactory(shooting=ShootingFactory(owner=user, organization=org)))
-    ours = Generation.objects.create(shot=shot, provider="replicate", model="acme/tryon:" + "a" * 64)
+    ours = Generation.objects.create(shot=shot, provider="replicate", model="acme/tryon:" + "a" * 64,
+                                     provider_account="organization")
     assert engine_of(ours) == providers.EngineConfig("replicate", "acme/tryon:" + "a" * 64, KEY,
-                                                     fashn_server.REPLICATE_BASE_URL, WHSEC)
+                                                     fashn_server.REPLICATE_BASE_URL, WHSEC, account="organization")
+    # A job submitted on the server's account stays there, whatever the override says since.
+    theirs = Generation.objects.create(shot=shot, provider="replicate", model="acme/tryon", provider_account="server")
+    assert (engine_of(theirs).api_key, engine_of(theirs).webhook_secret) == ("server-token", "whsec_server")
+    OrganizationEngine.objects.filter(organization=org).delete()  # the key on whose account `ours` runs is gone
+    with pytest.raises(providers.PermanentProviderError, match="cannot be followed"):
+        engine_of(ours)
     earlier = Generation.objects.create(shot=shot, provider="fashn", model="tryon-v1.6")
     assert engine_of(earlier) == providers.EngineConfig("fashn", "tryon-v1.6", "server-fashn-key",
                                                         fashn_server.FASHN_BASE_URL)
