@@ -15,6 +15,8 @@ from sartiq.api.conditional import conditional
 from sartiq.api.errors import exception_handler
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
+from sartiq.events.api.serializers import EventPublicSerializer
+from sartiq.events.api.views import HistoryMixin
 from shootings.models import ShootingLook
 from shots import generation as generation_service
 from shots import selectors, services, uploads
@@ -27,14 +29,16 @@ from shots.providers import ProviderError, WebhookRefused
 from shots.tasks import run_generation
 
 
-class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+class ShotViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
     not_found = "Shot"
     lookup_url_kwarg = "shot_id"
     queryset = Shot.objects.none()
     lookup_queryset = Shot.objects.all()
     serializer_class = s.ShotPublicSerializer
     filterset_class = ShotFilterSet
-    list_component_name = "ShotsPublic"
+    list_actions = ("list", "history")
+    list_component_name = {"list": "ShotsPublic", "history": "EventsPublic"}
+    history_field = "shot_id"
     organization_scoped = True
     organization_actions = ("list",)
     serializing_actions = ("retrieve", "destroy")
@@ -48,7 +52,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     }
     optional_body_actions = ("reject", "generate")  # optional notes; a count with a default
     response_serializers = {"create_revision": s.ShotRevisionPublicSerializer,
-                            "generate": s.ShotGenerationsPublicSerializer}
+                            "generate": s.ShotGenerationsPublicSerializer, "history": EventPublicSerializer}
 
     def get_queryset(self):
         return integration_selectors.shots()
