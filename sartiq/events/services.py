@@ -39,20 +39,26 @@ def of_shooting(shooting, **ids) -> Subject:
 
 
 def record(type: str, subject: Subject, data: dict | None = None) -> Event:
-    return record_many(type, [(subject, data)])[0]
+    return record_each([(type, subject, data)])[0]
 
 
 def record_many(type: str, items: list[tuple[Subject, dict | None]]) -> list[Event]:
     """One insert for many events of one type (a bulk change), all by the current actor."""
+    return record_each([(type, subject, data) for subject, data in items])
+
+
+def record_each(entries: list[tuple[str, Subject, dict | None]]) -> list[Event]:
+    """One insert for events of several types: a change and what it implies (a new revision and
+    the shot's new status), all by the current actor."""
     if not connection.in_atomic_block:
-        raise EventOutsideTransaction(f"{type} recorded outside a transaction")
+        raise EventOutsideTransaction(f"{', '.join(type for type, _, _ in entries)} recorded outside a transaction")
     actor = actors.current()
     events = [Event(type=type, actor_type=actor.type, actor_id=actor.id, actor_name=actor.name[:255],
                     owner_id=subject.owner_id, organization_id=subject.organization_id,
                     shooting_id=subject.shooting_id, look_id=subject.look_id, shot_id=subject.shot_id,
                     revision_id=subject.revision_id, generation_id=subject.generation_id,
                     push_id=subject.push_id, data=data or {})
-              for subject, data in items]
+              for type, subject, data in entries]
     if not events:
         return []
     created = Event.objects.bulk_create(events)

@@ -15,6 +15,7 @@ from sartiq.api.conditional import conditional
 from sartiq.api.errors import exception_handler
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
+from sartiq.events.actors import PROVIDER, Actor, acting
 from sartiq.events.api.serializers import EventPublicSerializer
 from sartiq.events.api.views import HistoryMixin
 from shootings.models import ShootingLook
@@ -211,9 +212,10 @@ def provider_webhook(request, engine):
     not prove its origin; 503 (with Retry-After) asks the engine to send again; 200 otherwise, also
     for a replay or a job already settled, which change nothing (docs/providers.md)."""
     try:
-        result = generation_service.generation_webhook(
-            engine=engine, generation_id=request.GET.get("generation", ""), token=request.GET.get("token", ""),
-            body=request.body, headers=request.headers)
+        with acting(Actor(PROVIDER, name=engine)):  # what it settles is the engine's doing (docs/events.md)
+            result = generation_service.generation_webhook(
+                engine=engine, generation_id=request.GET.get("generation", ""), token=request.GET.get("token", ""),
+                body=request.body, headers=request.headers)
     except WebhookRefused as exc:
         return JsonResponse({"detail": str(exc)}, status=401)
     except ProviderError as exc:  # a verified message whose body the engine's protocol does not allow
