@@ -1,10 +1,13 @@
-"""The event log's view of shots (docs/events.md): what an event about a shot names, and the shot's
-status before and after a change, for `shot.status_changed`."""
+"""The event log's view of shots (docs/events.md): what an event about a shot or a generation names,
+and the shot's status before and after a change, for `shot.status_changed`."""
 from __future__ import annotations
 
 from sartiq.events.services import Subject, of_shooting, record
 from shots.choices import ShotStatus
 from shots.models import Generation, ShotRevision
+
+# An error as an event shows it (the generation keeps it whole).
+ERROR_MAX = 500
 
 
 def of_shot(shot, **ids) -> Subject:

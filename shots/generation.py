@@ -47,7 +47,7 @@ from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.engines import engine_for, engine_of
-from shots.events import of_shot, record_for_generation
+from shots.events import ERROR_MAX, of_shot, record_for_generation
 from shots.models import Generation, Prediction, ProviderWebhookMessage, Shot
 from shots.providers import (
     CANCELED,
@@ -76,10 +76,6 @@ class Fenced(Exception):
 
 
 # --- claim, lease, release ------------------------------------------------------------------------
-# An error as an event shows it (the generation keeps it whole).
-ERROR_MAX = 500
-
-
 @transaction.atomic  # the first claim and its event (docs/events.md)
 def generation_claim(generation_id) -> uuid.UUID | Outcome:
     token = claim(
