@@ -19,10 +19,36 @@ from integrations.choices import PushStatus
 from integrations.models import ExternalImagePush, ExternalProductMapping, PushAttempt
 from sartiq import outbound
 from sartiq.errors import BusinessRuleError
+from sartiq.events.services import Subject, of_shooting, record, record_each
 from sartiq.locking import lock_tree
 from sartiq.work import Outcome, claim, release, stale
 from shots.choices import ExportFormat, MetadataAdapter
 from shots.exporting import export_revision
+
+# An error as an event shows it (the push keeps it whole).
+ERROR_MAX = 500
+
+
+def _of_push(push: ExternalImagePush) -> Subject:
+    """The subject of an event about `push`, read with its revision, shot, look and shooting."""
+    shot = push.revision.shot
+    return of_shooting(shot.shooting_look.shooting, look_id=shot.shooting_look_id, shot_id=shot.pk,
+                       revision_id=push.revision_id, push_id=push.pk)
+
+
+def record_about_push(type: str, push_id, data: dict) -> None:
+    """Record `type` about a push known by id (one query for its subject)."""
+    row = ExternalImagePush.objects.filter(pk=push_id).values(
+        "integration_id", "revision_id", "revision__shot_id", "revision__shot__shooting_look_id",
+        "revision__shot__shooting_look__shooting_id", "revision__shot__shooting_look__shooting__owner_id",
+        "revision__shot__shooting_look__shooting__organization_id").first()
+    if row is None:
+        return
+    shooting = "revision__shot__shooting_look__shooting"
+    record(type, Subject(owner_id=row[f"{shooting}__owner_id"], organization_id=row[f"{shooting}__organization_id"],
+                         shooting_id=row[f"{shooting}_id"], look_id=row["revision__shot__shooting_look_id"],
+                         shot_id=row["revision__shot_id"], revision_id=row["revision_id"], push_id=push_id),
+           {"integration_id": str(row["integration_id"]), **data})
 
 
 def push_claim(push_id) -> uuid.UUID | Outcome:
@@ -79,14 +105,22 @@ def push_run(*, push_id) -> Outcome:
         return Outcome("transient", error=str(exc))
     except (clients.PermanentPushError, BusinessRuleError) as exc:
         _log(attempt, getattr(exc, "http_status", None), str(exc), getattr(exc, "excerpt", ""))
-        release(_held(push_id, token), push_status=PushStatus.FAILED, error_message=str(exc)[:2000])
+        with transaction.atomic():  # the failure and its event
+            if release(_held(push_id, token), push_status=PushStatus.FAILED, error_message=str(exc)[:2000]):
+                record("push.failed", _of_push(push), {"integration_id": str(push.integration_id),
+                                                       "error": str(exc)[:ERROR_MAX]})
         return Outcome("failed", error=str(exc))
     _log(attempt, result.http_status, None, result.excerpt)
     now = timezone.now()
     state = PushStatus.COMPLETED if result.confirmed else PushStatus.AWAITING_CONFIRMATION
-    if not release(_held(push_id, token), push_status=state, external_reference=result.reference, pushed_at=now,
-                   completed_at=now if result.confirmed else None, error_message=None):
-        return Outcome("skipped")  # taken over meanwhile; the retailer deduplicates by idempotency key
+    with transaction.atomic():  # the upload's end and its events
+        if not release(_held(push_id, token), push_status=state, external_reference=result.reference, pushed_at=now,
+                       completed_at=now if result.confirmed else None, error_message=None):
+            return Outcome("skipped")  # taken over meanwhile; the retailer deduplicates by idempotency key
+        data = {"integration_id": str(push.integration_id)}
+        # A retailer that files the image at once confirms it in its answer: both events.
+        record_each([("push.completed", _of_push(push), {**data, "status": state}),
+                     *([("push.confirmed", _of_push(push), data)] if result.confirmed else [])])
     return Outcome("completed" if result.confirmed else "awaiting")
 
 
@@ -94,7 +128,8 @@ def push_run(*, push_id) -> Outcome:
 def push_give_up(push_id, reason: str) -> None:
     pushes = ExternalImagePush.objects.filter(pk=push_id, push_status=PushStatus.PENDING)
     lock_tree(pushes)  # the shooting before the push, as every writer of the tree (sartiq/locking.py)
-    pushes.update(push_status=PushStatus.FAILED, error_message=reason[:2000], updated_at=timezone.now())
+    if pushes.update(push_status=PushStatus.FAILED, error_message=reason[:2000], updated_at=timezone.now()):
+        record_about_push("push.failed", push_id, {"error": reason[:ERROR_MAX]})
 
 
 def _log(attempt: PushAttempt, http_status, error, excerpt) -> None:
@@ -106,7 +141,8 @@ def _log(attempt: PushAttempt, http_status, error, excerpt) -> None:
 # --- confirmation ---------------------------------------------------------------------------------
 def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | None = None) -> bool:
     """AWAITING_CONFIRMATION → COMPLETED (or FAILED when the retailer rejected the image).
-    Returns whether anything changed (a repeated confirmation changes nothing)."""
+    Returns whether anything changed (a repeated confirmation changes nothing). Its event's actor
+    is the retailer for a callback (`acting`), the system for the periodic poll."""
     now = timezone.now()
     values = ({"push_status": PushStatus.COMPLETED, "completed_at": now, "error_message": None} if confirmed
               else {"push_status": PushStatus.FAILED,
@@ -114,7 +150,12 @@ def push_confirm(*, push: ExternalImagePush, confirmed: bool, message: str | Non
     pushes = ExternalImagePush.objects.filter(pk=push.pk, push_status=PushStatus.AWAITING_CONFIRMATION)
     with transaction.atomic():
         lock_tree(pushes)
-        return bool(pushes.update(updated_at=now, **values))
+        changed = bool(pushes.update(updated_at=now, **values))
+        if changed and confirmed:
+            record_about_push("push.confirmed", push.pk, {})
+        elif changed:
+            record_about_push("push.failed", push.pk, {"error": values["error_message"][:ERROR_MAX]})
+        return changed
 
 
 def push_poll(*, push_id) -> str:

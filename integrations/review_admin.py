@@ -22,6 +22,7 @@ from integrations import services as integration_services
 from integrations.models import ExternalImagePush
 from sartiq.admin_tenancy import TenantAdminMixin
 from sartiq.errors import DomainError
+from sartiq.events.admin import history as event_history
 from sartiq.media.admin import thumbnail
 from shots import services
 from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, status_badge
@@ -223,6 +224,7 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
             "status_badge": status_badge(status), "revisions": revisions, "reviewable": status in REVIEWABLE,
             "can_change": self.has_change_permission(request, shot), "title": f"Review: {self.label(shot)}",
             "look": shot.shooting_look, "product": shot.shooting_look.product,
+            "history": event_history(request.user, shot_id=shot.pk),
         }
         return TemplateResponse(request, "admin/shots/review_shot.html", context)
 

@@ -12,6 +12,7 @@ from outfits.tasks import style_outfit_proposal
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.events.services import of_shooting, record
 from sartiq.locking import relock
 from sartiq.media.references import MediaReferences
 
@@ -98,11 +99,13 @@ def outfit_for_look(*, look, outfit_id) -> uuid.UUID | None:
     return outfit.pk
 
 
-def _select(look, outfit_id) -> None:
+def _select(look, outfit: Outfit) -> None:
     """Make the outfit THE outfit of the look and delete every other outfit of the look."""
-    type(look).objects.filter(pk=look.pk).update(outfit_id=outfit_id)
-    Outfit.objects.filter(shooting_look=look).exclude(pk=outfit_id).delete()
-    look.outfit_id = outfit_id
+    type(look).objects.filter(pk=look.pk).update(outfit_id=outfit.pk)
+    Outfit.objects.filter(shooting_look=look).exclude(pk=outfit.pk).delete()
+    look.outfit_id = outfit.pk
+    record("look.outfit_finalized", of_shooting(look.shooting, look_id=look.pk),
+           {"outfit_id": str(outfit.pk), "source": outfit.source})
 
 
 @transaction.atomic
@@ -111,7 +114,7 @@ def outfit_create_manual(*, user, look, data: dict):
     look = relock(look)  # one choice of THE outfit at a time (sartiq/locking.py)
     tenancy.check_change(user, look)
     outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
-    _select(look, outfit.pk)
+    _select(look, outfit)
     return look
 
 
@@ -127,10 +130,9 @@ def outfit_finalize(*, user, look, data: dict):
         outfit = Outfit.objects.get(pk=outfit_id)
         if outfit.generation_status in (OutfitGenerationStatus.PENDING, OutfitGenerationStatus.FAILED):
             raise BusinessRuleError(f"Outfit proposal is {outfit.generation_status.lower()}, it cannot be finalized")
-        _select(look, outfit_id)
     else:
         outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
-        _select(look, outfit.pk)
+    _select(look, outfit)
     return look
 
 
@@ -139,4 +141,7 @@ def outfit_create(*, user, look, data: dict) -> Outfit:
     """A manual proposal for a look (POST /outfits/): it joins the proposals, not selected."""
     look = relock(look)  # a delete of the look waits, or wins and this is a 404
     tenancy.check_change(user, look)
-    return _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
+    outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
+    record("look.outfit_proposed", of_shooting(look.shooting, look_id=look.pk),
+           {"outfit_id": str(outfit.pk), "source": outfit.source, "products": len(set(data.get("outfit_product_ids") or []))})
+    return outfit

@@ -18,6 +18,7 @@ from outfits.models import Outfit, OutfitProduct
 from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
+from sartiq.events.services import of_shooting, record
 from sartiq.locking import lock_tree
 from sartiq.work import Outcome, claim, release, stale
 
@@ -70,6 +71,8 @@ def proposal_style(*, outfit_id) -> Outcome:
                                                for i, pid in enumerate(result.product_ids)])
             release(_held(outfit_id, token), generation_status=COMPLETED, outfit_instruction=result.instruction,
                     generation_error=None)
+            record("look.outfit_proposed", of_shooting(shooting, look_id=look.pk),
+                   {"outfit_id": str(outfit_id), "source": outfit.source, "products": len(result.product_ids)})
         return Outcome("completed")
     except TransientStylistError as exc:
         release(_held(outfit_id, token), generation_error=str(exc)[:2000], retry_count=F("retry_count") + 1)

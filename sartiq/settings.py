@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sartiq.accounts",
     "sartiq.media",
     "sartiq.catalog",
+    "sartiq.events",
     "shootings",
     "shots",
     "outfits",
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changes what, for the event log (sartiq/events/actors.py).
+    "sartiq.events.actors.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -10,6 +10,7 @@ from sartiq.accounts import urls as accounts_urls
 from sartiq.api.health import health_check
 from sartiq.api.routes import by_first_segment
 from sartiq.catalog import urls as catalog_urls
+from sartiq.events import urls as events_urls
 from sartiq.media import urls as media_urls
 from sartiq.media.views import serve_media
 from shootings import urls as shootings_urls
@@ -27,6 +28,7 @@ api_v1 = by_first_segment([
     *outfits_urls.urlpatterns,
     *integrations_urls.urlpatterns,
     *shots_urls.urlpatterns,
+    *events_urls.urlpatterns,
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^utils/health-check/?$", health_check, name="health-check"),
 ])

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from sartiq.admin_services import ServiceWritesMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
+from sartiq.events.admin import HistoryAdminMixin
 from sartiq.media.admin import thumbnail
 from shootings import services
 from shootings.models import Shooting, ShootingLook
@@ -32,7 +33,7 @@ class LookInline(TenantInlineMixin, admin.TabularInline):
 
 
 @admin.register(Shooting)
-class ShootingAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
+class ShootingAdmin(HistoryAdminMixin, ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     """Edits through `shooting_update`; a delete through `shooting_delete` (which releases the
     stored images). The organization changes by a transfer (the API's), never here."""
 
@@ -44,6 +45,7 @@ class ShootingAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["default_guidelines"]
     readonly_fields = ["owner", "organization", "created_at", "updated_at"]
     inlines = [LookInline]
+    history_field = "shooting_id"
     date_hierarchy = "due_date"
     service_fields = {**{name: name for name in services.SHOOTING_FIELDS}, "default_guidelines": "default_guidelines_id"}
 

@@ -14,6 +14,7 @@ from sartiq.accounts.models import User
 from sartiq.catalog import models as catalog
 from sartiq.catalog.choices import FileFormat, ProductGender
 from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, ValidationErrors
+from sartiq.events.services import of_shooting, record, record_many
 from sartiq.services import model_update
 from shootings import selectors
 from shootings.choices import ShootingLookStatus
@@ -39,6 +40,7 @@ def shooting_create(*, user: User, organization_id: uuid.UUID | None, data: dict
             catalog.ShootingGuidelines.objects, data["default_guidelines_id"], user, organization_id, "Guidelines"
         )
     shooting.save()
+    record("shooting.created", of_shooting(shooting), {"name": shooting.name})
     return shooting
 
 
@@ -48,6 +50,7 @@ def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
     owner's personal shooting again): see shootings/transfer.py for who may and what must hold."""
     shooting = lock_shooting(shooting.pk)
     tenancy.check_change(user, shooting)
+    organization_before = shooting.organization_id
     model_update(shooting, data, SHOOTING_FIELDS, not_null=("name", "archived"))
     if "default_guidelines_id" in data:
         if data["default_guidelines_id"] is not None:
@@ -61,6 +64,12 @@ def shooting_update(*, user: User, shooting: Shooting, data: dict) -> Shooting:
         tenancy.get_usable(catalog.ShootingGuidelines.objects, shooting.default_guidelines_id, user,
                            shooting.organization_id, "Guidelines")
     shooting.save()
+    changes = {"fields": sorted(data)}
+    if shooting.organization_id != organization_before:  # a transfer: its events from now on are the new tenant's
+        changes["organization"] = {"from": organization_before and str(organization_before),
+                                   "to": shooting.organization_id and str(shooting.organization_id)}
+    if data:  # an empty update changes nothing
+        record("shooting.updated", of_shooting(shooting), changes)
     return shooting
 
 
@@ -70,6 +79,7 @@ def shooting_delete(*, user: User, shooting: Shooting) -> None:
     images are removed once the transaction commits."""
     shooting = lock_shooting(shooting.pk, delete=True)  # before the cascade locks the children
     tenancy.check_change(user, shooting)
+    record("shooting.deleted", of_shooting(shooting), {"name": shooting.name})
     with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look__shooting=shooting)):
         shooting.delete()
 
@@ -177,6 +187,9 @@ def looks_generate(*, user: User, shooting: Shooting, data: dict) -> tuple[list[
     ShootingLook.objects.bulk_create(looks)
     _link_pose_presets(looks, defaults.pose_preset_ids)
     shots = shot_services.shots_create_for_looks(looks=looks, shot_types=shot_types)
+    record_many("look.created", [(of_shooting(shooting, look_id=look.pk),
+                                  {"product_id": str(look.product_id), "subject_id": str(look.subject_id),
+                                   "shots": len(shot_types), "status": look.status}) for look in looks])
 
     # A product configured with an outfit gets it as THE outfit; the others may ask the stylist.
     configured = [look for look in looks if _has_outfit(configs.get(look.product_id, {}))]
@@ -254,6 +267,7 @@ def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
     `shot_type_ids` adds and removes shots so that the look has exactly those shot types."""
     look = lock_look(look.pk)
     tenancy.check_change(user, look)
+    status = look.status
     org = look.shooting.organization_id
     for key, (model, thing) in LOOK_REFS.items():
         if key in data:
@@ -274,6 +288,11 @@ def look_update(*, user: User, look: ShootingLook, data: dict) -> ShootingLook:
     if data.get("shot_type_ids") is not None:
         shot_types = tenancy.get_many_usable(catalog.ShotType.objects, data["shot_type_ids"], user, org, "Shot type")
         shot_services.shots_match_shot_types(look=look, shot_types=shot_types)
+    changes = {"fields": sorted(data)}
+    if look.status != status:
+        changes.update({"from": status, "to": look.status})
+    if data:
+        record("look.updated", of_shooting(look.shooting, look_id=look.pk), changes)
     return look
 
 
@@ -294,5 +313,6 @@ def _assignee(look: ShootingLook, user_id) -> uuid.UUID | None:
 def look_delete(*, user: User, look: ShootingLook) -> None:
     look = lock_look(look.pk, delete=True)  # before the cascade locks the children
     tenancy.check_change(user, look)
+    record("look.deleted", of_shooting(look.shooting, look_id=look.pk))
     with shot_services.media_released_after(shots=Shot.objects.filter(shooting_look=look)):
         look.delete()

@@ -16,6 +16,7 @@ from sartiq.accounts.models import Organization
 from sartiq.admin_services import ServiceWritesMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.errors import DomainError, InvalidInput
+from sartiq.events.admin import HistoryAdminMixin
 from sartiq.media.admin import thumbnail
 from shots import services
 from shots.models import Generation, OrganizationEngine, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -122,7 +123,7 @@ class ShotRevisionAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Shot)
-class ShotAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
+class ShotAdmin(HistoryAdminMixin, ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     """The shot type changes through `shot_update` (usable, one shot per type); the rework counters
     through reject; a delete through `shot_delete` (its images' files released)."""
 
@@ -131,6 +132,7 @@ class ShotAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     readonly_fields = ["shooting_look", "current_revision", "pose_preset", "rework_available", "rework_used",
                        "created_at", "updated_at"]
     raw_id_fields = ["shot_type"]
+    history_field = "shot_id"
     service_fields = {"shot_type": "shot_type_id"}
 
     def service_update(self, *, user, obj, data):

@@ -39,6 +39,7 @@ from sartiq import outbound
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import PosePreset, SubjectBaseImage
 from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.events.services import record
 from sartiq.locking import lock, lock_tree
 from sartiq.media.models import MediaResource
 from sartiq.media.references import media_bytes
@@ -46,6 +47,7 @@ from sartiq.media.services import media_create_from_bytes
 from sartiq.work import Outcome, claim, lease_end, release, stale
 from shots.choices import GenerationKind, GenerationStatus, RevisionSource, ShotStatus
 from shots.engines import engine_for, engine_of
+from shots.events import ERROR_MAX, of_shot, record_for_generation
 from shots.models import Generation, Prediction, ProviderWebhookMessage, Shot
 from shots.providers import (
     CANCELED,
@@ -74,8 +76,9 @@ class Fenced(Exception):
 
 
 # --- claim, lease, release ------------------------------------------------------------------------
+@transaction.atomic  # the first claim and its event (docs/events.md)
 def generation_claim(generation_id) -> uuid.UUID | Outcome:
-    return claim(
+    token = claim(
         Generation.objects.filter(pk=generation_id),
         # PENDING; RUNNING with a lease that ended (its worker died); or RUNNING awaiting its
         # engine's webhook (no token: no worker holds it).
@@ -86,6 +89,9 @@ def generation_claim(generation_id) -> uuid.UUID | Outcome:
         status=GenerationStatus.RUNNING, attempts=F("attempts") + 1,
         started_at=Coalesce(F("started_at"), timezone.now()), error=None,
     )
+    if not isinstance(token, Outcome):
+        record_for_generation("generation.started", generation_id, attempts=1)
+    return token
 
 
 def _held(generation_id, token):
@@ -100,9 +106,11 @@ def _renew(generation_id, token, progress: int | None = None) -> None:
         raise Fenced()
 
 
+@transaction.atomic  # the failure and its event
 def _fail(generation_id, token, reason: str, **metrics) -> None:
-    release(_held(generation_id, token), status=GenerationStatus.FAILED, error=reason[:2000],
-            finished_at=timezone.now(), **metrics)
+    if release(_held(generation_id, token), status=GenerationStatus.FAILED, error=reason[:2000],
+               finished_at=timezone.now(), **metrics):
+        record_for_generation("generation.failed", generation_id, {"error": reason[:ERROR_MAX]})
 
 
 def _release(generation_id, token, reason: str, not_before: float | None = None) -> None:
@@ -125,10 +133,13 @@ def _await(generation_id, token, seconds: float) -> Outcome:
     return Outcome("awaiting", retry_in=seconds)
 
 
+@transaction.atomic  # the failure and its event
 def generation_give_up(generation_id, reason: str) -> None:
     """After the last retry: a PENDING generation fails with the last transient error."""
-    Generation.objects.filter(pk=generation_id, status=GenerationStatus.PENDING).update(
-        status=GenerationStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), updated_at=timezone.now())
+    if Generation.objects.filter(pk=generation_id, status=GenerationStatus.PENDING).update(
+            status=GenerationStatus.FAILED, error=reason[:2000], finished_at=timezone.now(),
+            updated_at=timezone.now()):
+        record_for_generation("generation.failed", generation_id, {"error": reason[:ERROR_MAX]})
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -368,6 +379,9 @@ def _complete(generation: Generation, token, outputs, **metrics) -> None:
             for name, value in metrics.items():
                 setattr(locked, name, value)
             locked.save()
+            record("generation.completed",
+                   of_shot(generation.shot, generation_id=generation.pk, revision_id=revision and revision.pk),
+                   {"revision_id": revision and str(revision.pk), "outputs": len(predictions)})
     except Exception:
         for name in written:
             default_storage.delete(name)
@@ -390,6 +404,7 @@ def _store_base_image(generation: Generation, media: MediaResource) -> None:
     )
 
 
+@transaction.atomic  # the cancellation and its event
 def generation_cancel(*, user, generation) -> Generation:
     """PENDING or RUNNING → CANCELLED; a running worker notices at its next progress report."""
     tenancy.check_change(user, generation)
@@ -397,6 +412,7 @@ def generation_cancel(*, user, generation) -> Generation:
                                                                            GenerationStatus.RUNNING]),
                    status=GenerationStatus.CANCELLED, finished_at=timezone.now()):
         raise BusinessRuleError(f"The generation is already {generation.status.lower()}")
+    record_for_generation("generation.canceled", generation.pk)
     generation.refresh_from_db()
     if generation.provider_job_id and generation.provider not in ("", "local"):
         transaction.on_commit(lambda: cancel_provider_job.delay(str(generation.pk)))

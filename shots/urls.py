@@ -16,6 +16,7 @@ urlpatterns = [
     endpoint("shots/{shot_id}/approve", views.ShotViewSet, {"post": "approve"}),
     endpoint("shots/{shot_id}/reject", views.ShotViewSet, {"post": "reject"}),
     endpoint("shots/{shot_id}/generate", views.ShotViewSet, {"post": "generate"}),
+    endpoint("shots/{shot_id}/history", views.ShotViewSet, {"get": "history"}),
     endpoint("generations", views.GenerationViewSet, {"get": "list"}),
     endpoint("generations/{generation_id}", views.GenerationViewSet, {"get": "retrieve"}),
     endpoint("generations/{generation_id}/cancel", views.GenerationViewSet, {"post": "cancel"}),

@@ -15,6 +15,7 @@ from integrations.models import CallbackMessage, ExternalIntegration
 from integrations.pushing import push_confirm
 from integrations.secrets import new_callback_secret, reveal
 from sartiq.errors import BusinessRuleError, DomainError
+from sartiq.events.actors import RETAILER, Actor, acting
 
 # The tolerance standardwebhooks applies to `webhook-timestamp` (fixed by the package).
 CALLBACK_TOLERANCE = timedelta(minutes=5)
@@ -65,7 +66,8 @@ def callback_apply(*, integration: ExternalIntegration, message_id: str, timesta
     except IntegrityError:
         return None
     push = selectors.push_for_callback(integration, reference, idempotency_key)
-    changed = push_confirm(push=push, confirmed=published, message=message)
+    with acting(Actor(RETAILER, name=str(integration.pk))):  # the retailer's doing (docs/events.md)
+        changed = push_confirm(push=push, confirmed=published, message=message)
     push.refresh_from_db()
     return push, changed
 

@@ -11,12 +11,15 @@ from django.utils import timezone
 from integrations import selectors
 from integrations.choices import PUSH_ACTIVE_OR_DONE, PushStatus
 from integrations.models import ExternalImagePush, ExternalIntegration
+from integrations.pushing import record_about_push
 from integrations.tasks import push_image
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, NotFound
+from sartiq.events.services import of_shooting, record
 from sartiq.locking import lock, lock_tree, relock
 from shootings.locking import lock_shots
 from shots.choices import ShotStatus
+from shots.events import of_shot
 from shots.models import Shot, ShotRevision
 
 
@@ -86,6 +89,9 @@ def revision_export(*, user, revision: ShotRevision) -> ExportCount:
         raise BusinessRuleError(f"Only an APPROVED revision can be exported (this one is {revision.shot_status})")
     count, push_ids = _export(revision, _mapped_integrations(look))
     _enqueue(push_ids)
+    if count.created:  # an export that starts no push changes nothing
+        record("export.started", of_shot(shot, revision_id=revision.pk),
+               {"pushes": count.created, "skipped": count.skipped})
     return count
 
 
@@ -114,6 +120,10 @@ def look_export(*, user, look) -> LookExportCount:
         total.skipped += count.skipped
         push_ids += ids
     _enqueue(push_ids)
+    if total.created:
+        record("export.started", of_shooting(look.shooting, look_id=look.pk),
+               {"pushes": total.created, "skipped": total.skipped, "revisions": total.processed,
+                "revisions_skipped": total.revisions_skipped})
     return total
 
 
@@ -129,6 +139,7 @@ def push_retry(*, user, push: ExternalImagePush) -> ExternalImagePush:
     if not failed.update(push_status=PushStatus.PENDING, error_message=None, updated_at=timezone.now()):
         raise BusinessRuleError(f"Only a FAILED push can be pushed again (this one is {push.push_status})")
     _enqueue([push.pk])
+    record_about_push("export.started", push.pk, {"pushes": 1, "retry": True})
     push.refresh_from_db()
     return push
 

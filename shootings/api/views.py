@@ -13,6 +13,8 @@ from sartiq.catalog import selectors as catalog_selectors
 from sartiq.catalog.api.serializers import ShootingGuidelinesPublicSerializer
 from sartiq.compiled import Compiled
 from sartiq.errors import NotFound
+from sartiq.events.api.serializers import EventPublicSerializer
+from sartiq.events.api.views import HistoryMixin
 from shootings import selectors, services
 from shootings.api import documents
 from shootings.api import requests as r
@@ -35,7 +37,7 @@ SHOOTING_PAGE = Compiled(lambda kind, skip, limit, *tenant_id: SHOOTING_ROWS.pag
     skip, limit, PAGE_VERSIONS))
 
 
-class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+class ShootingViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
     """Shootings: list, create, read (with looks), update (PUT/PATCH), delete, summaries."""
 
     not_found = "Shooting"
@@ -44,6 +46,9 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     lookup_queryset = Shooting.objects.all()
     serializer_class = s.ShootingPublicSerializer
     filterset_class = ShootingFilterSet
+    list_actions = ("list", "history")
+    list_component_name = {"history": "EventsPublic"}
+    history_field = "shooting_id"
     organization_scoped = True
     organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
     body_models = {
@@ -57,6 +62,7 @@ class ShootingViewSet(ListMixin, RetrieveMixin, ApiViewSet):
         "destroy": MessageSerializer,
         "summary": s.ShootingSummarySerializer,
         "draft_summary": s.DraftLooksSummarySerializer,
+        "history": EventPublicSerializer,
     }
 
     def get_queryset(self):

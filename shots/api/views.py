@@ -16,6 +16,9 @@ from sartiq.api.errors import exception_handler
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import DomainError
+from sartiq.events.actors import PROVIDER, Actor, acting
+from sartiq.events.api.serializers import EventPublicSerializer
+from sartiq.events.api.views import HistoryMixin
 from shootings.models import ShootingLook
 from shots import generation as generation_service
 from shots import selectors, services, uploads
@@ -28,14 +31,16 @@ from shots.providers import ProviderError, WebhookRefused
 from shots.tasks import run_generation
 
 
-class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
+class ShotViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
     not_found = "Shot"
     lookup_url_kwarg = "shot_id"
     queryset = Shot.objects.none()
     lookup_queryset = Shot.objects.all()
     serializer_class = s.ShotPublicSerializer
     filterset_class = ShotFilterSet
-    list_component_name = "ShotsPublic"
+    list_actions = ("list", "history")
+    list_component_name = {"list": "ShotsPublic", "history": "EventsPublic"}
+    history_field = "shot_id"
     organization_scoped = True
     organization_actions = ("list",)
     serializing_actions = ("retrieve", "destroy")
@@ -49,7 +54,7 @@ class ShotViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     }
     optional_body_actions = ("reject", "generate")  # optional notes; a count with a default
     response_serializers = {"create_revision": s.ShotRevisionPublicSerializer,
-                            "generate": s.ShotGenerationsPublicSerializer}
+                            "generate": s.ShotGenerationsPublicSerializer, "history": EventPublicSerializer}
 
     def get_queryset(self):
         return integration_selectors.shots()
@@ -239,9 +244,10 @@ def provider_webhook(request, engine):
     not prove its origin; 503 (with Retry-After) asks the engine to send again; 200 otherwise, also
     for a replay or a job already settled, which change nothing (docs/providers.md)."""
     try:
-        result = generation_service.generation_webhook(
-            engine=engine, generation_id=request.GET.get("generation", ""), token=request.GET.get("token", ""),
-            body=request.body, headers=request.headers)
+        with acting(Actor(PROVIDER, name=engine)):  # what it settles is the engine's doing (docs/events.md)
+            result = generation_service.generation_webhook(
+                engine=engine, generation_id=request.GET.get("generation", ""), token=request.GET.get("token", ""),
+                body=request.body, headers=request.headers)
     except WebhookRefused as exc:
         return JsonResponse({"detail": str(exc)}, status=401)
     except ProviderError as exc:  # a verified message whose body the engine's protocol does not allow

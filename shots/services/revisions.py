@@ -10,10 +10,12 @@ from django.db.models import Max, ProtectedError
 
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError, Conflict, NotFound
+from sartiq.events.services import record_each
 from sartiq.locking import lock
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
 from shots.choices import RevisionSource
+from shots.events import of_shot, status_change, status_of
 from shots.models import Shot, ShotRevision, ShotRevisionImage
 from shots.services.images import media_released_after, resolve_image, store_image
 
@@ -80,8 +82,12 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
         )
         for image in resolved
     ])
+    before = status_of(shot.current_revision_id)
     shot.current_revision = revision
     shot.save(update_fields=["current_revision", "last_revision_version", "updated_at"])
+    record_each([("revision.created", of_shot(shot, revision_id=revision.pk),
+                  {"version": revision.version, "status": shot_status, "images": len(resolved)}),
+                 *status_change(shot, before, shot_status, "revision.created")])
     return revision
 
 
@@ -106,8 +112,12 @@ def _lock_revision(revision) -> tuple[ShotRevision, Shot]:
 def revision_set_current(*, user, revision) -> ShotRevision:
     revision, shot = _lock_revision(revision)
     tenancy.check_change(user, revision)
+    previous = shot.current_revision_id
     shot.current_revision = revision
     shot.save(update_fields=["current_revision", "updated_at"])
+    if previous != revision.pk:
+        record_each([("revision.set_current", of_shot(shot, revision_id=revision.pk), {"version": revision.version}),
+                     *status_change(shot, status_of(previous), revision.shot_status, "revision.set_current")])
     return revision
 
 
@@ -120,14 +130,20 @@ def revision_delete(*, user, revision) -> None:
     tenancy.check_change(user, revision)
     if ShotRevision.objects.filter(previous_revision=revision).exists():
         raise Conflict("Revision is referenced by another revision as its previous revision")
-    if shot.current_revision_id == revision.pk:
+    was_current = shot.current_revision_id == revision.pk
+    events = [("revision.deleted", of_shot(shot, revision_id=revision.pk),
+               {"version": revision.version, "was_current": was_current})]
+    if was_current:
         shot.current_revision_id = revision.previous_revision_id
         shot.save(update_fields=["current_revision", "updated_at"])
+        events += status_change(shot, revision.shot_status, status_of(revision.previous_revision_id),
+                                "revision.deleted")
     try:
         with media_released_after(revisions=ShotRevision.objects.filter(pk=revision.pk)):
             revision.delete()
     except ProtectedError:  # declared by the records that keep it (integrations: an export)
         raise Conflict("The revision has been exported; it cannot be deleted")
+    record_each(events)
 
 
 def _descendants(revision) -> list[uuid.UUID]:
@@ -152,6 +168,7 @@ def revision_restore(*, user, revision) -> ShotRevision:
     tenancy.check_change(user, revision)
     if shot.current_revision_id == revision.pk:
         return revision
+    before = status_of(shot.current_revision_id)
     later = _descendants(revision)
     shot.current_revision = revision
     shot.save(update_fields=["current_revision", "updated_at"])
@@ -160,4 +177,7 @@ def revision_restore(*, user, revision) -> ShotRevision:
             ShotRevision.objects.filter(pk__in=later).delete()
     except ProtectedError:  # declared by the records that keep a revision (integrations: an export)
         raise Conflict("A later revision has been exported; it cannot be deleted")  # the transaction rolls back
+    record_each([("revision.restored", of_shot(shot, revision_id=revision.pk),
+                  {"version": revision.version, "deleted": len(later)}),
+                 *status_change(shot, before, revision.shot_status, "revision.restored")])
     return revision

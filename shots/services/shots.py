@@ -9,9 +9,11 @@ from django.db import transaction
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import ShotType
 from sartiq.errors import BusinessRuleError, Conflict
+from sartiq.events.services import record, record_each
 from sartiq.locking import lock, relock
 from sartiq.services import model_update
 from shots.choices import REVIEWABLE, ShotStatus
+from shots.events import of_shot, status_change, status_of
 from shots.models import Shot, ShotRevision
 from shots.services.images import media_released_after
 from shots.services.revisions import revision_of
@@ -53,7 +55,9 @@ def shot_create(*, user, look, shot_type_id=None) -> Shot:
     if shot_type_id is not None:
         tenancy.get_usable(ShotType.objects, shot_type_id, user, look.shooting.organization_id, "Shot type")
         _check_shot_type_free(look.pk, shot_type_id)
-    return Shot.objects.create(shooting_look=look, shot_type_id=shot_type_id)
+    shot = Shot.objects.create(shooting_look=look, shot_type_id=shot_type_id)
+    record("shot.created", of_shot(shot), {"shot_type_id": str(shot_type_id) if shot_type_id else None})
+    return shot
 
 
 @transaction.atomic
@@ -61,6 +65,7 @@ def shot_update(*, user, shot, data: dict) -> Shot:
     """ShotUpdate: the current revision must be one of the shot's; counters are not negative."""
     shot = lock(Shot, shot.pk)
     tenancy.check_change(user, shot)
+    previous = shot.current_revision_id
     if "current_revision_id" in data:
         shot.current_revision_id = revision_of(shot, data["current_revision_id"], "current_revision_id")
     if "shot_type_id" in data:
@@ -72,6 +77,10 @@ def shot_update(*, user, shot, data: dict) -> Shot:
         shot.shot_type_id = shot_type_id
     model_update(shot, data, ("rework_available", "rework_used"), not_null=("rework_available", "rework_used"))
     shot.save()
+    events = [("shot.updated", of_shot(shot), {"fields": sorted(data)})] if data else []
+    if shot.current_revision_id != previous:
+        events += status_change(shot, status_of(previous), status_of(shot.current_revision_id), "shot.updated")
+    record_each(events)
     return shot
 
 
@@ -79,9 +88,14 @@ def shot_update(*, user, shot, data: dict) -> Shot:
 def shot_delete(*, user, shot) -> None:
     shot = lock(Shot, shot.pk, delete=True)
     tenancy.check_change(user, shot)
+    record("shot.deleted", of_shot(shot))
     with media_released_after(shots=Shot.objects.filter(pk=shot.pk)):
         Shot.objects.filter(pk=shot.pk).update(current_revision=None)
         shot.delete()
+
+
+# A reviewer's note as an event shows it (the revision keeps it whole).
+NOTE_MAX = 1000
 
 
 def _current(shot) -> ShotRevision | None:
@@ -104,8 +118,12 @@ def _under_review(user, shot, verb: str) -> tuple[Shot, ShotRevision]:
 def shot_approve(*, user, shot) -> Shot:
     """PROPOSAL, REVIEW or POST_PROD → APPROVED (on the current revision, and so the shot)."""
     shot, revision = _under_review(user, shot, "approved")
+    status = revision.shot_status
     revision.shot_status = ShotStatus.APPROVED
     revision.save(update_fields=["shot_status", "updated_at"])
+    record("shot.approved", of_shot(shot, revision_id=revision.pk),
+           {"from": status, "to": revision.shot_status, "rework_used": shot.rework_used,
+            "rework_left": shot.rework_available})
     return shot
 
 
@@ -124,4 +142,7 @@ def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
     if notes:
         revision.notes = f"{revision.notes}\n{notes}" if revision.notes else notes
     revision.save(update_fields=["shot_status", "notes", "updated_at"])
+    record("shot.rejected", of_shot(shot, revision_id=revision.pk),
+           {"from": status, "to": revision.shot_status, "note": (notes or "")[:NOTE_MAX], "rework_used": shot.rework_used,
+            "rework_left": shot.rework_available})
     return shot

@@ -274,6 +274,9 @@ RECIPES.update({
     "shots-export_look": Recipe(),
 
     "generations_list": Recipe(),
+    "events_list": Recipe(query=lambda t, w: {"shooting_id": t.id("shooting")}),
+    "shots_history_list": Recipe(),
+    "shootings_history_list": Recipe(),
     "generations_retrieve": Recipe(),
     "generations_cancel_create": Recipe(),
     "export_configuration_retrieve": Recipe(access="self"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -32,6 +32,8 @@ from sartiq.accounts.models import Membership, Organization, User
 from sartiq.accounts.tests.factories import PASSWORD, UserFactory
 from sartiq.catalog import models as catalog
 from sartiq.catalog.tests import factories as cf
+from sartiq.events.models import Event
+from sartiq.events.services import of_shooting, record_each
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import MediaResourceFactory
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory
@@ -226,7 +228,36 @@ def build_tree(key: str, owner: User, org: Organization | None, public: dict) ->
     for obj in objs.values():
         if hasattr(obj, "refresh_from_db"):
             obj.refresh_from_db()
+    _record_history(t)
     return t
+
+
+def _record_history(t: Tree) -> None:
+    """The events the services would have recorded for the tree (built with factories, it has none),
+    each naming the tenant's marker, so a response showing another tenant's history is caught.
+
+    The world is built in a transaction the walk never commits, and the feed shows only events of
+    transactions older than every running one (sartiq/events/selectors.py): they are dated back to
+    a transaction long committed, as the history they stand for would be."""
+    shooting, shot = t["shooting"], t["shot"]
+    look = of_shooting(shooting, look_id=t["look"].pk)
+    on_shot = of_shooting(shooting, look_id=t["look"].pk, shot_id=shot.pk)
+    entries = [
+        ("shooting.created", of_shooting(shooting), {"name": shooting.name}),
+        ("look.created", look, {"product_id": t.id("product"), "subject_id": t.id("subject"), "shots": 2}),
+        ("look.outfit_proposed", look, {"outfit_id": t.id("outfit"), "source": "STYLIST", "products": 0}),
+        ("generation.completed", replace(on_shot, generation_id=t["generation_done"].pk,
+                                         revision_id=t["revision_leaf"].pk),
+         {"revision_id": t.id("revision_leaf"), "outputs": 1}),
+        ("revision.created", replace(on_shot, revision_id=t["revision_leaf"].pk),
+         {"version": 2, "status": "PROPOSAL", "images": 1}),
+        ("shot.rejected", replace(on_shot, revision_id=t["revision"].pk),
+         {"from": "PROPOSAL", "to": "REJECTED", "note": f"{t.mark} too dark", "rework_used": 1, "rework_left": 2}),
+        ("push.failed", replace(on_shot, revision_id=t["revision"].pk, push_id=t["push"].pk),
+         {"integration_id": t.id("integration"), "error": f"{t.mark} failed"}),
+    ]
+    events = record_each(entries)
+    Event.objects.filter(pk__in=[event.pk for event in events]).update(transaction_id=3)  # PostgreSQL's first
 
 
 def build_world() -> World:
