@@ -332,6 +332,26 @@ OUTBOUND_ALLOWED_HOSTS_ONLY = env_bool("OUTBOUND_ALLOWED_HOSTS_ONLY", False)
 # the size of the answer in bytes.
 OUTBOUND_TIMEOUT = env_float("OUTBOUND_TIMEOUT", 60, minimum=0.001)
 OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 25 * 1024 * 1024, minimum=1)
+# --- Webhooks to clients (docs/events.md, "Webhooks") ---------------------------------------------
+# Seconds to wait after each failed attempt (a network error, a timeout, 5xx, 429): with the first
+# attempt, 8 attempts over about 27 hours; then the delivery is FAILED. Comma-separated numbers.
+WEBHOOK_RETRY_SCHEDULE = []
+for _delay in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000"):
+    try:
+        WEBHOOK_RETRY_SCHEDULE.append(float(_delay))
+    except ValueError:
+        refuse("WEBHOOK_RETRY_SCHEDULE", _delay, "expected comma-separated numbers of seconds")
+    if not 0 <= WEBHOOK_RETRY_SCHEDULE[-1] < float("inf"):
+        refuse("WEBHOOK_RETRY_SCHEDULE", _delay, "expected comma-separated numbers of seconds")
+# An endpoint whose deliveries have all failed for this long (seconds) is disabled, with the reason.
+WEBHOOK_DISABLE_AFTER = env_float("WEBHOOK_DISABLE_AFTER", 24 * 3600, minimum=0)
+# How long one attempt may take (seconds; also capped by OUTBOUND_TIMEOUT), and how much of the
+# answer is read (only an excerpt is kept).
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 15, minimum=0.001)
+WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024, minimum=1)
+# After a rotation the previous secret signs too, for this long (seconds).
+WEBHOOK_SECRET_GRACE = env_float("WEBHOOK_SECRET_GRACE", 24 * 3600, minimum=0)
+
 # --- Integrations: tenants' secrets at rest (security issue #10, integrations area) --------------
 # Fernet keys (`Fernet.generate_key()`), comma-separated, that encrypt tenants' retailer
 # credentials and callback secrets: the first encrypts, every one decrypts. To rotate, put a new
@@ -382,6 +402,9 @@ CELERY_BEAT_SCHEDULE = {
     # Forget retailer callback ids past the replay window (security issue #10, integrations area).
     "prune-callback-messages": {"task": "integrations.prune_callback_messages", "schedule": 600.0},
     "prune-provider-webhook-messages": {"task": "shots.prune_provider_webhook_messages", "schedule": 600.0},
+    # Webhooks to clients: events whose fan-out message was lost, deliveries due (retries) or whose
+    # worker died (sartiq/events/delivery.py).
+    "sweep-webhooks": {"task": "events.sweep_webhooks", "schedule": 60.0},
 }
 
 # --- API --------------------------------------------------------------------------------------

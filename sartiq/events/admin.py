@@ -1,5 +1,7 @@
 """The event log in the admin: read-only, as every reader sees it (services write it, nothing else),
-and an object's history for the change pages of shots and shootings and the review page."""
+and an object's history for the change pages of shots and shootings and the review page. Webhook
+endpoints and their deliveries for staff: read-only too (tenants manage them through the API),
+within the tenancy rule of the admin, and never a secret, sealed or not."""
 from __future__ import annotations
 
 import re
@@ -11,11 +13,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from sartiq.admin_tenancy import TenantAdminMixin
+from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.events import selectors
 from sartiq.events.actors import ACTOR_TYPES
 from sartiq.events.catalogue import TYPES
-from sartiq.events.models import Event
+from sartiq.events.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # Events shown on an object's page; the rest are a link away (the event list, filtered).
 HISTORY_SHOWN = 20
@@ -131,3 +133,57 @@ class EventAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(TenantAdminMixin, admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["url", "tenant", "enabled", "disabled_reason", "failing_since", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["url", "description", "organization__name", "owner__email"]
+    list_select_related = ["owner", "organization"]
+    # Listed, so that the secrets (`secret`, `previous_secret`) are never on the page.
+    fields = ["url", "events", "description", "owner", "organization", "enabled", "disabled_reason", "failing_since",
+              "previous_secret_expires_at", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Tenant", ordering="organization__name")
+    def tenant(self, obj):
+        return obj.organization.name if obj.organization_id else f"{obj.owner.email} (personal)"
+
+
+class WebhookAttemptInline(TenantInlineMixin, admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ["started_at", "duration_ms", "status_code", "response_excerpt", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["event_type", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at",
+                    "delivered_at", "created_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["message_id", "endpoint__url"]
+    list_select_related = ["endpoint"]
+    fields = ["endpoint", "message_id", "event_type", "status", "attempts", "next_attempt_at", "last_status_code",
+              "last_error", "delivered_at", "created_at", "updated_at"]
+    readonly_fields = fields
+    inlines = [WebhookAttemptInline]

@@ -10,7 +10,7 @@ from django.db.models.expressions import RawSQL
 
 from sartiq.accounts import tenancy
 from sartiq.errors import BusinessRuleError
-from sartiq.events.models import Event
+from sartiq.events.models import Event, WebhookDelivery, WebhookEndpoint
 
 CURSOR = re.compile(r"^(\d{1,19})_(\d{1,19})$")
 # The oldest transaction still running when the query's snapshot was taken: every event of an
@@ -60,3 +60,14 @@ def feed(user, *, organization_id: uuid.UUID | None = None, after: str | None = 
     if shooting_id is not None:
         events = events.filter(shooting_id=shooting_id)
     return events.order_by("transaction_id", "id")
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+def webhook_endpoints() -> QuerySet:
+    return WebhookEndpoint.objects.order_by("created_at", "id")
+
+
+def webhook_deliveries(endpoint_id) -> QuerySet:
+    """An endpoint's deliveries, newest first, each with its attempts (one more query per page)."""
+    return (WebhookDelivery.objects.filter(endpoint_id=endpoint_id).order_by("-created_at", "-id")
+            .prefetch_related("attempt_log"))

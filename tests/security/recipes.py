@@ -32,6 +32,7 @@ PATH_KINDS = {
     "resolution_preset_id": "resolution_preset", "set_design_id": "set_design", "shooting_id": "shooting",
     "look_id": "look", "shot_type_id": "shot_type", "shot_id": "shot", "revision_id": "revision",
     "style_id": "style", "subject_id": "subject",
+    "webhook_endpoint_id": "webhook_endpoint", "delivery_id": "webhook_delivery",
 }
 
 # Body fields and query parameters that carry a reference: name -> kind.
@@ -175,6 +176,11 @@ def integration_body(t, w):
              "credentials": f"{t.mark}-new-token"}]
 
 
+def webhook_endpoint_body(t, w):
+    return [{"url": f"https://{t.mark}-hooks.example/new", "events": ["shot.*", "push.completed"],
+             "description": f"{t.mark} new hook"}]
+
+
 def shooting_body(t, w):
     return [{"name": f"{t.mark} new shooting", "due_date": _due(), "organization_id": t.org_id,
              "default_guidelines_id": t.id("guidelines")}]
@@ -272,6 +278,19 @@ RECIPES.update({
     "external_image_pushes_retry_create": Recipe(),
     "shots-export_revision": Recipe(),
     "shots-export_look": Recipe(),
+
+    # Webhook endpoints: members read them and their deliveries, ADMIN/OWNER manage them (the secret
+    # is in the answer of a creation or a rotation only).
+    "webhook_endpoints_list": Recipe(),
+    "webhook_endpoints_create": Recipe(access="admin", bodies=webhook_endpoint_body),
+    "webhook_endpoints_retrieve": Recipe(),
+    "webhook_endpoints_update": Recipe(access="admin", bodies=webhook_endpoint_body),
+    "webhook_endpoints_partial_update": Recipe(access="admin", bodies=webhook_endpoint_body),
+    "webhook_endpoints_destroy": Recipe(access="admin"),
+    "webhook_endpoints_rotate_secret_create": Recipe(access="admin"),
+    "webhook_endpoints_deliveries_list": Recipe(),
+    "webhook_endpoints_deliveries_retry_create": Recipe(access="admin"),
+    "webhook_endpoints_test_create": Recipe(access="admin"),
 
     "generations_list": Recipe(),
     "events_list": Recipe(query=lambda t, w: {"shooting_id": t.id("shooting")}),

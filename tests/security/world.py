@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,10 +33,12 @@ from sartiq.accounts.models import Membership, Organization, User
 from sartiq.accounts.tests.factories import PASSWORD, UserFactory
 from sartiq.catalog import models as catalog
 from sartiq.catalog.tests import factories as cf
-from sartiq.events.models import Event
+from sartiq.events.choices import DeliveryStatus
+from sartiq.events.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sartiq.events.services import of_shooting, record_each
 from sartiq.media.models import MediaResource
 from sartiq.media.tests.factories import MediaResourceFactory
+from sartiq.secrets import new_webhook_secret
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory
 from shots.choices import GenerationStatus, RevisionSource, ShotStatus
 from shots.models import Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
@@ -225,6 +228,17 @@ def build_tree(key: str, owner: User, org: Organization | None, public: dict) ->
         colour_code=f"{m}PUBCOL")
     objs["push_pub"] = ExternalImagePush.objects.create(revision=objs["revision_pub"], integration=integration,
                                                         push_status=PushStatus.COMPLETED)
+
+    # A webhook endpoint with a failed delivery (a test message) and its attempt.
+    objs["webhook_endpoint"] = WebhookEndpoint.objects.create(
+        **o, url=f"https://{m}-hooks.example/receive", events=["*"], description=f"{m} hooks",
+        secret=seal(new_webhook_secret()))
+    objs["webhook_delivery"] = WebhookDelivery.objects.create(
+        endpoint=objs["webhook_endpoint"], message_id=uuid.uuid4(), event_type="webhook.test",
+        payload={"type": "webhook.test", "data": {"note": f"{m} test"}}, status=DeliveryStatus.FAILED, attempts=1,
+        last_status_code=500, last_error=f"{m} receiver failed")
+    WebhookAttempt.objects.create(delivery=objs["webhook_delivery"], started_at=timezone.now(), status_code=500,
+                                  response_excerpt=f"{m} receiver failed", error="The endpoint answered 500")
     for obj in objs.values():
         if hasattr(obj, "refresh_from_db"):
             obj.refresh_from_db()
