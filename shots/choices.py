@@ -76,3 +76,27 @@ STATUS_ORDER = [
 ]
 # Statuses a reviewer can act on (approve / reject).
 REVIEWABLE = (ShotStatus.PROPOSAL, ShotStatus.REVIEW, ShotStatus.POST_PROD)
+
+
+class QualityStatus(models.TextChoices):
+    """A revision's automatic quality checks (shots/quality): PENDING until they ran."""
+
+    PENDING = "PENDING"
+    PASSED = "PASSED"
+    WARNING = "WARNING"
+    FAILED = "FAILED"
+
+
+class RejectionReason(models.TextChoices):
+    """Why a reviewer rejected a shot (POST /shots/{id}/reject `reasons`)."""
+
+    COLOR = "COLOR"
+    FIT = "FIT"
+    GARMENT_DETAIL = "GARMENT_DETAIL"
+    FACE = "FACE"
+    HANDS = "HANDS"
+    POSE = "POSE"
+    BACKGROUND = "BACKGROUND"
+    CROP = "CROP"
+    ARTIFACT = "ARTIFACT"
+    OTHER = "OTHER"

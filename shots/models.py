@@ -18,6 +18,9 @@ class Shot(TimestampedModel):
     pose_preset = models.ForeignKey("catalog.PosePreset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rework_available = models.PositiveIntegerField(default=settings.SHOT_DEFAULT_REWORK)
     rework_used = models.PositiveIntegerField(default=0)
+    # Generations started automatically after a FAILED quality check (guidelines' option): they
+    # spend none of the client's rework, and are bounded by the guideline's maximum.
+    quality_regenerations = models.PositiveIntegerField(default=0)
     current_revision = models.ForeignKey(
         "ShotRevision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -64,6 +67,14 @@ class ShotRevision(TimestampedModel):
     previous_revision = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="next_revisions"
     )
+    # Automatic quality checks (shots/quality): {"status": PENDING|PASSED|WARNING|FAILED, "checks":
+    # [{"name", "score", "threshold", "passed", "detail"}]}; the status also as a column, for the
+    # review queue's filter and order ("": a revision without images, never checked).
+    quality = JSONField(default=dict, blank=True)
+    quality_status = models.CharField(max_length=8, choices=choices.QualityStatus.choices, blank=True, default="",
+                                      db_index=True)
+    # The reviewer's reasons when this revision was rejected (RejectionReason values).
+    rejection_reasons = JSONField(default=list, blank=True)
 
     tenant_path = "shot__shooting_look__shooting"
 
