@@ -173,10 +173,10 @@ def test_secrets_keys_rotate(user, settings):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.INTEGRATION_SECRETS_KEY = [old]
     create_integration(user, credentials="tok")
-    settings.INTEGRATION_SECRETS_KEY = [new, old]  # the new key encrypts, both decrypt
-    assert reveal(ExternalIntegration.objects.get().credentials) == "tok"
     endpoint = client_for(user).post("/api/v1/webhook-endpoints/", {"url": "https://hooks.example.com/in",
                                                                      "events": ["shot.*"]}, format="json").json()
+    settings.INTEGRATION_SECRETS_KEY = [new, old]  # the new key encrypts, both decrypt
+    assert reveal(ExternalIntegration.objects.get().credentials) == "tok"
     call_command("rotate_integration_secrets", verbosity=0)
     settings.INTEGRATION_SECRETS_KEY = [new]
     integration = ExternalIntegration.objects.get()
