@@ -1,7 +1,8 @@
 """The Replicate and Cog engines against real local servers speaking their documented protocols
 (tests/engines/replicate_server.py): the protocol (submit by model or version, input maps,
 statuses, errors, metrics, cancel, output hosts; Cog synchronous, asynchronous and fleets), the
-worker through the task (run eagerly), and our webhook endpoint through the test client."""
+worker through the task (run eagerly), and our webhook endpoint through the test client. The
+flows through a real Celery worker are in tests/test_engine_replicate_worker.py."""
 import base64
 import dataclasses
 import json
