@@ -395,6 +395,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-send work whose message was lost or whose worker died (claims make this harmless).
     "sweep-generations": {"task": "shots.sweep_generations", "schedule": 60.0},
     "sweep-uploads": {"task": "shots.sweep_uploads", "schedule": 3600.0},
+    # Revisions whose quality check's message was lost (docs/quality.md).
+    "sweep-quality-checks": {"task": "shots.sweep_quality_checks", "schedule": 120.0},
     "sweep-outfit-proposals": {"task": "outfits.sweep_proposals", "schedule": 60.0},
     "sweep-pushes": {"task": "integrations.sweep_pushes", "schedule": 60.0},
     # Ask retailers about pushes awaiting their confirmation.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from sartiq.accounts import tenancy
 from sartiq.accounts.choices import MembershipRole
@@ -35,6 +35,32 @@ def current_image_url(shot) -> str | None:
     """The current revision's first image; needs `current_revision__images` prefetched."""
     images = list(shot.current_revision.images.all()) if shot.current_revision else []
     return images[0].effective_image_url if images else None
+
+
+QUALITY_COLOURS = {"PENDING": "#9e9e9e", "PASSED": "#43a047", "WARNING": "#fb8c00", "FAILED": "#e53935"}
+
+
+def quality_badge(status: str):
+    """A revision's quality status (docs/quality.md) as a badge; "-" for one never checked."""
+    if not status:
+        return "-"
+    return format_html('<span style="background:{};color:#fff;border-radius:10px;padding:2px 8px;font-size:11px;'
+                       'white-space:nowrap">{}</span>', QUALITY_COLOURS.get(status, "#607d8b"), status)
+
+
+def quality_table(quality: dict):
+    """The checks of a revision, one row each: check, passed, score against threshold, detail."""
+    checks = (quality or {}).get("checks") or []
+    if not checks:
+        return "-" if not quality else "not run yet"
+    rows = format_html_join("", '<tr><td>{}</td><td style="color:{}">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>', (
+        (check.get("name"), "#2e7d32" if check.get("passed") else "#c62828",
+         "passed" if check.get("passed") else "failed",
+         "-" if check.get("score") is None else f"{check['score']:g}", f"{check.get('threshold', '-'):g}"
+         if isinstance(check.get("threshold"), (int, float)) else "-", check.get("detail", ""))
+        for check in checks))
+    return format_html('<table class="quality-checks"><thead><tr><th>check</th><th>result</th><th>score</th>'
+                       '<th>threshold</th><th>detail</th></tr></thead><tbody>{}</tbody></table>', rows)
 
 
 CURRENT_IMAGES = Prefetch("current_revision__images", ShotRevisionImage.objects.select_related("image_media"))
@@ -111,12 +137,24 @@ class ShotRevisionAdmin(ServiceWritesMixin, TenantAdminMixin, admin.ModelAdmin):
     """Read-only (the status changes by approve/reject/restore, on the review page); a delete
     through `revision_delete` (the chain's rules, the images' files released)."""
 
-    list_display = ["__str__", "shot", "shot_status", "owner", "created_at"]
-    list_filter = ["shot_status"]
+    list_display = ["__str__", "shot", "shot_status", "quality_badge", "owner", "created_at"]
+    list_filter = ["shot_status", "quality_status"]
     list_select_related = ["shot", "owner"]
     readonly_fields = ["shot", "version", "shot_status", "notes", "previous_revision", "owner", "created_at",
-                       "updated_at"]
+                       "updated_at", "quality_badge", "quality_checks"]
+    exclude = ["quality", "quality_status"]  # shown as the badge and the table of checks
     inlines = [RevisionImageInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name not in self.exclude]
+
+    @admin.display(description="Quality", ordering="quality_status")
+    def quality_badge(self, revision):
+        return quality_badge(revision.quality_status)
+
+    @admin.display(description="Quality checks")
+    def quality_checks(self, revision):
+        return quality_table(revision.quality)
 
     def service_delete(self, *, user, obj):
         services.revision_delete(user=user, revision=obj)

@@ -162,6 +162,27 @@ def generatable_shots(look, shot_type_id=None) -> list[Shot]:
     return [shot for shot in shots if shot.shot_type.view_angle != ViewAngle.BACK and shot.shot_type_id in with_base]
 
 
+def revision_for_quality(revision_id) -> ShotRevision | None:
+    """A revision with what its quality checks compare it with (shots/services/quality.py): its
+    images' media, its shot's look (asked size, presets, product and packshot) and the shooting's
+    guidelines."""
+    look = "shot__shooting_look__"
+    return (ShotRevision.objects.select_related(
+        f"{look}shooting__default_guidelines", f"{look}product__cover_image_media__owner",
+        f"{look}resolution_preset", f"{look}background_preset", f"{look}set_design__background_preset")
+        .prefetch_related(Prefetch("images", ShotRevisionImage.objects.select_related("image_media__owner"),
+                                   to_attr="image_list"))
+        .filter(pk=revision_id).first())
+
+
+def earlier_revision_images(revision, limit: int) -> list[ShotRevisionImage]:
+    """The stored images of the shot's `limit` latest revisions before `revision` (by version)."""
+    earlier = ShotRevision.objects.filter(shot_id=revision.shot_id, version__lt=revision.version).order_by(
+        "-version").values("pk")[:limit]
+    return list(ShotRevisionImage.objects.filter(shot_revision__in=earlier, image_media__isnull=False)
+                .select_related("image_media__owner").order_by("-shot_revision__version", "position"))
+
+
 def export_configuration_for(user):
     """The user's export configuration; the default (JPEG, DEFAULT adapter) until they set one."""
     return ExportConfiguration.objects.filter(user=user).first() or ExportConfiguration(user=user)

@@ -1,5 +1,6 @@
 """Celery tasks of the shots app. Each takes an id and calls a service (shots/generation.py)."""
 from celery import shared_task
+from django.db import OperationalError
 
 from sartiq.work import finish, sweep
 
@@ -43,6 +44,25 @@ def sweep_generations() -> int:
     from shots.generation import generations_stale
 
     return sweep(run_generation, generations_stale())
+
+
+@shared_task(name="shots.check_revision_quality", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OSError, OperationalError), retry_backoff=10, retry_backoff_max=600, max_retries=5)
+def check_revision_quality(revision_id: str) -> str:
+    """Run a new revision's quality checks (docs/quality.md). A duplicate message, or a revision
+    checked or deleted meanwhile, changes nothing. Storage and database hiccups retry with backoff;
+    after the last retry the sweeper sends it again."""
+    from shots.services.quality import revision_quality_check
+
+    return revision_quality_check(revision_id=revision_id) or "skipped"
+
+
+@shared_task(name="shots.sweep_quality_checks")
+def sweep_quality_checks() -> int:
+    """Re-send the checks of revisions still PENDING after a while (a lost message, a dead worker)."""
+    from shots.services.quality import revisions_quality_stale
+
+    return sweep(check_revision_quality, revisions_quality_stale())
 
 
 @shared_task(name="shots.sweep_uploads")

@@ -27,8 +27,9 @@ from outfits.models import Outfit
 from sartiq.catalog.models import SubjectBaseImage
 from sartiq.catalog.tests import factories as f
 from sartiq.celery import app as celery_app
+from sartiq.events.models import Event
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory, add_revision
-from shots.models import Generation, Prediction, ShotRevision
+from shots.models import Generation, Prediction, Shot, ShotRevision
 from shots.tasks import run_generation
 from tests.fake_http import FakeService
 from tests.servers import database_url
@@ -148,6 +149,39 @@ def test_a_message_delivered_several_times_gives_one_result(user, broker, tmp_pa
     assert ShotRevision.objects.filter(shot=shot).count() == 1
     assert Prediction.objects.filter(generation=generation).count() == 1
     assert Generation.objects.get(pk=generation.pk).attempts == 1
+
+
+def test_a_generated_revision_ends_checked_and_a_failed_one_is_regenerated_on_a_real_worker(user, broker, tmp_path):
+    """The worker stores a generation's revision, then (after commit) runs its quality checks; with
+    guidelines that regenerate once and a threshold no rendering meets, the FAILED revision starts
+    one more generation, whose revision is checked too, and that is the end."""
+    guidelines = f.ShootingGuidelinesFactory(owner=user, quality_thresholds={"sharpness": 100000},
+                                             quality_auto_regenerate=1)
+    look = LookFactory(shooting=ShootingFactory(owner=user, default_guidelines=guidelines), width=300, height=400)
+    shot = ShotFactory(shooting_look=look)
+    SubjectBaseImage.objects.create(subject=look.subject, shot_type=shot.shot_type, image_url="")
+    generation = Generation.objects.create(shot=shot, requested_by=user)
+
+    def settled():
+        revisions = ShotRevision.objects.filter(shot=shot)
+        return (revisions.count() == 2 and not revisions.filter(quality_status="PENDING").exists()
+                and not Generation.objects.filter(shot=shot, status__in=["PENDING", "RUNNING"]).exists())
+
+    with celery_worker(broker, tmp_path) as worker:
+        run_generation.delay(str(generation.pk))
+        wait_for(settled, worker=worker, what="two checked revisions")
+        time.sleep(1)  # nothing more comes
+    first, second = ShotRevision.objects.filter(shot=shot).order_by("version")
+    for revision in (first, second):
+        assert revision.quality_status == revision.quality["status"] == "FAILED"
+        assert [check["name"] for check in revision.quality["checks"]] == [
+            "garment_colour", "sharpness", "size", "background", "exposure", "duplicate"]
+    assert Generation.objects.filter(shot=shot).count() == 2
+    assert Shot.objects.get(pk=shot.pk).quality_regenerations == 1
+    events = list(Event.objects.filter(type="revision.quality_checked").order_by("occurred_at").values_list(
+        "data", flat=True))
+    assert [event["status"] for event in events] == ["FAILED", "FAILED"]
+    assert events[0]["regeneration"]["number"] == 1 and "spent" in events[1]["regeneration"]["skipped"]
 
 
 def test_a_worker_killed_mid_generation_loses_nothing_and_duplicates_nothing(user, broker, tmp_path):

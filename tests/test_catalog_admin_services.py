@@ -119,7 +119,7 @@ def shown(client, page: str) -> dict:
                     data[key] = "on"
                 elif isinstance(value, list):
                     data[key] = [str(v) for v in value]
-                elif value not in (None, False):
+                elif value is not None and value is not False:  # 0 is a value (0 == False)
                     data[key] = str(value)
     return data
 

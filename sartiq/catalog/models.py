@@ -3,9 +3,11 @@ designs, presets and guidelines. Field names follow the reference's `*Public` sc
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from sartiq.catalog import choices
+from sartiq.catalog.quality import AUTO_REGENERATE_MAX, validate_thresholds
 from sartiq.models import JSONField, TenantModel, TimestampedModel
 
 MEDIA = "media.MediaResource"
@@ -290,6 +292,16 @@ class ShootingGuidelines(TenantModel):
     resolution_preset = models.ForeignKey(ResolutionPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     background_preset = models.ForeignKey(BackgroundPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     file_format = models.CharField(max_length=8, choices=choices.FileFormat.choices, default=choices.FileFormat.JPG)
+    # The automatic quality checks of the shootings' revisions (docs/quality.md): thresholds
+    # overriding the checks' defaults ({check: number}, sartiq/catalog/quality.py), and how many
+    # generations a shot gets automatically after a generated revision FAILED them (0: none).
+    quality_thresholds = JSONField(default=dict, blank=True, validators=[validate_thresholds],
+                                   help_text="Check name to threshold, e.g. {\"garment_colour\": 6}; the checks' "
+                                             "defaults otherwise (docs/quality.md)")
+    quality_auto_regenerate = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(AUTO_REGENERATE_MAX)],
+        help_text="Generations started automatically per shot when a generated revision fails its quality checks "
+                  "(0: none); they spend no rework")
 
     class Meta(TenantModel.Meta):
         ordering = ["name", "id"]

@@ -23,6 +23,8 @@ TYPES = {
     "revision.deleted": "a revision was deleted",
     "revision.restored": "a revision became current again and the revisions after it were deleted",
     "revision.set_current": "another revision became the shot's current one",
+    "revision.quality_checked": "a new revision's images went through the automatic quality checks (a FAILED "
+                                "generated one may start an automatic regeneration)",
     "generation.started": "a worker took up a generation for the first time",
     "generation.completed": "a generation stored its images (and its revision)",
     "generation.failed": "a generation failed",

@@ -77,6 +77,16 @@ def add_revision(shot, status=ShotStatus.PROPOSAL, *, images=1, current=True, **
     return revision
 
 
+QUALITY = [
+    {"quality": {"status": "FAILED", "checks": [
+        {"name": "garment_colour", "score": 17.0, "threshold": 8.0, "passed": False, "detail": "#c81e28 (98%): ΔE 17"},
+        {"name": "duplicate", "score": None, "threshold": 8.0, "passed": True, "detail": "skipped: no earlier revision"},
+    ]}, "quality_status": "FAILED"},
+    {"quality": {"status": "PENDING", "checks": []}, "quality_status": "PENDING"},
+    {},
+]
+
+
 def look_with_shots(shooting, statuses=(ShotStatus.PROPOSAL,), **look_kwargs) -> ShootingLook:
     """A look with one shot per status given (None: a shot without revision, i.e. PENDING)."""
     look = LookFactory(shooting=shooting, **look_kwargs)
@@ -100,8 +110,10 @@ def fully_loaded_look(shooting, *, revisions=3, shots=2) -> ShootingLook:
     integration = ExternalIntegration.objects.create(owner=owner, organization=org, name="OVS")
     for _ in range(shots):
         shot = ShotFactory(shooting_look=look)
-        for _ in range(revisions):
-            revision = add_revision(shot, ShotStatus.APPROVED)
+        for index in range(revisions):
+            # Quality checks as they are stored: pending, checked (a skipped check's null score), or
+            # never run (a revision without stored images: {}).
+            revision = add_revision(shot, ShotStatus.APPROVED, **QUALITY[index % len(QUALITY)])
             image = revision.images.first()
             image.image_media = MediaResourceFactory(owner=owner, organization=org)
             image.save()

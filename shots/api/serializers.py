@@ -5,7 +5,7 @@ from sartiq.accounts.api.serializers import UserSummarySerializer
 from sartiq.api.serializers import ReadSerializer
 from sartiq.catalog.api.serializers import ShotTypePublicSerializer
 from sartiq.media.api.serializers import MediaResourcePublicSerializer, ShownUrlField
-from shots.api.fields import push_status_field
+from shots.api.fields import QualityField, push_status_field
 from shots.choices import Engine, ShotStatus
 from shots.models import ExportConfiguration, Generation, Prediction, Shot, ShotRevision, ShotRevisionImage
 
@@ -35,12 +35,14 @@ class ShotRevisionPublicSerializer(ReadSerializer):
     effective_image_url = serializers.SerializerMethodField()
     push_records = ExternalImagePushPublicSerializer(many=True, read_only=True, source="push_record_list")
     push_status = push_status_field()
+    quality = QualityField(help_text="The automatic quality checks of its images (docs/quality.md); null "
+                                     "without images")
 
     class Meta:
         model = ShotRevision
         fields = ["id", "shot_id", "version", "notes", "shot_status", "shot_revision_status", "owner_id", "owner",
                   "created_at", "updated_at", "previous_revision_id", "images", "display_name", "effective_image_url",
-                  "push_records", "push_status"]
+                  "push_records", "push_status", "quality"]
 
     def get_effective_image_url(self, revision) -> str | None:
         """The revision's picture: its first image's (prefetched, in position order)."""

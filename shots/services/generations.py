@@ -10,7 +10,7 @@ from sartiq.accounts import tenancy
 from sartiq.catalog.models import ShotType
 from sartiq.errors import BusinessRuleError, NotFound
 from sartiq.locking import lock, relock
-from shots.choices import GenerationKind
+from shots.choices import GenerationKind, GenerationStatus
 from shots.models import Generation, Shot
 from shots.selectors import generatable_shots
 from shots.tasks import run_generation
@@ -58,3 +58,21 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
             raise BusinessRuleError("The look has no shot of this shot type")
     shots = generatable_shots(look, shot_type_id)
     return [g.pk for g in generations_request(shots=shots, user=user, count=count)]
+
+
+def shot_quality_regenerate(*, shot: Shot, requested_by, limit: int) -> Generation | str:
+    """After a generated revision FAILED its quality checks (shots/services/quality.py), one more
+    generation for the shot, when the shooting's guidelines allow `limit` per shot and some are
+    left: it spends none of the client's rework (`quality_regenerations` counts it instead). `shot`
+    is locked by the caller. Returns the generation, or why there is none."""
+    if shot.quality_regenerations >= limit:
+        return f"the guidelines' {limit} automatic regeneration{'s' if limit != 1 else ''} are spent"
+    if Generation.objects.filter(shot=shot, kind=GenerationKind.SHOT,
+                                 status__in=[GenerationStatus.PENDING, GenerationStatus.RUNNING]).exists():
+        return "a generation of the shot is already under way"
+    if shot not in generatable_shots(shot.shooting_look, shot.shot_type_id):
+        return "the shot cannot be generated any more"
+    shot.quality_regenerations += 1
+    shot.save(update_fields=["quality_regenerations", "updated_at"])
+    (generation,) = generations_request(shots=[shot], user=requested_by)
+    return generation

@@ -18,6 +18,8 @@ from shots.choices import RevisionSource
 from shots.events import of_shot, status_change, status_of
 from shots.models import Shot, ShotRevision, ShotRevisionImage
 from shots.services.images import media_released_after, resolve_image, store_image
+from shots.services.quality import quality_pending
+from shots.tasks import check_revision_quality
 
 
 def revision_of(shot, revision_id, field: str) -> uuid.UUID | None:
@@ -69,7 +71,8 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
     for image in resolved:
         store_image(author, org, shot, image, written)
     revision = ShotRevision.objects.create(shot=shot, version=_next_version(shot), shot_status=shot_status,
-                                           notes=notes, owner=author, previous_revision_id=previous_revision_id)
+                                           notes=notes, owner=author, previous_revision_id=previous_revision_id,
+                                           **quality_pending(resolved))
     ShotRevisionImage.objects.bulk_create([
         ShotRevisionImage(
             shot_revision=revision, position=image.index,
@@ -88,6 +91,8 @@ def _revision_create(user, shot, shot_status, images, notes, previous_revision_i
     record_each([("revision.created", of_shot(shot, revision_id=revision.pk),
                   {"version": revision.version, "status": shot_status, "images": len(resolved)}),
                  *status_change(shot, before, shot_status, "revision.created")])
+    if revision.quality_status:  # its images checked once it is committed (docs/quality.md)
+        transaction.on_commit(lambda: check_revision_quality.delay(str(revision.pk)))
     return revision
 
 

@@ -3,7 +3,8 @@ and PATCH both take partial bodies, as the reference's `*Update` models do)."""
 import uuid
 from typing import Annotated, Optional
 
-from pydantic import Field, field_validator
+import pydantic
+from pydantic import ConfigDict, Field, field_validator
 
 from sartiq.api.requests import (
     Date,
@@ -23,6 +24,7 @@ from sartiq.api.requests import (
     text,
 )
 from sartiq.catalog import choices, models
+from sartiq.catalog.quality import AUTO_REGENERATE_MAX, THRESHOLDS
 
 ImageSize = int_range(1, 16384)
 
@@ -186,6 +188,26 @@ class SetDesignCreate(RequestModel):
     subject_portraits: list[SubjectPortraitInput] = Field(None, description="Replaces all")
 
 
+class _QualityThresholdsBase(RequestModel):
+    """A threshold per automatic quality check, each within its bounds; an unknown name is refused
+    (a misspelt check would otherwise be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+    db_model = None  # stored whole in ShootingGuidelines.quality_thresholds
+
+
+# Its fields are the checks of sartiq/catalog/quality.py: the one table of names, bounds and defaults.
+QualityThresholds = pydantic.create_model(
+    "QualityThresholds", __base__=_QualityThresholdsBase, __module__=__name__,
+    __doc__="Thresholds of the automatic quality checks, overriding their defaults (docs/quality.md). Only "
+            "the checks named change; each passes at most (garment_colour, size, background, exposure) or at "
+            "least (sharpness, duplicate) its threshold.",
+    **{name: (float_range(spec.low, spec.high), Field(None, description=f"{spec.meaning} (default {spec.default:g})"))
+       for name, spec in THRESHOLDS.items()},
+)
+QualityThresholds.unbound = tuple(THRESHOLDS)  # no column each: the object is one JSON column
+
+
 class ShootingGuidelinesCreate(RequestModel):
     db_model = models.ShootingGuidelines
 
@@ -198,6 +220,12 @@ class ShootingGuidelinesCreate(RequestModel):
     resolution_preset_id: Optional[uuid.UUID] = None
     background_preset_id: Optional[uuid.UUID] = None
     file_format: choices.FileFormat = choices.FileFormat.JPG
+    quality_thresholds: QualityThresholds = Field(
+        None, description="Thresholds of the automatic quality checks overriding their defaults; replaces the "
+                          "ones set before ({} restores every default)")
+    quality_auto_regenerate: int_range(0, AUTO_REGENERATE_MAX) = Field(
+        0, description="Generations started automatically per shot when a generated revision FAILS its quality "
+                       "checks, before anyone reviews it (0: none); they spend none of the shot's rework")
 
 
 class ProductCreate(RequestModel):

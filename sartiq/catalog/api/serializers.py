@@ -166,11 +166,16 @@ class ShootingGuidelinesPublicSerializer(TenantPublicSerializer):
     shot_types = ShotTypePublicSerializer(many=True, read_only=True)
     subjects = SubjectPublicSerializer(many=True, read_only=True)
     pose_presets = PosePresetPublicSerializer(many=True, read_only=True)
+    quality_thresholds = serializers.DictField(
+        child=serializers.FloatField(), read_only=True,
+        help_text="Thresholds of the automatic quality checks set here (the others keep their defaults)")
+    quality_auto_regenerate = serializers.IntegerField(
+        read_only=True, help_text="Automatic generations per shot after a FAILED quality check (0: none)")
 
     class Meta:
         model = models.ShootingGuidelines
         fields = [
             "id", "created_at", "updated_at", "name", "file_format", "set_design_id", "set_design", "style_id",
             "resolution_preset_id", "background_preset_id", "shot_types", "subjects", "pose_presets", "owner_id",
-            "organization_id",
+            "organization_id", "quality_thresholds", "quality_auto_regenerate",
         ]
