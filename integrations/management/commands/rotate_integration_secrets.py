@@ -16,7 +16,8 @@ from integrations.secrets import derived_key, reseal
 from shots.models import OrganizationEngine
 
 # model -> its sealed fields
-SEALED = {ExternalIntegration: ("credentials", "callback_secret"), OrganizationEngine: ("api_key", "webhook_secret")}
+SEALED = {ExternalIntegration: ("credentials", "callback_secret", "previous_callback_secret"),
+          OrganizationEngine: ("api_key", "webhook_secret")}
 
 
 class Command(BaseCommand):
