@@ -3,7 +3,7 @@ and PATCH both take partial bodies, as the reference's `*Update` models do)."""
 import uuid
 from typing import Annotated, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sartiq.api.requests import (
     Date,
@@ -93,11 +93,22 @@ class BackgroundPresetCreate(RequestModel):
 
 
 class BaseImageInput(RequestModel):
+    """A subject's base image for a shot type: an outside URL, a URL of the project's storage, or a
+    stored media resource by id (its URL is then shown as `image_url`)."""
+
     db_model = models.SubjectBaseImage
 
     shot_type_id: uuid.UUID
-    image_url: text(2000, 1)
+    image_url: Optional[text(2000, 1)] = None
     image_media_id: Optional[uuid.UUID] = None
+
+    @model_validator(mode="after")
+    def _an_image(self):
+        if not self.image_url and self.image_media_id is None:
+            raise ValueError("A base image needs image_url or image_media_id")
+        if self.image_url is None:
+            self.image_url = ""  # the column holds no null: shown from the media
+        return self
 
 
 class SubjectMeasurementsInput(RequestModel):
