@@ -57,8 +57,40 @@ def test_personal_media_cannot_go_into_an_organizations_revision(user, org, fiel
     shot = own_shot(user, org)
     image = {"image_data": b64(png_bytes())} if field == "sketch_image_url" else {}
     response = post_revision(user, shot, {**image, field: mine["url"]})
-    assert (response.status_code, response.json()) == (400, {"detail": "Media resource belongs to another organization"})
+    assert (response.status_code, response.json()) == (400, {"detail": personal_media(org)})
     assert not ShotRevision.objects.exists()
+
+
+def personal_media(org) -> str:
+    return ("Media resource is personal (made without organization_id): the organization's members cannot see it, "
+            "so the organization's resources cannot use it. To use it there, upload the file to the organization "
+            f"(POST /api/v1/media-resources/?organization_id={org.pk}) and use the new media resource")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/products/", lambda media: {"name": "P", "cover_image_media_id": media["id"]}),
+    ("/api/v1/products/", lambda media: {"name": "P", "reference_images_media_ids": [media["id"]]}),
+    ("/api/v1/products/", lambda media: {"name": "P", "cover_image_url": media["url"]}),
+    ("/api/v1/subjects/", lambda media: {"name": "S", "gender": "FEMALE", "base_images": [
+        {"shot_type_id": str(ShotTypeFactory(owner=None, public=True).pk), "image_media_id": media["id"]}]}),
+], ids=["by id", "in a list of ids", "by storage URL", "nested"])
+def test_personal_media_in_an_organizations_resource_says_it_is_personal_and_how_to_share_it(user, org, path, body):
+    """Issue #17: it said "belongs to another organization", which it does not: it belongs to no organization."""
+    mine = upload(user)
+    response = client_for(user).post(f"{path}?organization_id={org.pk}", body(mine), format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": personal_media(org)})
+    shared = upload(user, organization=org)  # what the message says to do
+    done = client_for(user).post(f"{path}?organization_id={org.pk}", body(shared), format="json")
+    assert done.status_code == 200, done.json()
+
+
+def test_an_organizations_media_in_a_personal_resource_says_where_it_can_go(user, org):
+    theirs = upload(user, organization=org)
+    response = client_for(user).post("/api/v1/products/", {"name": "P", "cover_image_media_id": theirs["id"]},
+                                     format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": (
+        "Media resource belongs to an organization: a personal resource can use only personal and public ones "
+        f"(write this resource in the organization, with organization_id={org.pk})")})
 
 
 def test_deleting_a_revision_keeps_media_that_something_else_uses(user, django_capture_on_commit_callbacks):
