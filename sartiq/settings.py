@@ -524,6 +524,9 @@ SPECTACULAR_SETTINGS = {
         "HairColor": "sartiq.catalog.choices.HairColor",
         "LoraStatus": "sartiq.catalog.choices.LoraStatus",
         "FileFormat": "sartiq.catalog.choices.FileFormat",
+        # Inputs take both JPG and JPEG, looks and guidelines as the export configuration; each
+        # answer keeps its own spelling (FileFormat, ExportFormat).
+        "ImageFormatInput": "sartiq.catalog.choices.FILE_FORMAT_INPUTS",
         "MediaResourceType": "sartiq.media.choices.MediaResourceType",
         "Orientation": "sartiq.media.choices.Orientation",
         "MembershipRole": "sartiq.accounts.choices.MembershipRole",

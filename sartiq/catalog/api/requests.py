@@ -21,10 +21,13 @@ from sartiq.api.requests import (
     partial,
     pattern,
     text,
+    with_aliases,
 )
 from sartiq.catalog import choices, models
 
 ImageSize = int_range(1, 16384)
+# A look's or guidelines' file format as the reference spells it, or JPEG for JPG.
+FileFormatInput = with_aliases(choices.FileFormat, choices.FILE_FORMAT_ALIASES)
 
 
 Slug = Optional[Annotated[text(255), *pattern(
@@ -208,7 +211,7 @@ class ShootingGuidelinesCreate(RequestModel):
     style_id: Optional[uuid.UUID] = None
     resolution_preset_id: Optional[uuid.UUID] = None
     background_preset_id: Optional[uuid.UUID] = None
-    file_format: choices.FileFormat = choices.FileFormat.JPG
+    file_format: FileFormatInput = choices.FileFormat.JPG
 
 
 class ProductCreate(RequestModel):
