@@ -366,7 +366,8 @@ WEBHOOK_DISABLE_AFTER = env_float("WEBHOOK_DISABLE_AFTER", 24 * 3600, minimum=0)
 # answer is read (only an excerpt is kept).
 WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 15, minimum=0.001)
 WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024, minimum=1)
-# After a rotation the previous secret signs too, for this long (seconds).
+# After a rotation the previous secret signs too, for this long (seconds); the same grace for an
+# integration's callback secret: the one before a change still verifies retailers' callbacks.
 WEBHOOK_SECRET_GRACE = env_float("WEBHOOK_SECRET_GRACE", 24 * 3600, minimum=0)
 
 # --- Integrations: tenants' secrets at rest (security issue #10, integrations area) --------------
