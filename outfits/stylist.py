@@ -152,6 +152,9 @@ def _exhausted(groups, distinct: int) -> str:
             f"({', '.join(names[:-1])} or {names[-1]}) that fit the subject to get more proposals.")
 
 
+REPEATED = "the answer repeats the products of one of other_proposals"
+
+
 class _Answer(pydantic.BaseModel):
     product_ids: list[str]
     instruction: str = pydantic.Field(max_length=1000)
@@ -182,7 +185,7 @@ class LLMStylist:
                 "candidates": [c.__dict__ for c in request.candidates],
             })},
         ]
-        problem, repeated = "no answer", False
+        problem = "no answer"
         for _ in range(self.max_attempts):
             content = self._complete(messages)
             try:
@@ -194,13 +197,12 @@ class LLMStylist:
                 if unknown:
                     problem = outbound.clean(f"the answer names products that are not candidates: {', '.join(unknown[:3])}")
                 elif request.is_taken(answer.product_ids):
-                    problem = "the answer repeats the products of one of other_proposals"
-                    repeated = True
+                    problem = REPEATED
                 else:
                     return Outfit(list(dict.fromkeys(answer.product_ids)), answer.instruction)
             messages += [{"role": "assistant", "content": content},
                          {"role": "user", "content": f"That is not valid: {problem}. Answer again with the JSON only."}]
-        if repeated:
+        if problem == REPEATED:  # the last answer too: it knows no other outfit
             distinct = len({frozenset(ids) for ids in request.taken})
             raise NoDistinctOutfit(f"No other distinct outfit for this look: after {self.max_attempts} attempts the "
                                    f"stylist proposed only products the look's other outfits have ({distinct} "

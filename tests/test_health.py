@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from sartiq import embedded
+from shots.tests.test_uploads import s3  # noqa: F401 (fixture: S3 on a local S3-compatible server)
 from tests.servers import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,16 @@ def test_a_media_folder_that_cannot_be_made_is_503_naming_the_storage(client, se
     assert response.status_code == 503
     assert response.json()["components"] == {"database": "ok", "broker": "ok", "storage": "unavailable"}
     assert response.json()["detail"] == "Not ready: storage unavailable"
+
+
+@pytest.mark.django_db
+def test_s3_storage_is_ready_when_its_bucket_answers(client, settings, s3):  # noqa: F811
+    assert client.get(READY).json()["components"]["storage"] == "ok"
+    settings.AWS_STORAGE_BUCKET_NAME = "no-such-bucket"
+    settings.STORAGES = {**settings.STORAGES}  # a fresh storage, for the new bucket
+    response = client.get(READY)
+    assert (response.status_code, response.json()["components"]["storage"]) == (503, "unavailable")
+    assert "no-such-bucket" not in response.content.decode()
 
 
 @pytest.mark.django_db

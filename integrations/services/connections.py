@@ -144,7 +144,7 @@ def mapping_check(*, user, data: dict, instance: ExternalProductMapping | None =
     _require_manager(user, integration)
     product = tenancy.get_usable(Product.objects, data["product_id"], user, integration.organization_id, "Product")
     if not product.public and not same_tenant(product, integration):
-        raise BusinessRuleError("Product belongs to another organization")
+        raise BusinessRuleError(tenancy.not_shared("Product", product.organization_id, integration.organization_id))
     return integration, product
 
 

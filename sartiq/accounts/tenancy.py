@@ -173,6 +173,8 @@ def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str,
 def not_shared(thing: str, source: uuid.UUID | None, target: uuid.UUID | None,
                share: Callable[[uuid.UUID], str] | None = None) -> str:
     """Why an object of tenant `source` cannot serve a resource of tenant `target` (None: personal)."""
+    if source is None and target is None:  # two users' personal resources
+        return f"{thing} is another user's personal resource"
     if source is None:
         how = share(target) if share else f"create it in the organization (with organization_id={target})"
         return (f"{thing} is personal (made without organization_id): the organization's members cannot see it, "

@@ -126,9 +126,10 @@ def with_aliases(choices: type[enum.Enum], aliases: dict[str, str]) -> Any:
         return aliases.get(value, value) if isinstance(value, str) else value
 
     said = ", ".join(f"{alias} is read as {value}" for alias, value in aliases.items())
+    spellings = [*values, *aliases]
     return Annotated[choices, BeforeValidator(read), WithJsonSchema({
-        "type": "string", "enum": [*values, *aliases], "description": f"{', '.join(values)} ({said}; answers say "
-                                                                      f"{', '.join(dict.fromkeys(aliases.values()))})"})]
+        "type": "string", "enum": spellings, "maxLength": max(map(len, spellings)),
+        "description": f"{', '.join(values)} ({said}; answers say {', '.join(dict.fromkeys(aliases.values()))})"})]
 
 
 Name = text(255, 1)
