@@ -8,6 +8,13 @@ from sartiq.accounts import throttling
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.api.auth import create_access_token
+from sartiq.events.services import AfterRecorded
+
+
+def sent(callbacks) -> list:
+    """The after-commit callbacks a service registered, without the event log's own (its
+    webhook fan-out, sartiq/events/services.py)."""
+    return [callback for callback in callbacks if not isinstance(callback, AfterRecorded)]
 
 
 def client_for(user=None) -> APIClient:

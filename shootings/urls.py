@@ -17,6 +17,7 @@ urlpatterns = [
     endpoint("shootings/{shooting_id}/looks-summary", LookViewSet, {"get": "summary_list"}),
     endpoint("shootings/{shooting_id}/draft-summary", ShootingViewSet, {"get": "draft_summary"}),
     endpoint("shootings/{shooting_id}/history", ShootingViewSet, {"get": "history"}),
+    endpoint("shootings/{shooting_id}/review-report", ShootingViewSet, {"get": "review_report"}),
     endpoint("shootings/{shooting_id}/looks/{look_id}", LookViewSet,
              {"get": "retrieve", "put": "update", "delete": "destroy"}),
 ]

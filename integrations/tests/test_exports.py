@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from conftest import client_for
+from conftest import client_for, sent
 from integrations import services
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from integrations.secrets import reveal
@@ -100,7 +100,7 @@ def test_export_uploads_the_ovs_rendering_once_and_awaits_confirmation(user, app
     assert response.status_code == 200
     assert response.json() == {"revision_id": str(approved.pk), "exports_created": 1, "exports_skipped": 0,
                                "message": "1 export(s) started, 0 skipped"}
-    assert len(callbacks) == 1 and push_of(approved).push_status == "PENDING"
+    assert len(sent(callbacks)) == 1 and push_of(approved).push_status == "PENDING"
     assert push_image.apply(args=[str(push_of(approved).pk)]).get() == "awaiting"
     push = push_of(approved)
     assert (push.push_status, push.external_reference, push.attempts) == ("AWAITING_CONFIRMATION", "ovs-1", 1)

@@ -173,12 +173,17 @@ def test_secrets_keys_rotate(user, settings):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.INTEGRATION_SECRETS_KEY = [old]
     create_integration(user, credentials="tok")
+    endpoint = client_for(user).post("/api/v1/webhook-endpoints/", {"url": "https://hooks.example.com/in",
+                                                                     "events": ["shot.*"]}, format="json").json()
     settings.INTEGRATION_SECRETS_KEY = [new, old]  # the new key encrypts, both decrypt
     assert reveal(ExternalIntegration.objects.get().credentials) == "tok"
     call_command("rotate_integration_secrets", verbosity=0)
     settings.INTEGRATION_SECRETS_KEY = [new]
     integration = ExternalIntegration.objects.get()
     assert reveal(integration.credentials) == "tok" and reveal(integration.callback_secret).startswith("whsec_")
+    from sartiq.events.models import WebhookEndpoint
+
+    assert reveal(WebhookEndpoint.objects.get(pk=endpoint["id"]).secret) == endpoint["secret"]  # clients' too
     # Values of earlier versions (key derived from SECRET_KEY): --legacy opens them once.
     settings.INTEGRATION_SECRETS_KEY = []
     create_integration(user, name="Old", credentials="old-tok")

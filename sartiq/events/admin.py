@@ -35,7 +35,8 @@ def data_label(event: Event) -> str:
     parts = []
     if "from" in data and "to" in data:
         parts.append(f"{data.pop('from')} → {data.pop('to')}")
-    parts += [f"{key}: {value}" for key, value in data.items() if value not in (None, "", [])]
+    parts += [f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+              for key, value in data.items() if value not in (None, "", [])]
     return "; ".join(parts)
 
 

@@ -9,7 +9,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework import serializers
 
-from sartiq.events.actors import ACTOR_TYPES
+from sartiq.events.actors import ACTOR_TYPES, STAFF
 from sartiq.events.models import Event
 
 
@@ -32,7 +32,10 @@ class EventPublicSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_actor(self, event) -> EventActorSerializer:
-        return {"type": event.actor_type, "id": event.actor_id, "name": event.actor_name}
+        # A studio reviewer acting in the admin is "staff" to clients: their e-mail stays in the
+        # admin's own history (clients see their own members' names, not the studio's staff).
+        name = "" if event.actor_type == STAFF else event.actor_name
+        return {"type": event.actor_type, "id": None if event.actor_type == STAFF else event.actor_id, "name": name}
 
 
 def webhook_payload(event: Event) -> dict:

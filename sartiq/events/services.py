@@ -64,12 +64,23 @@ def record_each(entries: list[tuple[str, Subject, dict | None]]) -> list[Event]:
     created = Event.objects.bulk_create(events)
     for hook in _after_commit:
         ids = [event.pk for event in created]
-        transaction.on_commit(lambda hook=hook, ids=ids: hook(ids))
+        transaction.on_commit(AfterRecorded(hook, ids))
     return created
 
 
 # Called after commit with the new events' ids (the webhook fan-out registers itself here).
 _after_commit: list = []
+
+
+class AfterRecorded:
+    """The after-commit call of an `on_recorded` hook with the new events' ids (a type of its own,
+    so that a test counting what a service sends after commit can tell it from the rest)."""
+
+    def __init__(self, hook, ids):
+        self.hook, self.ids = hook, ids
+
+    def __call__(self):
+        self.hook(self.ids)
 
 
 def on_recorded(hook) -> None:

@@ -15,7 +15,7 @@ from shootings.choices import ShootingLookComputedStatus
 from shootings.models import Shooting, ShootingLook
 from shots.api.fields import RankedStatusField
 from shots.api.serializers import ShotPublicSerializer, ShotSummarySerializer
-from shots.choices import ShotStatus
+from shots.choices import QualityStatus, RejectionReason, ShotStatus
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -142,3 +142,62 @@ class StartShotTypeGenerationsResponseSerializer(serializers.Serializer):
     shot_type_id = serializers.UUIDField()
     generation_ids = serializers.ListField(child=serializers.UUIDField())
     generations_count = serializers.IntegerField()
+
+
+# --- the review report (shots/review_report.py) -----------------------------------------------------
+class ReviewRateSerializer(serializers.Serializer):
+    reviewed = serializers.IntegerField(help_text="Reviewed revisions (approved or rejected)")
+    rejected = serializers.IntegerField()
+    rejection_rate = serializers.FloatField(allow_null=True, help_text="rejected / reviewed; null without any")
+
+
+class QualityStatusPredictionSerializer(ReviewRateSerializer):
+    quality_status = serializers.ChoiceField(QualityStatus.choices)
+
+
+class QualityCheckPredictionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    failed = ReviewRateSerializer(help_text="Reviewed revisions where the check failed")
+    passed = ReviewRateSerializer(help_text="Reviewed revisions where the check passed")
+
+
+class QualityPredictionSerializer(serializers.Serializer):
+    by_status = QualityStatusPredictionSerializer(many=True)
+    checks = QualityCheckPredictionSerializer(many=True)
+
+
+# One count per reason, and the rejections given none.
+RejectionsByReasonSerializer = type("RejectionsByReasonSerializer", (serializers.Serializer,), {
+    **{reason: serializers.IntegerField() for reason in RejectionReason.values},
+    "without_reason": serializers.IntegerField(),
+})
+
+
+class ReviewTallySerializer(serializers.Serializer):
+    revisions = serializers.IntegerField(help_text="Revisions made (generated or uploaded)")
+    approvals = serializers.IntegerField()
+    rejections = serializers.IntegerField()
+    rejections_by_reason = RejectionsByReasonSerializer()
+    shots_reviewed = serializers.IntegerField(help_text="Shots with at least one reviewed revision")
+    first_pass_approved = serializers.IntegerField(help_text="Shots approved on their first reviewed revision")
+    first_pass_approval_rate = serializers.FloatField(allow_null=True)
+    rework_spent = serializers.IntegerField(
+        help_text="Shot types and total: the shots' rework_used; engines: rejections of their revisions")
+    quality = QualityPredictionSerializer()
+
+
+class ShotTypeReviewSerializer(ReviewTallySerializer):
+    shot_type_id = serializers.UUIDField(allow_null=True)
+    shot_type_name = serializers.CharField(allow_null=True)
+
+
+class EngineReviewSerializer(ReviewTallySerializer):
+    engine = serializers.CharField(help_text="The generation's engine; `upload` for uploaded revisions")
+    model = serializers.CharField()
+
+
+class ShootingReviewReportSerializer(serializers.Serializer):
+    shooting_id = serializers.UUIDField()
+    total = ReviewTallySerializer()
+    by_shot_type = ShotTypeReviewSerializer(many=True)
+    by_engine = EngineReviewSerializer(many=True)

@@ -22,6 +22,7 @@ from shootings.api import serializers as s
 from shootings.filters import LookFilterSet, ShootingFilterSet
 from shootings.models import Shooting, ShootingLook
 from shots import services as shot_services
+from shots.review_report import review_report
 
 
 def _guidelines(ids: set) -> dict:
@@ -50,7 +51,7 @@ class ShootingViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
     list_component_name = {"history": "EventsPublic"}
     history_field = "shooting_id"
     organization_scoped = True
-    organization_actions = ("list", "create", "retrieve", "summary", "draft_summary")
+    organization_actions = ("list", "create", "retrieve", "summary", "draft_summary", "review_report")
     body_models = {
         "create": r.ShootingCreate,
         "update": r.ShootingUpdate,
@@ -62,6 +63,7 @@ class ShootingViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
         "destroy": MessageSerializer,
         "summary": s.ShootingSummarySerializer,
         "draft_summary": s.DraftLooksSummarySerializer,
+        "review_report": s.ShootingReviewReportSerializer,
         "history": EventPublicSerializer,
     }
 
@@ -132,6 +134,15 @@ class ShootingViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
 
     def draft_summary(self, request, **kwargs):
         return self.respond(selectors.draft_summary(self.get_object()), s.DraftLooksSummarySerializer)
+
+    def review_report(self, request, **kwargs):
+        """What review found in the shooting, in total, per shot type and per engine and model (the
+        generation that produced a revision; `upload` for uploaded ones): revisions made, the
+        first-pass approval rate (shots approved on their first reviewed revision / shots reviewed),
+        rejections by reason, rework spent, and the quality checks as predictors (of the reviewed
+        revisions whose quality status or check FAILED, and of those that PASSED, how many were
+        rejected). Readable by whoever may read the shooting."""
+        return self.respond(review_report(self.get_object().pk), s.ShootingReviewReportSerializer)
 
 
 class LookViewSet(ListMixin, ApiViewSet):

@@ -38,6 +38,8 @@ EXPECTED = {
     "/api/v1/shootings/summary": AUTH + 2,
     # the shooting, one aggregate
     "/api/v1/shootings/{shooting}/draft-summary": AUTH + 1 + 1,
+    # the shooting, its revisions' rows (engines and checks in SQL), the rework per shot type
+    "/api/v1/shootings/{shooting}/review-report": AUTH + 1 + 2,
     # the look (access), the look built
     "/api/v1/shootings/looks/{look}": AUTH + 1 + LOOK_DOCUMENTS,
     "/api/v1/shootings/{shooting}/looks/{look}": AUTH + 1 + LOOK_DOCUMENTS,

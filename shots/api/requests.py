@@ -5,7 +5,15 @@ from typing import Annotated, Optional
 from pydantic import AfterValidator, Field
 
 from sartiq.api.requests import PositiveInt32, RequestModel, int_range, secret, text, with_aliases
-from shots.choices import EXPORT_FORMAT_ALIASES, Engine, ExportFormat, MetadataAdapter, RevisionSource, ShotStatus
+from shots.choices import (
+    EXPORT_FORMAT_ALIASES,
+    Engine,
+    ExportFormat,
+    MetadataAdapter,
+    RejectionReason,
+    RevisionSource,
+    ShotStatus,
+)
 from shots.models import DirectUpload, ExportConfiguration, OrganizationEngine, Shot, ShotRevision, ShotRevisionImage
 
 Notes = Optional[text(20000)]
@@ -56,9 +64,15 @@ class CreateShotRevisionRequest(RequestModel):
 
 
 class RejectShot(RequestModel):
-    db_model = ShotRevision  # the notes are added to the current revision's
+    db_model = ShotRevision  # the notes are added to the current revision's, the reasons stored on it
+    columns = {"reasons": "rejection_reasons"}
 
     notes: Notes = None
+    reasons: Annotated[list[RejectionReason], Field(max_length=50),
+                       AfterValidator(lambda items: list(dict.fromkeys(items)))] = Field(
+        default_factory=list,
+        description="Why the revision is rejected (a fixed vocabulary; repeats are kept once): counted by "
+                    "GET /shootings/{id}/review-report")
 
 
 class GenerateShotRequest(RequestModel):

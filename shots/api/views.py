@@ -89,7 +89,8 @@ class ShotViewSet(HistoryMixin, ListMixin, RetrieveMixin, ApiViewSet):
         return self.respond(self.refetch(services.shot_approve(user=request.user, shot=self.get_object())))
 
     def reject(self, request, **kwargs):
-        shot = services.shot_reject(user=request.user, shot=self.get_object(), notes=self.body.get("notes"))
+        shot = services.shot_reject(user=request.user, shot=self.get_object(), notes=self.body.get("notes"),
+                                    reasons=self.body.get("reasons", ()))
         return self.respond(self.refetch(shot))
 
     def generate(self, request, **kwargs):

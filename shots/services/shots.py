@@ -8,11 +8,11 @@ from django.db import transaction
 
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import ShotType
-from sartiq.errors import BusinessRuleError, Conflict
+from sartiq.errors import BusinessRuleError, Conflict, InvalidInput
 from sartiq.events.services import record, record_each
 from sartiq.locking import lock, relock
 from sartiq.services import model_update
-from shots.choices import REVIEWABLE, ShotStatus
+from shots.choices import REVIEWABLE, RejectionReason, ShotStatus
 from shots.events import of_shot, status_change, status_of
 from shots.models import Shot, ShotRevision
 from shots.services.images import media_released_after
@@ -127,10 +127,23 @@ def shot_approve(*, user, shot) -> Shot:
     return shot
 
 
+def _rejection_reasons(reasons) -> list[str]:
+    """`reasons` as stored: RejectionReason values, each once, in the order given (422 for another)."""
+    known = set(RejectionReason.values)
+    cleaned = list(dict.fromkeys(str(getattr(reason, "value", reason)) for reason in reasons or ()))
+    for index, reason in enumerate(cleaned):
+        if reason not in known:
+            *others, last = (repr(value) for value in RejectionReason.values)
+            raise InvalidInput(f"Input should be {', '.join(others)} or {last}", ("reasons", index), input_=reason)
+    return cleaned
+
+
 @transaction.atomic
-def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
+def shot_reject(*, user, shot, notes: str | None = None, reasons=()) -> Shot:
     """PROPOSAL or REVIEW → REJECTED, POST_PROD → POST_PROD_REJECTED, using one rework (409 when
-    none is left). Notes are added to the current revision's."""
+    none is left). Notes are added to the current revision's; the reasons (RejectionReason values,
+    for the review report) are stored on it."""
+    reasons = _rejection_reasons(reasons)
     shot, revision = _under_review(user, shot, "rejected")
     status = revision.shot_status
     if shot.rework_available <= 0:
@@ -141,8 +154,9 @@ def shot_reject(*, user, shot, notes: str | None = None) -> Shot:
     revision.shot_status = ShotStatus.POST_PROD_REJECTED if status == ShotStatus.POST_PROD else ShotStatus.REJECTED
     if notes:
         revision.notes = f"{revision.notes}\n{notes}" if revision.notes else notes
-    revision.save(update_fields=["shot_status", "notes", "updated_at"])
+    revision.rejection_reasons = reasons
+    revision.save(update_fields=["shot_status", "notes", "rejection_reasons", "updated_at"])
     record("shot.rejected", of_shot(shot, revision_id=revision.pk),
-           {"from": status, "to": revision.shot_status, "note": (notes or "")[:NOTE_MAX], "rework_used": shot.rework_used,
-            "rework_left": shot.rework_available})
+           {"from": status, "to": revision.shot_status, "note": (notes or "")[:NOTE_MAX], "reasons": reasons,
+            "rework_used": shot.rework_used, "rework_left": shot.rework_available})
     return shot

@@ -1,7 +1,7 @@
 """The FASHN engine (shots/providers/fashn.py) against a real local server that speaks FASHN's
 protocol (tests/engines/fashn_server.py): first the protocol itself, then generations run by the
-task (`run_generation.apply`, eager) on the test database. The webhook flows through a real
-Celery worker are in tests/test_engine_fashn_worker.py."""
+task (`run_generation.apply`, eager) on the test database. The flows through a real Celery worker
+(webhooks; polled: happy path, failure, down then up) are in tests/test_engine_fashn_worker.py."""
 import hashlib
 import io
 import time

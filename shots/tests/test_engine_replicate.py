@@ -1,7 +1,8 @@
 """The Replicate and Cog engines against real local servers speaking their documented protocols
 (tests/engines/replicate_server.py): the protocol (submit by model or version, input maps,
 statuses, errors, metrics, cancel, output hosts; Cog synchronous, asynchronous and fleets), the
-worker through the task (run eagerly), and our webhook endpoint through the test client."""
+worker through the task (run eagerly), and our webhook endpoint through the test client. The
+flows through a real Celery worker are in tests/test_engine_replicate_worker.py."""
 import base64
 import dataclasses
 import json
@@ -16,7 +17,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from conftest import client_for
+from conftest import client_for, sent
 from sartiq.media.services import media_create_from_bytes
 from shootings.tests.factories import LookFactory, ShootingFactory, ShotFactory
 from shots.engines import server_engine
@@ -487,7 +488,7 @@ def test_cancelling_a_generation_cancels_the_prediction(hooked, shot, user, djan
     generation, job, _ = awaiting(shot, hooked)
     with django_capture_on_commit_callbacks() as callbacks:
         assert client_for(user).post(f"/api/v1/generations/{generation.pk}/cancel").json()["status"] == "CANCELLED"
-    assert len(callbacks) == 1  # the engine's cancel, sent after commit
+    assert len(sent(callbacks)) == 1  # the engine's cancel, sent after commit
     assert cancel_provider_job.apply(args=[str(generation.pk)]).get() is True
     assert hooked.cancels == [job] and hooked.predictions[job]["status"] == "canceled"
     assert run_generation.apply(args=[str(generation.pk)]).get() == "skipped"

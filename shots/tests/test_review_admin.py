@@ -1,16 +1,20 @@
 """Staff review in the admin, through Django's test client."""
 import datetime
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping
+from integrations.review_admin import ReviewQueueAdmin
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.media.models import MediaResource
@@ -34,13 +38,18 @@ def make_shot(shooting, status, name, days=10, shot_type_name="Front", assignee=
     return shot
 
 
+def stored(owner, image=None) -> MediaResource:
+    """A media resource holding `image` (png bytes, a tiny square by default)."""
+    return MediaResource.objects.create(
+        owner=owner, file=default_storage.save("r/x.png", ContentFile(image or png_bytes())), content_hash="0",
+        extension="png", file_size=1)
+
+
 def attach_revision(shot, status, image=None):
-    """A new current revision whose image is stored (png bytes, a tiny square by default)."""
+    """A new current revision whose image is stored."""
     revision = add_revision(shot, status)
     first = revision.images.first()
-    first.image_media = MediaResource.objects.create(
-        owner=shot.shooting_look.shooting.owner, file=default_storage.save("r/x.png", ContentFile(image or png_bytes())),
-        content_hash="0", extension="png", file_size=1)
+    first.image_media = stored(shot.shooting_look.shooting.owner, image)
     first.save()
     return revision
 
@@ -125,9 +134,9 @@ def test_related_filters(client, world, org):
         assert names(world, rows(client.get(f"{QUEUE}?{query}"))) == expected, query
 
 
-def act(client, action, shots, note="", query=""):
+def act(client, action, shots, note="", query="", reasons=()):
     return client.post(f"{QUEUE}{query}", {"action": action, "_selected_action": [str(s.pk) for s in shots],
-                                           "note": note}, follow=True)
+                                           "note": note, "reasons": list(reasons)}, follow=True)
 
 
 def message_texts(response):
@@ -179,7 +188,7 @@ def test_the_review_page_shows_the_chain_side_by_side(client, world):
     client.force_login(world["reviewer"])
     html = client.get(review_url(shot)).content.decode()
     assert 'id="revision-1"' in html and 'id="revision-2"' in html
-    assert html.count('class="large"') == 2 and 'id="approve"' in html
+    assert html.count('class="large zoomable"') == 2 and 'id="approve"' in html
     assert client.get(reverse("admin:shots_reviewshot_change", args=[shot.pk])).status_code == 302
 
 
@@ -193,7 +202,7 @@ def test_review_page_actions(client, world, user):
     def post(**data):
         return message_texts(client.post(url, data, follow=True))
 
-    assert post(action="reject", note="Too dark") == ["Rejected (1 rework left)"]
+    assert post(action="reject", note="Too dark") == ["Wool Coat (Back): rejected (1 rework left)"]
     assert ShotRevision.objects.get(pk=second.pk).shot_status == "REJECTED"
     assert post(action="restore", revision_id=first.pk) == ["Restored version 1; later versions deleted"]
     assert not ShotRevision.objects.filter(pk=second.pk).exists()
@@ -202,7 +211,7 @@ def test_review_page_actions(client, world, user):
     assert post(action="set_current", revision_id=first.pk) == ["Version 1 is now current"]
     assert Shot.objects.get(pk=shot.pk).current_revision_id == first.pk and ShotRevision.objects.filter(
         pk=third.pk).exists()
-    assert post(action="approve") == ["Approved"]
+    assert post(action="approve") == ["Wool Coat (Back): approved"]
     assert post(action="approve") == ["A shot in status APPROVED cannot be approved"]
     integration = ExternalIntegration.objects.create(owner=user, organization=world["soon"].organization, name="OVS")
     ExternalProductMapping.objects.create(product=shot.shooting_look.product, integration=integration)
@@ -245,3 +254,171 @@ def test_other_admin_pages_follow_tenancy(client, world, superuser):
     look = world["shots"]["review"].shooting_look
     assert client.get(reverse("admin:shootings_shootinglook_change", args=[look.pk])).status_code == 200
     assert client.get(reverse("admin:shootings_shooting_change", args=[look.shooting_id])).status_code == 200
+
+
+# --- reasons, quality and the keyboard review's navigation (issue 16) ---------------------------------
+def test_bulk_reject_stores_the_reasons_ticked_beside_the_action(client, world):
+    client.force_login(world["reviewer"])
+    html = client.get(QUEUE).content.decode()
+    assert html.count('type="checkbox" name="reasons"') == 10
+    shots = world["shots"]
+    response = act(client, "reject_shots", [shots["review"], shots["proposal"]], note="Wrong red",
+                   reasons=["COLOR", "FIT"])
+    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
+                                               "Wool Coat (Back): rejected (1 rework left)"]
+    for key in ("review", "proposal"):
+        revision = Shot.objects.get(pk=shots[key].pk).current_revision
+        assert (revision.shot_status, revision.rejection_reasons) == ("REJECTED", ["COLOR", "FIT"])
+
+
+def test_bulk_reject_with_an_unknown_reason_rejects_nothing(client, world):
+    client.force_login(world["reviewer"])
+    act(client, "reject_shots", [world["shots"]["review"]], reasons=["SMUDGE"])
+    assert Shot.objects.get(pk=world["shots"]["review"].pk).current_revision.shot_status == "REVIEW"
+
+
+def set_quality(shot, status, checks=()):
+    ShotRevision.objects.filter(pk=Shot.objects.get(pk=shot.pk).current_revision_id).update(
+        quality={"status": status, "checks": list(checks)}, quality_status=status)
+
+
+QUALITY_COLUMN = str(["action_checkbox", *ReviewQueueAdmin.list_display].index("quality"))
+
+
+def test_the_queue_filters_and_sorts_by_quality(client, world):
+    shots = world["shots"]
+    set_quality(shots["review"], "PASSED")
+    set_quality(shots["post_prod"], "FAILED")
+    set_quality(shots["proposal"], "WARNING")
+    client.force_login(world["reviewer"])
+    assert names(world, rows(client.get(f"{QUEUE}?current_revision__quality_status__exact=FAILED"))) == ["post_prod"]
+    assert names(world, rows(client.get(f"{QUEUE}?current_revision__quality_status__exact=PASSED"))) == ["review"]
+    # Worst first, and the other way round.
+    assert names(world, rows(client.get(f"{QUEUE}?o={QUALITY_COLUMN}"))) == ["post_prod", "proposal", "review"]
+    assert names(world, rows(client.get(f"{QUEUE}?o=-{QUALITY_COLUMN}"))) == ["review", "proposal", "post_prod"]
+    html = client.get(QUEUE).content.decode()
+    assert re.findall(r'class="quality-badge"[^>]*>(\w+)<', html) == ["PASSED", "FAILED", "WARNING"]
+
+
+def links(client, shot, filters=""):
+    """The shots the review page's previous and next links open, and the queue link."""
+    query = f"?{urlencode({'_changelist_filters': filters})}" if filters else ""
+    html = client.get(f"{review_url(shot)}{query}").content.decode()
+    found = {}
+    for name in ("previous-shot", "next-shot", "back-to-queue"):
+        match = re.search(rf'href="([^"]+)" id="{name}"', html)
+        found[name] = unescape(match.group(1)) if match else None
+    return found
+
+
+def shot_of(world, url):
+    if url is None:
+        return None
+    shot_id = re.search(r"/reviewshot/([0-9a-f-]+)/review/", url).group(1)
+    return names(world, [shot_id])[0]
+
+
+def test_previous_and_next_follow_the_queue_as_filtered_and_sorted(client, world):
+    shots = world["shots"]
+    client.force_login(world["reviewer"])
+    around = {key: links(client, shots[key]) for key in ("review", "post_prod", "proposal")}
+    assert {key: (shot_of(world, found["previous-shot"]), shot_of(world, found["next-shot"]))
+            for key, found in around.items()} == {"review": (None, "post_prod"), "post_prod": ("review", "proposal"),
+                                                  "proposal": ("post_prod", None)}
+    assert around["review"]["back-to-queue"] == QUEUE
+
+    set_quality(shots["review"], "PASSED")
+    set_quality(shots["post_prod"], "FAILED")
+    set_quality(shots["proposal"], "WARNING")
+    by_quality = f"o={QUALITY_COLUMN}"
+    found = links(client, shots["proposal"], by_quality)
+    assert (shot_of(world, found["previous-shot"]), shot_of(world, found["next-shot"])) == ("post_prod", "review")
+    assert found["next-shot"].endswith("?" + urlencode({"_changelist_filters": by_quality}))
+    assert found["back-to-queue"] == f"{QUEUE}?{by_quality}"
+    failed_only = "current_revision__quality_status__exact=FAILED"
+    found = links(client, shots["post_prod"], failed_only)
+    assert (found["previous-shot"], found["next-shot"]) == (None, None)
+    # A shot outside the queue (approved) leads to the queue's first shot; unusable filters are ignored.
+    found = links(client, shots["approved"])
+    assert (shot_of(world, found["previous-shot"]), shot_of(world, found["next-shot"])) == (None, "review")
+    found = links(client, shots["post_prod"], "nonsense__field=1")
+    assert (shot_of(world, found["previous-shot"]), shot_of(world, found["next-shot"])) == ("review", "proposal")
+    # By product name (a related column: Linen Shirt, Silk Dress, Wool Coat), from a page of the queue
+    # that does not exist (any page): the neighbours in the whole queue.
+    by_product = str(["action_checkbox", *ReviewQueueAdmin.list_display].index("product"))
+    found = links(client, shots["post_prod"], f"o={by_product}&p=5")
+    assert (shot_of(world, found["previous-shot"]), shot_of(world, found["next-shot"])) == ("proposal", "review")
+
+
+def test_the_queue_links_carry_its_filters_to_the_review_page(client, world):
+    client.force_login(world["reviewer"])
+    html = client.get(f"{QUEUE}?o={QUALITY_COLUMN}").content.decode()
+    start = unescape(re.search(r'id="review-queue-keys"[^>]*href="([^"]+)"', html, re.S).group(1))
+    assert start.endswith("?" + urlencode({"_changelist_filters": f"o={QUALITY_COLUMN}"}))
+    change = reverse("admin:shots_reviewshot_change", args=[world["shots"]["review"].pk])
+    response = client.get(f"{change}?_changelist_filters=status%3DREVIEW")
+    assert response["Location"] == f"{review_url(world['shots']['review'])}?_changelist_filters=status%3DREVIEW"
+
+
+def test_a_decision_on_the_review_page_opens_the_next_shot(client, world):
+    shots = world["shots"]
+    client.force_login(world["reviewer"])
+    response = client.post(review_url(shots["review"]), {"action": "reject", "note": "Hands", "reasons": ["HANDS", "POSE"]})
+    assert response.status_code == 302 and response["Location"] == review_url(shots["post_prod"])
+    rejected = ShotRevision.objects.get(pk=shots["review"].current_revision.pk)
+    assert (rejected.shot_status, rejected.rejection_reasons, rejected.notes) == ("REJECTED", ["HANDS", "POSE"], "Hands")
+    assert message_texts(client.get(response["Location"])) == ["Wool Coat (Back): rejected (1 rework left)"]
+    page = client.get(review_url(shots["review"])).content.decode()
+    assert "Rejected for: HANDS, POSE" in page  # on the revision, and in the history
+    assert "REVIEW → REJECTED; note: Hands; reasons: HANDS, POSE; rework_left: 1" in page
+
+    filters = urlencode({"_changelist_filters": "brand=Acme"})
+    response = client.post(f"{review_url(shots['post_prod'])}?{filters}", {"action": "approve"})
+    assert response["Location"] == f"{QUEUE}?brand=Acme"  # the last shot of that queue: back to it
+    response = client.post(review_url(shots["proposal"]), {"action": "approve"})
+    assert response["Location"] == QUEUE
+
+    # A refused decision stays on the shot, saying why; other actions stay too.
+    add_revision(shots["review"], "PROPOSAL")
+    url = f"{review_url(shots['review'])}?{filters}"
+    response = client.post(url, {"action": "reject", "reasons": ["COLOR", "SMUDGE"]})
+    assert response["Location"] == url
+    assert message_texts(client.get(url))[-1].startswith("Input should be 'COLOR', 'FIT'")
+    assert Shot.objects.get(pk=shots["review"].pk).current_revision.shot_status == "PROPOSAL"
+    response = client.post(url, {"action": "set_current", "revision_id": rejected.pk})
+    assert response["Location"] == url
+
+
+def test_the_review_page_shows_the_packshot_beside_the_image_with_the_checks(client, world):
+    shot = world["shots"]["review"]
+    product = shot.shooting_look.product
+    product.cover_image_url = "https://cdn.example.com/packshots/wool-coat.png"
+    product.save()
+    set_quality(shot, "FAILED", [
+        {"name": "garment_colour", "score": 18.2345, "threshold": 10, "passed": False,
+         "detail": "dE 18.2 against the packshot"},
+        {"name": "sharpness", "score": 0.91, "threshold": 0.5, "passed": True, "detail": ""}])
+    client.force_login(world["reviewer"])
+    html = client.get(review_url(shot)).content.decode()
+    packshot = re.search(r'<figure class="panel" id="packshot">.*?</figure>', html, re.S).group(0)
+    assert 'class="zoomable main-image" src="https://cdn.example.com/packshots/wool-coat.png"' in packshot
+    current = re.search(r'<figure class="panel" id="current-image">.*?</figure>', html, re.S).group(0)
+    assert re.search(r'class="zoomable main-image" src="/media/r/', current) and "Version 1 (current)" in current
+    checks = re.findall(r'<tr class="check (\w+)" data-check="(\w+)">\s*<td>\w+</td><td>([\d.]+)</td><td>([\d.]+)</td>',
+                        html)
+    assert checks == [("failed", "garment_colour", "18.23", "10"), ("passed", "sharpness", "0.91", "0.5")]
+    assert "dE 18.2 against the packshot" in html and ">FAILED</span>" in html
+    assert html.count('data-key=') == 10 and 'data-key="0"' in html  # the reasons by number key
+    assert "integrations/review.js" in html and "integrations/review.css" in html
+
+    product.cover_image_url = None
+    product.save()
+    set_quality(world["shots"]["post_prod"], "PENDING")
+    html = client.get(review_url(world["shots"]["post_prod"])).content.decode()
+    assert "No packshot" in html and "Checks running." in html
+    assert "Not checked." in client.get(review_url(world["shots"]["proposal"])).content.decode()
+
+
+def test_the_review_pages_script_and_style_are_static_files():
+    for name in ("integrations/review.js", "integrations/review.css"):
+        assert finders.find(name), name

@@ -23,7 +23,8 @@ malformed body), or drops the connection without an answer when `status` is None
 until `release(id)`; `webhook_on_poll = True` delivers the webhook at the moment a poll first sees
 the job completed (a race), and `webhook_copies` sends each delivery several times at once;
 `output_delay` slows the CDN; `output_base` serves outputs under another host name; `stop()` and
-`start()` take the port down and bring it back. Every request is recorded in `requests`.
+`start()` take the port down and bring it back. Every request is recorded in `requests`. `port`
+fixes the port (a worker configured before the server starts: tests/test_engine_fashn_worker.py).
 """
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ class Job:
 
 
 class FashnServer:
-    def __init__(self, api_key: str = API_KEY, step_seconds: float = 0.02):
+    def __init__(self, api_key: str = API_KEY, step_seconds: float = 0.02, port: int = 0):
         self.api_key, self.step_seconds = api_key, step_seconds
         self.jobs: dict[str, Job] = {}
         self.files: dict[str, bytes] = {}
@@ -182,7 +183,7 @@ class FashnServer:
         self.output_base: str | None = None
         self.output_delay = 0.0  # seconds before an output image is served (a slow CDN)
         self.lock = threading.Lock()
-        self.port = 0
+        self.port = port  # 0: any free port
         self.server = None
 
     # --- lifecycle ---------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ replicate.delivery: signed, expiring URLs that need no token, which a client mus
 there). Webhooks go to the prediction's `webhook` for the events
 of its `webhook_events_filter`, signed with `standardwebhooks` exactly as Replicate signs them,
 resent (same `webhook-id`) while the receiver answers 5xx. Scripted trouble: 429s with
-Retry-After, 5xx, input validation (422).
+Retry-After, 5xx, input validation (422); `hold` keeps predictions processing (a job to cancel).
+Every request is recorded in `requests`, with the time it arrived (`at`, monotonic seconds).
 
 `CogServer` (https://github.com/replicate/cog/blob/main/docs/http.md): one container with one
 prediction slot: `PUT /predictions/{id}` (idempotent) and `POST /predictions`, synchronous or with
@@ -60,7 +61,7 @@ def _now() -> str:
 class _Server:
     """A threaded HTTP server on 127.0.0.1 whose `handle(request)` answers (status, body, headers)."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.lock = threading.RLock()
         server = self
@@ -79,7 +80,7 @@ class _Server:
                 except ValueError:
                     body = raw
                 request = {"method": self.command, "path": self.path.split("?")[0], "headers": dict(self.headers),
-                           "body": body}
+                           "body": body, "at": time.monotonic()}
                 server.requests.append(request)
                 status, payload, headers = server.handle(request)
                 data = json.dumps(payload).encode() if isinstance(payload, (dict, list)) else (payload or b"")
@@ -93,7 +94,8 @@ class _Server:
 
             do_GET = do_POST = do_PUT = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # `port` 0: any free one; a fixed one for a worker configured before the server starts.
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.allowed = f"127.0.0.1:{self.port}"
@@ -142,14 +144,16 @@ class ReplicateServer(_Server):
     def __init__(self, *, token: str = TOKEN, secret: str = SECRET, models=("acme/studio",), versions=(VERSION,),
                  steps=("starting", "processing"), outcome: str = "succeeded", error: str = "CUDA out of memory",
                  outputs: int | None = None, single_output: bool = False, predict_time: float = 3.25,
-                 required=(), run_seconds: float | None = None, webhook_on_poll: bool = False):
-        super().__init__()
+                 required=(), run_seconds: float | None = None, webhook_on_poll: bool = False,
+                 hold: bool = False, port: int = 0):
+        super().__init__(port)
         self.token, self.secret = token, secret
         self.models, self.versions, self.required = set(models), set(versions), set(required)
         self.steps, self.outcome, self.error = list(steps), outcome, error
         self.outputs, self.single_output, self.predict_time = outputs, single_output, predict_time
         self.run_seconds = run_seconds  # None: a prediction moves one step per GET
         self.webhook_on_poll = webhook_on_poll  # the completed webhook fires as a GET sees the end
+        self.hold = hold  # predictions read by GET stay processing while set
         self.output_base: str | None = None  # where output URLs point (default: this server)
         self.predictions: dict[str, dict] = {}
         self.created: list[tuple[str, str]] = []  # ("model" | "version", prediction id)
@@ -212,7 +216,9 @@ class ReplicateServer(_Server):
                 if prediction is None:
                     return 404, {"title": "Not found", "detail": "Not found.", "status": 404}, {}
                 if method == "GET" and len(parts) == 3:
-                    if self.run_seconds is None and prediction["status"] not in ("succeeded", "failed", "canceled"):
+                    held = self.hold and prediction["status"] == "processing"
+                    if self.run_seconds is None and not held and prediction["status"] not in (
+                            "succeeded", "failed", "canceled"):
                         self._advance(prediction, on_poll=True)
                     return 200, dict(prediction), {}
                 if method == "POST" and len(parts) == 4 and parts[3] == "cancel":

@@ -339,6 +339,7 @@ RECIPES.update({
     "shootings_partial_update": Recipe(bodies=shooting_body),
     "shootings_destroy": Recipe(),
     "shootings_draft_summary_retrieve": Recipe(),
+    "shootings_review_report_retrieve": Recipe(),
     "shootings_summary_retrieve": Recipe(query=lambda t, w: {"shooting_id": t.id("shooting")}),
     "shootings_looks_list": Recipe(),
     "shootings_looks_create": Recipe(bodies=looks_create_body),

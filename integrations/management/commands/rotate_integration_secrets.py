@@ -1,6 +1,6 @@
 """Encrypt every stored tenant secret again with the first key of INTEGRATION_SECRETS_KEY: the
-integrations' credentials and callback secrets, and the organizations' engine keys and webhook
-secrets (sartiq/secrets.py).
+integrations' credentials and callback secrets, the organizations' engine keys and webhook
+secrets, and the signing secrets of clients' webhook endpoints (sartiq/secrets.py).
 
 Rotation: put the new key first in INTEGRATION_SECRETS_KEY (keeping the old one after it), run
 this command, then remove the old key. `--legacy` also opens values encrypted by versions before
@@ -13,11 +13,12 @@ from django.db import transaction
 
 from integrations.models import ExternalIntegration
 from integrations.secrets import derived_key, reseal
+from sartiq.events.models import WebhookEndpoint
 from shots.models import OrganizationEngine
 
 # model -> its sealed fields
 SEALED = {ExternalIntegration: ("credentials", "callback_secret", "previous_callback_secret"),
-          OrganizationEngine: ("api_key", "webhook_secret")}
+          OrganizationEngine: ("api_key", "webhook_secret"), WebhookEndpoint: ("secret", "previous_secret")}
 
 
 class Command(BaseCommand):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
 
+from conftest import client_for
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.events.admin import HISTORY_SHOWN
@@ -50,7 +51,7 @@ def history_rows(html: str) -> list[tuple[str, str]]:
     return re.findall(r"<tr><td>[^<]*</td><td><code>([^<]*)</code></td><td>[^<]*</td><td>([^<]*)</td></tr>", table)
 
 
-def test_a_review_in_the_admin_is_the_staff_users_and_shows_on_the_review_page(client, reviewer, shot):
+def test_a_review_in_the_admin_is_the_staff_users_and_shows_on_the_review_page(client, reviewer, shot, user):
     add_revision(shot, "PROPOSAL")
     url = reverse("admin:shots_reviewshot_review", args=[shot.pk])
     client.force_login(reviewer)
@@ -66,6 +67,9 @@ def test_a_review_in_the_admin_is_the_staff_users_and_shows_on_the_review_page(c
                                                     "rework_used: 1")]
     assert f"staff: {reviewer.email}" in page
     assert f'{reverse("admin:events_event_changelist")}?shot_id={shot.pk}' in page  # reviewers read the log
+    # The client reads who did it as "staff": the studio's reviewer stays in the admin.
+    actors = [event["actor"] for event in client_for(user).get(f"/api/v1/shots/{shot.pk}/history").json()["data"]]
+    assert actors[:2] == [{"type": "staff", "id": None, "name": ""}] * 2
 
 
 def test_bulk_review_actions_record_one_event_per_shot(client, reviewer, shot, user, org):

@@ -240,12 +240,13 @@ def test_approve_and_reject_with_the_note_and_the_rework_left(user, shot):
     shot.save()
     revision = add_revision(shot, "PROPOSAL")
     client = client_for(user)
-    assert client.post(f"/api/v1/shots/{shot.pk}/reject", {"notes": "Too dark"}, format="json").status_code == 200
+    assert client.post(f"/api/v1/shots/{shot.pk}/reject", {"notes": "Too dark", "reasons": ["COLOR"]},
+                       format="json").status_code == 200
     add_revision(shot, "POST_PROD")
     assert client.post(f"/api/v1/shots/{shot.pk}/approve").status_code == 200
     rejected, approved = only("shot.rejected", shot_id=shot.pk), only("shot.approved", shot_id=shot.pk)
-    assert rejected.data == {"from": "PROPOSAL", "to": "REJECTED", "note": "Too dark", "rework_used": 1,
-                             "rework_left": 1}
+    assert rejected.data == {"from": "PROPOSAL", "to": "REJECTED", "note": "Too dark", "reasons": ["COLOR"],
+                             "rework_used": 1, "rework_left": 1}
     assert rejected.revision_id == revision.pk
     assert approved.data == {"from": "POST_PROD", "to": "APPROVED", "rework_used": 1, "rework_left": 1}
     by_user(rejected, user), by_user(approved, user)
