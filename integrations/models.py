@@ -22,8 +22,13 @@ class ExternalIntegration(TenantModel):
     enabled = models.BooleanField(default=True)
     settings = JSONField(default=dict, blank=True)
     # The Standard Webhooks secret (whsec_...) signing the retailer's confirmation callbacks;
-    # encrypted like the credentials. Empty: no callback is accepted.
+    # encrypted like the credentials. Empty: no callback is accepted. Shown once, in the answer of
+    # the integration's creation and of each rotation.
     callback_secret = models.TextField(blank=True, default="")
+    # After the secret changed, the one before is still accepted until then (WEBHOOK_SECRET_GRACE),
+    # while the retailer is given the new one.
+    previous_callback_secret = models.TextField(blank=True, default="", editable=False)
+    previous_callback_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantModel.Meta):
         ordering = ["name", "id"]

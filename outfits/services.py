@@ -100,9 +100,12 @@ def outfit_for_look(*, look, outfit_id) -> uuid.UUID | None:
 
 
 def _select(look, outfit: Outfit) -> None:
-    """Make the outfit THE outfit of the look and delete every other outfit of the look."""
+    """Make the outfit THE outfit of the look and delete the stylist's other proposals. Outfits
+    people made (`POST /outfits/`, an earlier manual or finalized outfit, one configured at look
+    creation) are kept, as proposals one may choose again: they are someone's work, the stylist's
+    can be asked for again. (The reference deletes every other proposal; issue #17.)"""
     type(look).objects.filter(pk=look.pk).update(outfit_id=outfit.pk)
-    Outfit.objects.filter(shooting_look=look).exclude(pk=outfit.pk).delete()
+    Outfit.objects.filter(shooting_look=look, source=OutfitSource.STYLIST).exclude(pk=outfit.pk).delete()
     look.outfit_id = outfit.pk
     record("look.outfit_finalized", of_shooting(look.shooting, look_id=look.pk),
            {"outfit_id": str(outfit.pk), "source": outfit.source})
@@ -110,7 +113,7 @@ def _select(look, outfit: Outfit) -> None:
 
 @transaction.atomic
 def outfit_create_manual(*, user, look, data: dict):
-    """A person's outfit becomes THE outfit of the look; the proposals are deleted."""
+    """A person's outfit becomes THE outfit of the look; the stylist's proposals are deleted."""
     look = relock(look)  # one choice of THE outfit at a time (sartiq/locking.py)
     tenancy.check_change(user, look)
     outfit = _save(_outfit_rows(user, [(look, data)], source=OutfitSource.MANUAL))[0]
@@ -121,8 +124,9 @@ def outfit_create_manual(*, user, look, data: dict):
 @transaction.atomic
 def outfit_finalize(*, user, look, data: dict):
     """Option A: select one of the look's proposals (`outfit_id`). Option B: create a new outfit.
-    Either way it becomes THE outfit and every other outfit of the look is deleted. Two choices
-    at once run one after the other (the second chose an outfit the first deleted: 404)."""
+    Either way it becomes THE outfit; the stylist's other proposals are deleted, outfits people
+    made are kept (`_select`). Two choices at once run one after the other (the second chose a
+    proposal the first deleted: 404)."""
     look = relock(look)
     tenancy.check_change(user, look)
     if data.get("outfit_id"):

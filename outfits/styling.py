@@ -60,12 +60,16 @@ def proposal_style(*, outfit_id) -> Outcome:
         request = StylingRequest(look_product=_candidate(look.product),
                                  subject_gender=look.subject.gender if look.subject else None,
                                  candidates=[_candidate(p) for p in candidates], proposal_index=position,
-                                 instructions=look.instructions)
+                                 instructions=look.instructions, taken=_taken(look, outfit_id))
         result = get_stylist().propose(request)
         with transaction.atomic():
             lock_tree(_held(outfit_id, token))  # the shooting first (sartiq/locking.py)
             if not _held(outfit_id, token).select_for_update().exists():
                 return Outcome("skipped")
+            if frozenset(result.product_ids) in {frozenset(ids) for ids in _taken(look, outfit_id)}:
+                # Another proposal of the look finished with these products while this one was
+                # styled (proposals run in parallel): asked again, the stylist knows of it.
+                raise TransientStylistError("Another proposal of this look got the same products meanwhile")
             OutfitProduct.objects.filter(outfit_id=outfit_id).delete()
             OutfitProduct.objects.bulk_create([OutfitProduct(outfit_id=outfit_id, product_id=pid, position=i)
                                                for i, pid in enumerate(result.product_ids)])
@@ -86,6 +90,17 @@ def proposal_style(*, outfit_id) -> Outcome:
         logger.exception("outfit proposal %s failed", outfit_id)
         _fail(outfit_id, token, f"Internal error: {exc.__class__.__name__}: {exc}")
         return Outcome("failed", error=str(exc))
+
+
+def _taken(look, outfit_id) -> list[list[str]]:
+    """The product ids of the look's other outfits a new proposal must differ from: finished
+    proposals and people's outfits (not the ones still PENDING or FAILED)."""
+    others = (Outfit.objects.filter(shooting_look=look).exclude(pk=outfit_id)
+              .exclude(generation_status__in=(PENDING, FAILED)).values_list("pk", flat=True))
+    taken: dict = {pk: [] for pk in others}
+    for outfit, product in OutfitProduct.objects.filter(outfit__in=list(taken)).values_list("outfit_id", "product_id"):
+        taken[outfit].append(str(product))
+    return list(taken.values())
 
 
 def _fail(outfit_id, token, reason: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -82,3 +83,18 @@ def env_url(name: str, default: str | None, schemes, what: str) -> str | None:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+def env_origins(name: str) -> list[str]:
+    """Web origins (`https://app.example.com`, `http://localhost:5173`), comma-separated: a scheme
+    (http or https), a host and an optional port, nothing after them; a trailing `/` is dropped, as
+    browsers send none in `Origin`. `*` is refused: the origins are listed one by one."""
+    origins = []
+    for item in env_list(name):
+        origin = item.rstrip("/")
+        if origin == "*" or not re.fullmatch(r"https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?", origin):
+            refuse(name, item, "expected origins such as https://app.example.com or http://localhost:5173 "
+                               "(scheme, host and optional port, no path), comma-separated; * is not accepted: "
+                               "list each origin")
+        origins.append(origin.lower())
+    return origins

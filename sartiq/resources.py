@@ -25,10 +25,12 @@ from sartiq.services import model_update
 
 @dataclass(frozen=True)
 class Ref:
-    """A foreign key given as `<name>_id` in the body."""
+    """A foreign key given as `<name>_id` in the body; `share` tells how a personal one becomes an
+    organization's (`tenancy.check_usable`)."""
 
     model: type[dj_models.Model]
     thing: str
+    share: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ManyRef:
     ids_key: str
     model: type[dj_models.Model]
     thing: str
+    share: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,13 @@ def _write(resource: Resource, instance, data: dict, user, organization_id) -> N
         if key in data:
             pk = data.pop(key)
             if pk is not None and key not in resolved:
-                tenancy.get_usable(ref.model.objects, pk, user, organization_id, ref.thing)
+                tenancy.get_usable(ref.model.objects, pk, user, organization_id, ref.thing, ref.share)
             setattr(instance, key, pk)
     model_update(instance, data)
     instance.save()
     for name, ids in many.items():
         spec = resource.many[name]
-        objs = tenancy.get_many_usable(spec.model.objects, ids or [], user, organization_id, spec.thing)
+        objs = tenancy.get_many_usable(spec.model.objects, ids or [], user, organization_id, spec.thing, spec.share)
         getattr(instance, name).set(objs)
     for key, items in nested.items():
         resource.nested[key](instance, items, user, organization_id)
@@ -151,7 +154,7 @@ def replace_children(related_name: str, child_model, refs: dict[str, Ref], urls:
         for ref_name, ref in refs.items():
             key = f"{ref_name}_id"
             ids = [item[key] for item in items if item.get(key) and (key, item[key]) not in resolved_ids]
-            tenancy.get_many_usable(ref.model.objects, ids, user, organization_id, ref.thing)
+            tenancy.get_many_usable(ref.model.objects, ids, user, organization_id, ref.thing, ref.share)
         getattr(instance, related_name).all().delete()
         fk = child_model._meta.get_field(child_model.tenant_path).attname
         child_model.objects.bulk_create([child_model(**{fk: instance.pk}, **item) for item in items])

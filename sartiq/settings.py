@@ -12,7 +12,17 @@ import dj_database_url
 
 # The readers of environment variables: a value they do not understand stops the process at
 # start-up with a message naming the variable and what it accepts (sartiq/config.py).
-from sartiq.config import env, env_bool, env_choice, env_float, env_int, env_list, env_url, refuse  # noqa: F401
+from sartiq.config import (  # noqa: F401
+    env,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_origins,
+    env_url,
+    refuse,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -83,8 +94,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: API paths answer JSON whatever the error (sartiq/api/middleware.py).
+    # Outermost: CORS headers on every API answer, errors included (a browser shows a page on
+    # another origin only the answers that carry them), and preflights answered before anything
+    # asks for a login ("Browser clients" below).
+    "corsheaders.middleware.CorsMiddleware",
+    # API paths answer JSON whatever the error (sartiq/api/middleware.py).
     "sartiq.api.middleware.ApiErrorsAsJson",
+    # The health and readiness probes, answered before the Host header is checked (sartiq/api/health.py).
+    "sartiq.api.health.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -349,7 +366,8 @@ WEBHOOK_DISABLE_AFTER = env_float("WEBHOOK_DISABLE_AFTER", 24 * 3600, minimum=0)
 # answer is read (only an excerpt is kept).
 WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 15, minimum=0.001)
 WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024, minimum=1)
-# After a rotation the previous secret signs too, for this long (seconds).
+# After a rotation the previous secret signs too, for this long (seconds); the same grace for an
+# integration's callback secret: the one before a change still verifies retailers' callbacks.
 WEBHOOK_SECRET_GRACE = env_float("WEBHOOK_SECRET_GRACE", 24 * 3600, minimum=0)
 
 # --- Integrations: tenants' secrets at rest (security issue #10, integrations area) --------------
@@ -428,6 +446,26 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
 }
 
+# --- Browser clients on other origins (CORS, docs/operations.md) ----------------------------------
+# BACKEND_CORS_ORIGINS: the origins whose pages may call the API (comma-separated, as the original
+# FastAPI template names it). Empty by default, in production as anywhere: no other origin may.
+# The API authenticates with a bearer token, never a cookie, so no credentials are allowed (the
+# admin's session cookie never goes with a cross-origin request). Preflights (OPTIONS with
+# Access-Control-Request-Method) are answered by the middleware, before authentication.
+BACKEND_CORS_ORIGINS = env_origins("BACKEND_CORS_ORIGINS")
+CORS_ALLOWED_ORIGINS = BACKEND_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+# What a page may send: the token, JSON or form bodies, conditional reads and writes.
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "if-match", "if-none-match", "x-requested-with")
+# What a page may read besides the safelisted headers (Content-Type, Content-Length, Cache-Control,
+# Last-Modified...): the read's ETag, how long to wait after a 429 or 503, the download's file
+# name, the scheme a 401 asks for.
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "Content-Disposition", "WWW-Authenticate")
+# Browsers keep a preflight's answer this long (Chromium caps it at 2 hours).
+CORS_PREFLIGHT_MAX_AGE = 3600
+
 # --- Request/response layer (robustness issue #11, reqlayer area) ------------------------------
 # JSON bodies nested deeper than this are refused (400, like a document Python cannot decode):
 # validating, storing and rendering a value recurse over it.
@@ -454,7 +492,8 @@ REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0, minimum=0)
 # proxy that does some of it already, turn the parts off one by one (or HTTPS_ONLY=0 for all).
 HTTPS_ONLY = env_bool("HTTPS_ONLY", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/utils/health-check/?$"]  # the container's health check speaks HTTP
+# The container's probes speak plain HTTP (they are answered before the redirect anyway: sartiq/api/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/utils/(health-check|ready)/?$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS_ONLY else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # opting in to browsers' lists is the operator's call
@@ -488,6 +527,9 @@ SPECTACULAR_SETTINGS = {
         "HairColor": "sartiq.catalog.choices.HairColor",
         "LoraStatus": "sartiq.catalog.choices.LoraStatus",
         "FileFormat": "sartiq.catalog.choices.FileFormat",
+        # Inputs take both JPG and JPEG, looks and guidelines as the export configuration; each
+        # answer keeps its own spelling (FileFormat, ExportFormat).
+        "ImageFormatInput": "sartiq.catalog.choices.FILE_FORMAT_INPUTS",
         "MediaResourceType": "sartiq.media.choices.MediaResourceType",
         "Orientation": "sartiq.media.choices.Orientation",
         "MembershipRole": "sartiq.accounts.choices.MembershipRole",

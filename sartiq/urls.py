@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, 
 from integrations import urls as integrations_urls
 from outfits import urls as outfits_urls
 from sartiq.accounts import urls as accounts_urls
-from sartiq.api.health import health_check
+from sartiq.api.health import health_check, readiness
 from sartiq.api.routes import by_first_segment
 from sartiq.catalog import urls as catalog_urls
 from sartiq.events import urls as events_urls
@@ -30,7 +30,9 @@ api_v1 = by_first_segment([
     *shots_urls.urlpatterns,
     *events_urls.urlpatterns,
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    # Answered by sartiq.api.health.ProbesMiddleware first; here for their other methods (405).
     re_path(r"^utils/health-check/?$", health_check, name="health-check"),
+    re_path(r"^utils/ready/?$", readiness, name="ready"),
 ])
 
 urlpatterns = [

@@ -49,10 +49,16 @@ class Engine(models.TextChoices):
 
 
 class ExportFormat(models.TextChoices):
+    """The export configuration's formats (contract §3). Inputs also take `JPG` (`EXPORT_FORMAT_ALIASES`),
+    the looks' and guidelines' spelling; answers say `JPEG`."""
+
     JPEG = "JPEG"
     PNG = "PNG"
     WEBP = "WEBP"
     AVIF = "AVIF"
+
+
+EXPORT_FORMAT_ALIASES = {"JPG": ExportFormat.JPEG.value}
 
 
 class MetadataAdapter(models.TextChoices):

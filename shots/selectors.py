@@ -152,14 +152,33 @@ def shot_versions():
 # --- for the services -----------------------------------------------------------------------------
 def generatable_shots(look, shot_type_id=None) -> list[Shot]:
     """The look's shots a generation can start from: not a BACK view, and the subject has a base
-    image for the shot type."""
+    image for the shot type (`generation_blockers` says why the others cannot)."""
+    generatable, _ = generation_blockers(look, shot_type_id)
+    return generatable
+
+
+def generation_blockers(look, shot_type_id=None) -> tuple[list[Shot], list[tuple[Shot, str]]]:
+    """The look's shots (of one shot type) split into those a generation can start from and the
+    others, each with what stands in the way: `no_subject` (the look has none), `back_view` (the
+    engines render front and side views from a base image) or `no_base_image` (the subject has
+    none for the shot type)."""
     shots = Shot.objects.filter(shooting_look=look, shot_type__isnull=False).select_related("shot_type")
     if shot_type_id is not None:
         shots = shots.filter(shot_type_id=shot_type_id)
     with_base = set(
         SubjectBaseImage.objects.filter(subject_id=look.subject_id).values_list("shot_type_id", flat=True)
     ) if look.subject_id else set()
-    return [shot for shot in shots if shot.shot_type.view_angle != ViewAngle.BACK and shot.shot_type_id in with_base]
+    generatable, blocked = [], []
+    for shot in shots:
+        if shot.shot_type.view_angle == ViewAngle.BACK:
+            blocked.append((shot, "back_view"))
+        elif look.subject_id is None:
+            blocked.append((shot, "no_subject"))
+        elif shot.shot_type_id not in with_base:
+            blocked.append((shot, "no_base_image"))
+        else:
+            generatable.append(shot)
+    return generatable, blocked
 
 
 def revision_for_quality(revision_id) -> ShotRevision | None:

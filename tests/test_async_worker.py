@@ -99,6 +99,9 @@ def test_look_flow_end_to_end_on_a_real_worker(user, broker, tmp_path):
     dress = f.ProductFactory(owner=user, name="Dress", gender="FEMALE", placement="FULL_BODY")
     f.ProductFactory(owner=user, name="Trench", gender="UNISEX", placement="OUTERWEAR")
     f.ProductFactory(owner=user, name="Boots", gender="FEMALE", placement="FOOTWEAR")
+    # Enough for three distinct outfits (2 outerwear x 2 footwear): the proposals differ (issue #17).
+    f.ProductFactory(owner=user, name="Blazer", gender="UNISEX", placement="OUTERWEAR")
+    f.ProductFactory(owner=user, name="Loafers", gender="UNISEX", placement="FOOTWEAR")
     shooting = ShootingFactory(owner=user)
     client = client_for(user)
     with celery_worker(broker, tmp_path, concurrency=2) as worker:
@@ -117,6 +120,7 @@ def test_look_flow_end_to_end_on_a_real_worker(user, broker, tmp_path):
         proposals = Outfit.objects.filter(shooting_look_id=look_id)
         assert proposals.count() == 3 and set(proposals.values_list("generation_status", flat=True)) == {"COMPLETED"}
         assert all(p.outfit_product_links.exists() for p in proposals)
+        assert len({frozenset(p.outfit_product_links.values_list("product_id", flat=True)) for p in proposals}) == 3
         assert set(SubjectBaseImage.objects.filter(subject=subject).values_list("shot_type_id", flat=True)) == {
             front.pk, back.pk}
 

@@ -39,6 +39,8 @@ BAD = [
                                              "expected a Celery broker URL"),
     ("RATE_LIMIT_STORAGE_URL", "memcache://x", "RATE_LIMIT_STORAGE_URL='memcache://x' is not understood"),
     ("DATABASE_URL", "mysql://user:pw@db/sartiq", "DATABASE_URL='db/sartiq' is not understood: expected a PostgreSQL URL"),
+    ("BACKEND_CORS_ORIGINS", "*", "BACKEND_CORS_ORIGINS='*' is not understood: expected origins such as "
+                                  "https://app.example.com"),
 ]
 
 

@@ -31,23 +31,41 @@ class ExternalImagePushDetailSerializer(ExternalImagePushPublicSerializer):
 
 
 class ExternalIntegrationPublicSerializer(ReadSerializer):
-    """Secrets are never returned: only whether they are set."""
+    """Secrets are not returned: only whether they are set (the callback secret is shown once:
+    ExternalIntegrationWithSecret)."""
 
     owner_id = serializers.UUIDField(read_only=True)
     organization_id = serializers.UUIDField(read_only=True, allow_null=True)
     has_credentials = serializers.SerializerMethodField()
     has_callback_secret = serializers.SerializerMethodField()
+    previous_callback_secret_expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="After the callback secret changed, callbacks signed with the one before are accepted until then")
 
     class Meta:
         model = ExternalIntegration
         fields = ["id", "name", "integration_type", "endpoint_url", "enabled", "settings", "has_credentials",
-                  "has_callback_secret", "owner_id", "organization_id", "created_at", "updated_at"]
+                  "has_callback_secret", "previous_callback_secret_expires_at", "owner_id", "organization_id",
+                  "created_at", "updated_at"]
 
     def get_has_credentials(self, integration) -> bool:
         return bool(integration.credentials)
 
     def get_has_callback_secret(self, integration) -> bool:
         return bool(integration.callback_secret)
+
+
+class ExternalIntegrationWithSecretSerializer(ExternalIntegrationPublicSerializer):
+    """The answer of a creation and of a rotation of the callback secret: the only times it is shown."""
+
+    callback_secret = serializers.CharField(
+        source="revealed_callback_secret", read_only=True, allow_null=True,
+        help_text="The Standard Webhooks secret (`whsec_...`) the retailer signs its confirmation callbacks "
+                  "with (`POST /api/v1/integrations/{id}/callback`), made by the server: give it to the "
+                  "retailer, it is not shown again (rotate it for a new one). Null when the request gave its own")
+
+    class Meta(ExternalIntegrationPublicSerializer.Meta):
+        fields = [*ExternalIntegrationPublicSerializer.Meta.fields, "callback_secret"]
 
 
 class ExternalProductMappingPublicSerializer(ReadSerializer):

@@ -23,8 +23,9 @@ from shots.models import ShotRevision
 
 
 class ExternalIntegrationViewSet(CrudViewSet):
-    """Retailer integrations: members read them, admins and owners change them. Credentials and
-    callback secrets are write-only, stored encrypted."""
+    """Retailer integrations: members read them, admins and owners change them. Credentials are
+    write-only; the callback secret is shown once, in the answer of the creation and of each
+    rotation; both are stored encrypted."""
 
     not_found = "Integration"
     lookup_url_kwarg = "integration_id"
@@ -33,9 +34,20 @@ class ExternalIntegrationViewSet(CrudViewSet):
     list_component_name = "ExternalIntegrationsPublic"
     body_models = {"create": r.ExternalIntegrationCreate, "update": r.ExternalIntegrationUpdate,
                    "partial_update": r.ExternalIntegrationUpdate}
+    response_serializers = {**CrudViewSet.response_serializers, "create": s.ExternalIntegrationWithSecretSerializer,
+                            "rotate_callback_secret": s.ExternalIntegrationWithSecretSerializer}
     create_service = staticmethod(services.integration_create)
     update_service = staticmethod(services.integration_update)
     delete_service = staticmethod(services.integration_delete)
+
+    def create(self, request, *args, **kwargs):
+        integration = services.integration_create(user=request.user, organization_id=self.organization_id,
+                                                  data=self.body)
+        return self.respond(integration)  # not re-read: the answer carries the secret, once
+
+    def rotate_callback_secret(self, request, **kwargs):
+        return self.respond(services.integration_rotate_callback_secret(user=request.user,
+                                                                        integration=self.get_object()))
 
 
 class MappingFilterSet(FilterSet):

@@ -37,6 +37,7 @@ from integrations.services.connections import (
     integration_check,
     integration_create,
     integration_delete,
+    integration_rotate_callback_secret,
     integration_update,
     mapping_check,
     mapping_create,
@@ -49,7 +50,7 @@ from integrations.services.exports import ExportCount, LookExportCount, look_exp
 __all__ = [
     "CALLBACK_TOLERANCE", "INTEGRATION_FIELDS", "MAPPING_FIELDS", "CallbackRefused", "ExportCount", "LookExportCount",
     "callback_apply", "callback_messages_prune", "callback_verify", "can_manage", "integration_check",
-    "integration_create", "integration_delete", "integration_update", "look_export", "mapping_check", "mapping_create",
+    "integration_create", "integration_delete", "integration_rotate_callback_secret", "integration_update", "look_export", "mapping_check", "mapping_create",
     "mapping_delete", "mapping_update", "push_claim", "push_confirm", "push_give_up", "push_poll", "push_retry",
     "push_run", "pushes_awaiting", "pushes_stale", "revision_export", "shot_download",
 ]

@@ -27,31 +27,55 @@ class CallbackRefused(DomainError):
 
 def callback_verify(integration_id, body: bytes, headers) -> tuple[ExternalIntegration, str, datetime]:
     """The integration and the message's id and timestamp, once `webhook-id`, `webhook-timestamp`
-    and `webhook-signature` prove the integration's callback secret signed this body within the
-    tolerance; CallbackRefused otherwise. An unknown integration (or one without a usable secret)
+    and `webhook-signature` prove the integration's callback secret (or, during its grace, the one
+    before the last change) signed this body within the tolerance; CallbackRefused otherwise. An unknown integration (or one without a usable secret)
     is checked against a random secret, so it is refused exactly as a wrong signature is: the
     answer tells nothing about which integrations exist."""
     integration = ExternalIntegration.objects.filter(pk=integration_id).first() if _is_uuid(integration_id) else None
-    webhook = None
-    if integration is not None and integration.callback_secret:
-        try:
-            webhook = Webhook(reveal(integration.callback_secret))
-        except (DomainError, ValueError, EmptyWebhookSecretError):
-            webhook = None
+    webhooks = [webhook for sealed in _accepted_secrets(integration) if (webhook := _webhook(sealed)) is not None]
     wanted = {name: headers.get(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
-    try:
-        (webhook or Webhook(new_callback_secret())).verify(body, {k: v for k, v in wanted.items() if v},
-                                                           json_parse=False)
-    except WebhookVerificationError as exc:
-        raise CallbackRefused(f"Invalid webhook: {exc}")
-    except ValueError:  # a malformed signature list, or a body that is not UTF-8
-        raise CallbackRefused("Invalid webhook: malformed headers or body")
-    if webhook is None:  # unreachable: a random secret matches no signature
+    sent = {k: v for k, v in wanted.items() if v}
+    refusal = None
+    for webhook in webhooks or [Webhook(new_callback_secret())]:
+        try:
+            webhook.verify(body, sent, json_parse=False)
+        except WebhookVerificationError as exc:
+            refusal = CallbackRefused(f"Invalid webhook: {exc}")
+            if str(exc) != "No matching signature found":
+                break  # missing headers, a stale timestamp: whatever the secret
+        except ValueError:  # a malformed signature list, or a body that is not UTF-8
+            refusal = CallbackRefused("Invalid webhook: malformed headers or body")
+            break
+        else:
+            refusal = None
+            break
+    if refusal is not None:
+        raise refusal
+    if not webhooks:  # unreachable: a random secret matches no signature
         raise CallbackRefused("Invalid webhook: No matching signature found")
     if len(wanted["webhook-id"]) > CallbackMessage._meta.get_field("message_id").max_length:
         raise BusinessRuleError("webhook-id is too long")
     return integration, wanted["webhook-id"], datetime.fromtimestamp(float(wanted["webhook-timestamp"]),
                                                                       tz=dt_timezone.utc)
+
+
+def _accepted_secrets(integration: ExternalIntegration | None) -> list[str]:
+    """The sealed secrets a callback may be signed with: the current one, and the one before a
+    rotation until its grace ends."""
+    if integration is None:
+        return []
+    secrets = [integration.callback_secret] if integration.callback_secret else []
+    expires = integration.previous_callback_secret_expires_at
+    if integration.previous_callback_secret and expires is not None and expires > timezone.now():
+        secrets.append(integration.previous_callback_secret)
+    return secrets
+
+
+def _webhook(sealed: str) -> Webhook | None:
+    try:
+        return Webhook(reveal(sealed))
+    except (DomainError, ValueError, EmptyWebhookSecretError):
+        return None
 
 
 @transaction.atomic

@@ -1,14 +1,18 @@
 """Retailer integrations and product mappings: who may change them, what is valid, CRUD."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from integrations.models import ExternalIntegration, ExternalProductMapping
 from integrations.secrets import check_callback_secret, check_credentials, new_callback_secret, seal
 from integrations.selectors import same_tenant
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
-from sartiq.errors import BusinessRuleError, InvalidInput, PermissionDenied
+from sartiq.errors import BusinessRuleError, InvalidInput, NotFound, PermissionDenied
 from sartiq.services import model_update
 
 INTEGRATION_FIELDS = ("name", "integration_type", "endpoint_url", "enabled", "settings")
@@ -56,27 +60,67 @@ def integration_check(*, user, data: dict, instance: ExternalIntegration | None 
         raise InvalidInput("Changing endpoint_url requires the credentials again", ("credentials",))
 
 
+def _with_secret(integration: ExternalIntegration, secret: str | None) -> ExternalIntegration:
+    integration.revealed_callback_secret = secret  # for this one answer (creation, rotation); stored sealed
+    return integration
+
+
+def _replace_callback_secret(integration: ExternalIntegration, secret: str) -> None:
+    """A new callback secret; the one before is still accepted for WEBHOOK_SECRET_GRACE, so callbacks
+    the retailer signed before it was given the new one still count. A change within the grace
+    ends the grace of the secret before."""
+    if integration.callback_secret:
+        integration.previous_callback_secret = integration.callback_secret
+        integration.previous_callback_secret_expires_at = (
+            timezone.now() + timedelta(seconds=settings.WEBHOOK_SECRET_GRACE))
+    integration.callback_secret = seal(secret)
+
+
 @transaction.atomic
 def integration_create(*, user, organization_id, data: dict) -> ExternalIntegration:
+    """A new integration. A callback secret the client did not give is made here and put in
+    `revealed_callback_secret`, to be shown once (one the client gave is never repeated)."""
     integration_check(user=user, data=data, organization_id=organization_id)
     integration = ExternalIntegration(owner=user, organization_id=organization_id,
                                       **{k: data[k] for k in INTEGRATION_FIELDS if k in data})
     integration.credentials = seal(data.get("credentials"))
-    integration.callback_secret = seal(data.get("callback_secret") or new_callback_secret())
+    generated = None if data.get("callback_secret") else new_callback_secret()
+    integration.callback_secret = seal(data.get("callback_secret") or generated)
     integration.save()
-    return integration
+    return _with_secret(integration, generated)
 
 
 @transaction.atomic
 def integration_update(*, user, instance: ExternalIntegration, data: dict) -> ExternalIntegration:
     integration_check(user=user, data=data, instance=instance)
+    instance = _locked(instance)
     model_update(instance, data, INTEGRATION_FIELDS)
     if "credentials" in data:
         instance.credentials = seal(data["credentials"])
     if data.get("callback_secret"):
-        instance.callback_secret = seal(data["callback_secret"])
+        _replace_callback_secret(instance, data["callback_secret"])
     instance.save()
     return instance
+
+
+@transaction.atomic
+def integration_rotate_callback_secret(*, user, integration: ExternalIntegration) -> ExternalIntegration:
+    """A new callback secret (`revealed_callback_secret`, shown once); the current one is still
+    accepted beside it for WEBHOOK_SECRET_GRACE."""
+    _require_manager(user, integration)
+    integration = _locked(integration)
+    secret = new_callback_secret()
+    _replace_callback_secret(integration, secret)
+    integration.save()
+    return _with_secret(integration, secret)
+
+
+def _locked(integration: ExternalIntegration) -> ExternalIntegration:
+    """The row again, locked: two changes of its secrets run one after the other."""
+    found = ExternalIntegration.objects.select_for_update(of=("self",), no_key=True).filter(pk=integration.pk).first()
+    if found is None:  # deleted by another request meanwhile
+        raise NotFound("Integration")
+    return found
 
 
 @transaction.atomic
@@ -100,7 +144,7 @@ def mapping_check(*, user, data: dict, instance: ExternalProductMapping | None =
     _require_manager(user, integration)
     product = tenancy.get_usable(Product.objects, data["product_id"], user, integration.organization_id, "Product")
     if not product.public and not same_tenant(product, integration):
-        raise BusinessRuleError("Product belongs to another organization")
+        raise BusinessRuleError(tenancy.not_shared("Product", product.organization_id, integration.organization_id))
     return integration, product
 
 

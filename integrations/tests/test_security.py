@@ -272,11 +272,18 @@ def test_mappings_take_products_of_the_integrations_audience_only(user, org, oth
     theirs = ProductFactory(owner=other_user)
     public = ProductFactory(owner=superuser, public=True)
     assert map_product(user, theirs, personal["id"]).json() == FORBIDDEN
-    assert map_product(user, org_product, personal["id"]).json() == {
-        "detail": "Product belongs to another organization"}
-    assert map_product(user, mine, shared["id"]).json() == {"detail": "Product belongs to another organization"}
+    # Each refusal says which case it is (issue #17).
+    assert map_product(user, org_product, personal["id"]).json() == {"detail": (
+        "Product belongs to an organization: a personal resource can use only personal and public ones "
+        f"(write this resource in the organization, with organization_id={org.pk})")}
+    personal_product = ("Product is personal (made without organization_id): the organization's members cannot see "
+                        "it, so the organization's resources cannot use it. To use it there, create it in the "
+                        f"organization (with organization_id={org.pk})")
+    assert map_product(user, mine, shared["id"]).json() == {"detail": personal_product}
     # A superuser neither: a mapping to a product the integration's tenant cannot use would show it.
-    assert map_product(superuser, theirs, shared["id"]).json() == {"detail": "Product belongs to another organization"}
+    assert map_product(superuser, theirs, shared["id"]).json() == {"detail": personal_product}
+    assert map_product(superuser, theirs, personal["id"]).json() == {
+        "detail": "Product is another user's personal resource"}
     for product, integration in ((mine, personal), (org_product, shared), (public, personal), (public, shared)):
         assert map_product(user, product, integration["id"]).status_code == 200
     assert ExternalProductMapping.objects.count() == 4

@@ -42,6 +42,29 @@ def test_finalize_option_a_selects_a_proposal(user, look):
     assert not Outfit.objects.filter(pk=other.pk).exists()
 
 
+def test_finalizing_keeps_the_outfits_people_made(user, look):
+    """Issue #17: the outfits a user added with POST /outfits/ (and an earlier manual choice) survive
+    a finalization, as proposals; only the stylist's other proposals go."""
+    stylist = proposals(look, 2)
+    product = ProductFactory(owner=user)
+    added = client_for(user).post("/api/v1/outfits/", {"shooting_look_id": str(look.pk),
+                                                       "outfit_product_ids": [str(product.pk)]}, format="json").json()
+    data = client_for(user).post(f"/api/v1/shootings/looks/{look.pk}/finalize-outfit",
+                                 {"outfit_id": str(stylist[0].pk)}, format="json").json()
+    assert data["outfit_id"] == str(stylist[0].pk)
+    assert [p["id"] for p in data["outfit_proposals"]] == [added["id"]]
+    assert not Outfit.objects.filter(pk=stylist[1].pk).exists()
+    # A person's outfit chosen by the manual endpoint: the stylist's choice before it goes, the added one stays.
+    manual = client_for(user).post(f"/api/v1/shootings/looks/{look.pk}/outfit", {"outfit_instruction": "Layered"},
+                                   format="json").json()
+    assert [p["id"] for p in manual["outfit_proposals"]] == [added["id"]]
+    # The user's own outfit finalized: the earlier manual one stays a proposal.
+    again = client_for(user).post(f"/api/v1/shootings/looks/{look.pk}/finalize-outfit",
+                                  {"outfit_id": added["id"]}, format="json").json()
+    assert again["outfit_id"] == added["id"]
+    assert [p["id"] for p in again["outfit_proposals"]] == [manual["outfit_id"]]
+
+
 def test_finalize_option_b_creates_the_outfit(user, look):
     proposals(look)
     product = ProductFactory(owner=user)

@@ -9,10 +9,12 @@ from outfits.stylist import (
     Candidate,
     LLMStylist,
     LocalStylist,
+    NoDistinctOutfit,
     PermanentStylistError,
     StylingRequest,
     TransientStylistError,
 )
+from outfits.stylist import Outfit as StylistOutfit
 from outfits.tasks import style_outfit_proposal
 from sartiq.accounts.tests.factories import UserFactory
 from sartiq.catalog.tests.factories import ProductFactory
@@ -199,3 +201,89 @@ def test_styling_errors_carry_a_status_and_a_sanitized_reason(user, proposals, l
     proposals[1].refresh_from_db()
     assert "\x1b" not in proposals[1].generation_error and "\x07" not in proposals[1].generation_error
     assert len(proposals[1].generation_error) < 300
+
+
+# --- distinct proposals (issue #17) ----------------------------------------------------------------
+def test_local_proposals_differ_until_the_catalog_allows_no_other():
+    small = [candidate("jeans", "BOTTOM"), candidate("chinos", "BOTTOM"), candidate("boots", "FOOTWEAR")]
+    made = [LocalStylist().propose(StylingRequest(MAIN, "FEMALE", small, index)).product_ids for index in range(2)]
+    assert made == [["chinos", "boots"], ["jeans", "boots"]]  # by name at equal affinity
+    with pytest.raises(NoDistinctOutfit) as refused:
+        LocalStylist().propose(StylingRequest(MAIN, "FEMALE", small, 2))
+    assert str(refused.value) == (
+        "No other distinct outfit for this look: the products that fit (bottom: 2, footwear: 1, outerwear: none) "
+        "make 2 distinct outfits, and the look already has them. Add enabled products (bottom, footwear or "
+        "outerwear) that fit the subject to get more proposals.")
+    # Every mix is proposed once: 2 bottoms x 2 footwear.
+    four = [*small, candidate("loafers", "FOOTWEAR")]
+    mixes = [frozenset(LocalStylist().propose(StylingRequest(MAIN, "FEMALE", four, i)).product_ids) for i in range(4)]
+    assert len(set(mixes)) == 4
+    with pytest.raises(NoDistinctOutfit, match="make 4 distinct outfits"):
+        LocalStylist().propose(StylingRequest(MAIN, "FEMALE", four, 4))
+
+
+def test_a_local_proposal_skips_an_outfit_the_look_has_already():
+    small = [candidate("jeans", "BOTTOM"), candidate("chinos", "BOTTOM"), candidate("boots", "FOOTWEAR")]
+    assert LocalStylist().propose(StylingRequest(MAIN, "FEMALE", small, 0, taken=[["boots", "jeans"]])
+                                  ).product_ids == ["chinos", "boots"]
+    with pytest.raises(NoDistinctOutfit, match="make 1 outfit \\(the product on its own\\)"):
+        LocalStylist().propose(StylingRequest(MAIN, "FEMALE", [], 0, taken=[[]]))
+
+
+def test_the_llm_is_told_the_other_proposals_and_asked_again_when_it_repeats_one(llm):
+    llm.route("POST /chat/completions", sequence(
+        answer(json.dumps({"product_ids": ["boots", "jeans-acme"], "instruction": "Same again"})),
+        answer(json.dumps({"product_ids": ["jeans-other"], "instruction": "Another"}))))
+    taken = request()
+    taken.taken = [["jeans-acme", "boots"]]
+    outfit = stylist(llm).propose(taken)
+    assert outfit.product_ids == ["jeans-other"]
+    assert json.loads(llm.requests[0]["body"]["messages"][1]["content"])["other_proposals"] == [["jeans-acme", "boots"]]
+    assert "repeats the products" in llm.requests[1]["body"]["messages"][-1]["content"]
+    llm.route("POST /chat/completions", lambda r: answer(json.dumps({"product_ids": ["boots", "jeans-acme"],
+                                                                     "instruction": "Stubborn"})))
+    with pytest.raises(NoDistinctOutfit, match=r"proposed only products the look's other outfits have \(1 distinct"):
+        stylist(llm).propose(taken)
+
+
+@pytest.mark.django_db
+def test_a_small_catalog_gets_as_many_proposals_as_it_has_outfits_and_says_why_not_more(user):
+    """The issue's look: three proposals asked, two distinct outfits possible."""
+    look = LookFactory(shooting=ShootingFactory(owner=user), product__placement="TOP", subject__gender="FEMALE")
+    ProductFactory(owner=user, name="Jeans", placement="BOTTOM", gender="UNISEX")
+    ProductFactory(owner=user, name="Skirt", placement="BOTTOM", gender="FEMALE")
+    ProductFactory(owner=user, name="Boots", placement="FOOTWEAR", gender="UNISEX")
+    proposals = [Outfit.objects.create(shooting_look=look, source="STYLIST", generation_status="PENDING")
+                 for _ in range(3)]
+    outcomes = [style_outfit_proposal.apply(args=[str(p.pk)]).get() for p in proposals]
+    assert outcomes == ["completed", "completed", "failed"]
+    body = client_for(user).get(f"/api/v1/shootings/looks/{look.pk}").json()
+    done = [p for p in body["outfit_proposals"] if p["generation_status"] == "COMPLETED"]
+    assert len({frozenset(p["outfit_product_ids"]) for p in done}) == 2
+    [failed] = [p for p in body["outfit_proposals"] if p["generation_status"] == "FAILED"]
+    assert failed["generation_error"].startswith("No other distinct outfit for this look: the products that fit "
+                                                 "(bottom: 2, footwear: 1, outerwear: none) make 2 distinct outfits")
+
+
+@pytest.mark.django_db
+def test_a_proposal_that_another_finished_with_meanwhile_is_styled_again(user, monkeypatch):
+    """Proposals run in parallel: one whose stylist answered with the products another proposal
+    got meanwhile is not kept; it is asked again (transient), and then knows of the other."""
+    from outfits import styling
+
+    look = LookFactory(shooting=ShootingFactory(owner=user), product__placement="TOP", subject__gender="FEMALE")
+    jeans = ProductFactory(owner=user, name="Jeans", placement="BOTTOM", gender="UNISEX")
+    first, second = [Outfit.objects.create(shooting_look=look, source="STYLIST", generation_status="PENDING")
+                     for _ in range(2)]
+    assert style_outfit_proposal.apply(args=[str(first.pk)]).get() == "completed"
+
+    class Parallel:  # answered as if the first proposal were not done yet
+        def propose(self, request):
+            return StylistOutfit([str(jeans.pk)], "Same")
+
+    monkeypatch.setattr(styling, "get_stylist", Parallel)
+    assert styling.proposal_style(outfit_id=second.pk).state == "transient"
+    second.refresh_from_db()
+    assert (second.generation_status, second.retry_count) == ("PENDING", 1)
+    assert second.generation_error == "Another proposal of this look got the same products meanwhile"
+    assert not second.outfit_product_links.exists()

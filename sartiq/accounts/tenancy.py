@@ -13,7 +13,7 @@ the resource that does (`tenant_path = "shooting"`), and every function here fol
 from __future__ import annotations
 
 import uuid
-from typing import Iterable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -152,19 +152,37 @@ def check_change(user, obj) -> None:
         raise PermissionDenied()
 
 
-def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str) -> None:
+def check_usable(user, obj, organization_id: uuid.UUID | None, thing: str,
+                 share: Callable[[uuid.UUID], str] | None = None) -> None:
     """May `obj` be referenced by a resource of `organization_id` (None: personal) created by `user`?
 
     It must be visible to the user, and shared with the target's audience: public, of the same
     organization, or (for a personal target) the user's own. Otherwise the target would show
-    members a resource they may not see.
+    members a resource they may not see. The refusal says which case it is and what to do;
+    `share(organization_id)` tells how to make a personal one of its kind the organization's
+    (default: create it with organization_id).
     """
     check_view(user, obj)
     if user.is_superuser or getattr(obj, "public", False):
         return
     tenant = tenant_of(obj)
     if tenant.organization_id != organization_id:
-        raise BusinessRuleError(f"{thing} belongs to another organization")
+        raise BusinessRuleError(not_shared(thing, tenant.organization_id, organization_id, share))
+
+
+def not_shared(thing: str, source: uuid.UUID | None, target: uuid.UUID | None,
+               share: Callable[[uuid.UUID], str] | None = None) -> str:
+    """Why an object of tenant `source` cannot serve a resource of tenant `target` (None: personal)."""
+    if source is None and target is None:  # two users' personal resources
+        return f"{thing} is another user's personal resource"
+    if source is None:
+        how = share(target) if share else f"create it in the organization (with organization_id={target})"
+        return (f"{thing} is personal (made without organization_id): the organization's members cannot see it, "
+                f"so the organization's resources cannot use it. To use it there, {how}")
+    if target is None:
+        return (f"{thing} belongs to an organization: a personal resource can use only personal and public ones "
+                f"(write this resource in the organization, with organization_id={source})")
+    return f"{thing} belongs to another organization"
 
 
 def in_audience(obj, organization_id, owner_id) -> bool:
@@ -208,16 +226,18 @@ def get_visible(queryset: models.QuerySet[M], pk, user, thing: str, *, change: b
     return obj
 
 
-def get_usable(queryset: models.QuerySet[M], pk, user, organization_id, thing: str) -> M:
+def get_usable(queryset: models.QuerySet[M], pk, user, organization_id, thing: str,
+               share: Callable[[uuid.UUID], str] | None = None) -> M:
     obj = with_tenant(queryset).filter(pk=pk).first()
     if obj is None:
         raise NotFound(thing)
-    check_usable(user, obj, organization_id, thing)
+    check_usable(user, obj, organization_id, thing, share)
     return obj
 
 
 def get_many_usable(
-    queryset: models.QuerySet[M], pks: Iterable, user, organization_id, thing: str
+    queryset: models.QuerySet[M], pks: Iterable, user, organization_id, thing: str,
+    share: Callable[[uuid.UUID], str] | None = None,
 ) -> list[M]:
     """Fetch several referenced objects in one query, in the order given; same errors as above."""
     pks = list(dict.fromkeys(pks))
@@ -226,5 +246,5 @@ def get_many_usable(
         if pk not in found:
             raise NotFound(thing)
     for obj in found.values():
-        check_usable(user, obj, organization_id, thing)
+        check_usable(user, obj, organization_id, thing, share)
     return [found[pk] for pk in pks]

@@ -117,6 +117,21 @@ def pattern(regex: str, message: str, schema: dict) -> Any:
     return (AfterValidator(check), WithJsonSchema(schema))
 
 
+def with_aliases(choices: type[enum.Enum], aliases: dict[str, str]) -> Any:
+    """An enum of `choices` that also reads the spellings of `aliases` (alias -> value), which
+    answers never show (`JPEG` read as `JPG`): documented as an enum of both."""
+    values = [member.value for member in choices]
+
+    def read(value: Any) -> Any:
+        return aliases.get(value, value) if isinstance(value, str) else value
+
+    said = ", ".join(f"{alias} is read as {value}" for alias, value in aliases.items())
+    spellings = [*values, *aliases]
+    return Annotated[choices, BeforeValidator(read), WithJsonSchema({
+        "type": "string", "enum": spellings, "maxLength": max(map(len, spellings)),
+        "description": f"{', '.join(values)} ({said}; answers say {', '.join(dict.fromkeys(aliases.values()))})"})]
+
+
 Name = text(255, 1)
 Text = Optional[text(255)]
 LongText = Optional[text(20000)]

@@ -161,7 +161,10 @@ class ApiViewSet(viewsets.GenericViewSet):
         if model is None:
             return []
         optional = self.action in self.optional_body_actions
-        if not _has_body(request):
+        form_endpoint = not any(isinstance(parser, JSONParser) for parser in request.parsers)
+        if not _has_body(request) and form_endpoint:
+            data = QueryDict()  # FastAPI's form fields: no body is each required field missing
+        elif not _has_body(request):
             if not optional:
                 return [missing(("body",), None)]
             data = {}
@@ -169,7 +172,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             try:
                 data = request.data
             except exceptions.UnsupportedMediaType:
-                if not any(isinstance(parser, JSONParser) for parser in request.parsers):
+                if form_endpoint:
                     data = QueryDict()  # a form endpoint reads any other body as an empty form, as FastAPI does
                 else:  # FastAPI hands the raw text to the model
                     return [error("model_attributes_type", ("body",), MODEL_ATTRIBUTES_TYPE,

@@ -93,10 +93,19 @@ class LoraStatus(models.TextChoices):
 
 
 class FileFormat(models.TextChoices):
+    """The reference's file formats of looks and guidelines (contract §4). Inputs also take `JPEG`
+    (`FILE_FORMAT_ALIASES`), the export configuration's spelling; answers say `JPG`."""
+
     JPG = "JPG"
     PNG = "PNG"
     WEBP = "WEBP"
     AVIF = "AVIF"
+
+
+FILE_FORMAT_ALIASES = {"JPEG": FileFormat.JPG.value}
+# What inputs of a file format take, the export configuration's too (the ImageFormatInput component of
+# the OpenAPI document: one set of values, read as each field says).
+FILE_FORMAT_INPUTS = [*FileFormat.values, *FILE_FORMAT_ALIASES]
 
 
 class ProductSortBy(models.TextChoices):

@@ -6,9 +6,11 @@ from django.utils.text import slugify
 
 from sartiq.catalog import models
 from sartiq.media.models import MediaResource
+from sartiq.media.references import THING as MEDIA_THING
+from sartiq.media.references import upload_to
 from sartiq.resources import ManyRef, Ref, Resource, crud_services, replace_children, resource_create
 
-MEDIA = Ref(MediaResource, "Media resource")
+MEDIA = Ref(MediaResource, MEDIA_THING, upload_to)
 
 
 # --- resources ------------------------------------------------------------------------------------
@@ -26,7 +28,7 @@ BACKGROUND_PRESET = Resource(models.BackgroundPreset, urls={"image_url": None})
 PRODUCT = Resource(
     models.Product,
     refs={"cover_image_media": MEDIA, "back_image_media": MEDIA},
-    many={"reference_images_media": ManyRef("reference_images_media_ids", MediaResource, "Media resource")},
+    many={"reference_images_media": ManyRef("reference_images_media_ids", MediaResource, MEDIA_THING, upload_to)},
     urls={"cover_image_url": "cover_image_media", "back_image_url": "back_image_media"},
     url_lists={"reference_images": "reference_images_media_ids", "data_image_urls": None},
 )

@@ -12,7 +12,7 @@ TYPES = {
     "look.updated": "a look's fields changed (its shots follow its shot types)",
     "look.deleted": "a look was deleted, with its shots",
     "look.outfit_proposed": "an outfit proposal is ready: the stylist's, or one a person added",
-    "look.outfit_finalized": "an outfit became THE outfit of the look (the others were deleted)",
+    "look.outfit_finalized": "an outfit became THE outfit of the look (the stylist's other proposals were deleted)",
     "shot.created": "a shot was added to a look",
     "shot.updated": "a shot's shot type, rework counters or current revision were changed directly",
     "shot.deleted": "a shot was deleted",

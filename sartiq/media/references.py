@@ -26,6 +26,12 @@ from sartiq.media.services import storage_key_of
 THING = "Media resource"
 
 
+def upload_to(organization_id) -> str:
+    """How a personal file becomes the organization's: uploaded again, to it."""
+    return (f"upload the file to the organization (POST /api/v1/media-resources/?organization_id={organization_id}) "
+            f"and use the new media resource")
+
+
 def _name(field: tuple) -> str:
     """The name of the field an error is about: the last name in its path (not a list index)."""
     return next(part for part in reversed(field) if isinstance(part, str))
@@ -40,10 +46,10 @@ class MediaReferences:
         self.organization_id = organization_id
 
     def by_id(self, pk) -> MediaResource:
-        return tenancy.get_usable(MediaResource.objects, pk, self.user, self.organization_id, THING)
+        return tenancy.get_usable(MediaResource.objects, pk, self.user, self.organization_id, THING, upload_to)
 
     def by_ids(self, pks: Iterable) -> list[MediaResource]:
-        return tenancy.get_many_usable(MediaResource.objects, pks, self.user, self.organization_id, THING)
+        return tenancy.get_many_usable(MediaResource.objects, pks, self.user, self.organization_id, THING, upload_to)
 
     def by_url(self, url: str | None, field: tuple) -> MediaResource | None:
         """The media resource a URL of the project's storage names (checked); None for an
@@ -60,7 +66,7 @@ class MediaReferences:
         """The media resource stored under `key` (checked), or None when there is none."""
         media = MediaResource.objects.filter(file=key).first()
         if media is not None:
-            tenancy.check_usable(self.user, media, self.organization_id, THING)
+            tenancy.check_usable(self.user, media, self.organization_id, THING, upload_to)
         return media
 
     def by_url_or_id(self, url: str | None, media_id, *, field: tuple, id_key: str) -> MediaResource | None:

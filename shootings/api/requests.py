@@ -7,7 +7,8 @@ from pydantic import Field, model_validator
 from outfits.api.requests import OutfitInstruction
 from outfits.models import Outfit
 from sartiq.api.requests import DateTime, JSONObject, Name, RequestModel, UuidList, int_range, text
-from sartiq.catalog.choices import FileFormat, ProductGender
+from sartiq.catalog.api.requests import FileFormatInput
+from sartiq.catalog.choices import ProductGender
 from sartiq.media.api.requests import ReferenceImages
 from shootings.choices import ShootingLookStatus
 from shootings.models import Shooting, ShootingLook
@@ -64,7 +65,7 @@ class ProductOutfitConfig(RequestModel):
     width: Optional[ImageSize] = None
     height: Optional[ImageSize] = None
     background_preset_id: Optional[uuid.UUID] = None
-    file_format: FileFormat = None
+    file_format: FileFormatInput = None
 
 
 class GenerateShootingLooksRequest(RequestModel):
@@ -88,7 +89,8 @@ class GenerateShootingLooksRequest(RequestModel):
     default_width: Optional[ImageSize] = None
     default_height: Optional[ImageSize] = None
     default_background_preset_id: Optional[uuid.UUID] = None
-    default_file_format: FileFormat = Field(None, description="JPG unless the guidelines say otherwise")
+    default_file_format: FileFormatInput = Field(
+        None, description="JPG unless the guidelines say otherwise (JPEG is read as JPG; answers say JPG)")
     default_instructions: text(20000) = ""
     pose_preset_ids: Optional[UuidList] = Field(None, description="Override the pose presets from guidelines")
     set_design_id: Optional[uuid.UUID] = Field(None, description="Override the set design from guidelines")
@@ -108,7 +110,7 @@ class ShootingLookUpdate(RequestModel):
     width: Optional[ImageSize] = None
     height: Optional[ImageSize] = None
     background_preset_id: Optional[uuid.UUID] = None
-    file_format: Optional[FileFormat] = None
+    file_format: Optional[FileFormatInput] = None
     status: Optional[ShootingLookStatus] = None
     assignee_id: Optional[uuid.UUID] = None
     shot_type_ids: Optional[UuidList] = Field(None, description="The look's shots are added and removed to match")

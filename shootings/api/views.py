@@ -247,22 +247,22 @@ class LookViewSet(ListMixin, ApiViewSet):
 
     def start_generations(self, request, **kwargs):
         count = self.body["generations_per_shot_type"]
-        generation_ids = shot_services.look_generations_start(user=request.user, look=self.get_object(), count=count)
+        started = shot_services.look_generations_start(user=request.user, look=self.get_object(), count=count)
         return self.respond(
-            {"message": f"Started {len(generation_ids)} generation(s)", "look_id": self.path["look_id"],
-             "generation_ids": generation_ids, "generations_per_shot_type": count},
+            {"message": started.message(), "look_id": self.path["look_id"],
+             "generation_ids": started.generation_ids, "generations_per_shot_type": count},
             s.StartGenerationsResponseSerializer,
         )
 
     def start_shot_type_generations(self, request, **kwargs):
         count, shot_type_id = self.body["generations_count"], self.body["shot_type_id"]
-        generation_ids = shot_services.look_generations_start(
+        started = shot_services.look_generations_start(
             user=request.user, look=self.get_object(), count=count, shot_type_id=shot_type_id
         )
-        message = (f"Started {len(generation_ids)} generation(s)" if generation_ids
-                   else "Skipped: back view or no matching subject base image")
+        # Nothing started: the reason alone ("Skipped: ..."), as this endpoint always said.
+        message = started.message() if started.generation_ids else "Skipped: " + "; ".join(started.skipped)
         return self.respond(
             {"message": message, "look_id": self.path["look_id"], "shot_type_id": shot_type_id,
-             "generation_ids": generation_ids, "generations_count": count},
+             "generation_ids": started.generation_ids, "generations_count": count},
             s.StartShotTypeGenerationsResponseSerializer,
         )

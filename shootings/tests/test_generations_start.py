@@ -75,3 +75,43 @@ def test_only_those_who_may_change_the_look_start_generations(other_user, look):
     response = client_for(other_user).post(f"/api/v1/shootings/looks/{look.pk}/start-generations")
     assert response.status_code == 403
     assert not Generation.objects.exists()
+
+
+# --- why a shot cannot be generated, and what to do (issue #17) -----------------------------------
+def test_a_shot_that_cannot_be_generated_says_which_cause_and_what_to_do(user, look):
+    client = client_for(user)
+    shots = {kind: look.shots.get(shot_type=shot_type) for kind, shot_type in look.types.items()}
+    back = client.post(f"/api/v1/shots/{shots['back'].pk}/generate", {"generations_count": 1}, format="json")
+    assert (back.status_code, back.json()) == (400, {"detail": (
+        "The shot cannot be generated: its shot type 'Back' is a back view, which the image engines do not "
+        f"render: upload the image as a revision (POST /api/v1/shots/{shots['back'].pk}/revision)")})
+    side = client.post(f"/api/v1/shots/{shots['side'].pk}/generate", {"generations_count": 1}, format="json")
+    assert (side.status_code, side.json()) == (400, {"detail": (
+        f"The shot cannot be generated: the subject {look.subject.name!r} has no base image for the shot type "
+        f"'Side': add one (PATCH /api/v1/subjects/{look.subject.pk} with base_images: the list replaces the "
+        f"subject's, so send the ones it has and one for shot_type_id {look.types['side'].pk}), or upload the "
+        f"image as a revision (POST /api/v1/shots/{shots['side'].pk}/revision)")})
+    assert not Generation.objects.exists()
+
+
+def test_a_look_without_subject_says_so(user, look):
+    look.subject = None
+    look.save()
+    front = look.shots.get(shot_type=look.types["front"])
+    response = client_for(user).post(f"/api/v1/shots/{front.pk}/generate", {"generations_count": 1}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        f"The shot cannot be generated: its look has no subject: give the look one (PUT /api/v1/shootings/"
+        f"{look.shooting_id}/looks/{look.pk} with subject_id), or upload the image as a revision "
+        f"(POST /api/v1/shots/{front.pk}/revision)")
+
+
+def test_the_look_level_starts_name_each_skipped_shot_and_why(user, look):
+    client = client_for(user)
+    body = client.post(f"/api/v1/shootings/looks/{look.pk}/start-generations", format="json").json()
+    assert body["message"].startswith("Started 1 generation(s); skipped 2 shot(s): 'Back': its shot type 'Back' "
+                                      "is a back view")
+    assert "'Side': the subject" in body["message"] and "has no base image for the shot type 'Side'" in body["message"]
+    url = f"/api/v1/shootings/looks/{look.pk}/start-shot-type-generations"
+    side = client.post(url, {"shot_type_id": str(look.types["side"].pk)}, format="json").json()
+    assert side["message"].startswith("Skipped: 'Side': the subject")

@@ -4,8 +4,16 @@ from typing import Annotated, Optional
 
 from pydantic import AfterValidator, Field
 
-from sartiq.api.requests import PositiveInt32, RequestModel, int_range, secret, text
-from shots.choices import Engine, ExportFormat, MetadataAdapter, RejectionReason, RevisionSource, ShotStatus
+from sartiq.api.requests import PositiveInt32, RequestModel, int_range, secret, text, with_aliases
+from shots.choices import (
+    EXPORT_FORMAT_ALIASES,
+    Engine,
+    ExportFormat,
+    MetadataAdapter,
+    RejectionReason,
+    RevisionSource,
+    ShotStatus,
+)
 from shots.models import DirectUpload, ExportConfiguration, OrganizationEngine, Shot, ShotRevision, ShotRevisionImage
 
 Notes = Optional[text(20000)]
@@ -86,7 +94,7 @@ class UploadUrlQuery(RequestModel):
 class ExportConfigurationUpdate(RequestModel):
     db_model = ExportConfiguration
 
-    format: ExportFormat = None
+    format: with_aliases(ExportFormat, EXPORT_FORMAT_ALIASES) = None
     quality: int_range(1, 100) = None
     adapter: MetadataAdapter = None
     copyright: Optional[text(255)] = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -12,7 +13,7 @@ from sartiq.errors import BusinessRuleError, NotFound
 from sartiq.locking import lock, relock
 from shots.choices import GenerationKind, GenerationStatus
 from shots.models import Generation, Shot
-from shots.selectors import generatable_shots
+from shots.selectors import generatable_shots, generation_blockers
 from shots.tasks import run_generation
 
 
@@ -34,21 +35,53 @@ def base_image_generations_request(*, shots, user) -> list[dict]:
     return [{"generation_id": g.pk, "look_id": look_of[g.shot_id], "shot_id": g.shot_id} for g in generations]
 
 
+def blocker_text(shot, reason: str) -> str:
+    """Why a shot cannot be generated (`shots.selectors.generation_blockers`), and what to do instead."""
+    look, shot_type = shot.shooting_look, shot.shot_type
+    upload = f"upload the image as a revision (POST /api/v1/shots/{shot.pk}/revision)"
+    if reason == "back_view":
+        return (f"its shot type {shot_type.name!r} is a back view, which the image engines do not render: "
+                f"{upload}")
+    if reason == "no_subject":
+        return (f"its look has no subject: give the look one (PUT /api/v1/shootings/{look.shooting_id}/looks/"
+                f"{look.pk} with subject_id), or {upload}")
+    subject = look.subject
+    return (f"the subject {subject.name!r} has no base image for the shot type {shot_type.name!r}: add one "
+            f"(PATCH /api/v1/subjects/{subject.pk} with base_images: the list replaces the subject's, so send "
+            f"the ones it has and one for shot_type_id {shot_type.pk}), or {upload}")
+
+
 @transaction.atomic
 def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
-    """`count` generations for one shot (POST /shots/{id}/generate); 400 when it cannot be generated."""
+    """`count` generations for one shot (POST /shots/{id}/generate); 400 saying why when it cannot
+    be generated, and what to do instead."""
     shot = lock(Shot, shot.pk)  # a delete of the shot waits, or wins and this is a 404
     tenancy.check_change(user, shot)
     if shot.shot_type_id is None:
         raise BusinessRuleError("The shot has no shot type")
-    if shot not in generatable_shots(shot.shooting_look, shot.shot_type_id):
-        raise BusinessRuleError("The shot cannot be generated: back view, or no subject base image for its shot type")
+    _, blocked = generation_blockers(shot.shooting_look, shot.shot_type_id)
+    reason = next((why for other, why in blocked if other.pk == shot.pk), None)
+    if reason is not None:
+        raise BusinessRuleError(f"The shot cannot be generated: {blocker_text(shot, reason)}")
     return generations_request(shots=[shot], user=user, count=count)
 
 
+@dataclass
+class LookGenerations:
+    generation_ids: list[uuid.UUID]
+    skipped: list[str]  # per shot that cannot be generated: why, and what to do instead
+
+    def message(self) -> str:
+        started = f"Started {len(self.generation_ids)} generation(s)"
+        if not self.skipped:
+            return started
+        return f"{started}; skipped {len(self.skipped)} shot(s): " + "; ".join(self.skipped)
+
+
 @transaction.atomic
-def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list[uuid.UUID]:
-    """Start `count` generations for each generatable shot of the look (or of one shot type)."""
+def look_generations_start(*, user, look, count: int, shot_type_id=None) -> LookGenerations:
+    """Start `count` generations for each generatable shot of the look (or of one shot type); the
+    others are skipped, each with its reason."""
     look = relock(look)  # two shots of one shot type at once: the second sees the first
     tenancy.check_change(user, look)
     if shot_type_id is not None:
@@ -56,8 +89,10 @@ def look_generations_start(*, user, look, count: int, shot_type_id=None) -> list
             raise NotFound("Shot type")
         if not Shot.objects.filter(shooting_look=look, shot_type_id=shot_type_id).exists():
             raise BusinessRuleError("The look has no shot of this shot type")
-    shots = generatable_shots(look, shot_type_id)
-    return [g.pk for g in generations_request(shots=shots, user=user, count=count)]
+    shots, blocked = generation_blockers(look, shot_type_id)
+    generations = generations_request(shots=shots, user=user, count=count)
+    return LookGenerations([g.pk for g in generations],
+                           [f"{shot.shot_type.name!r}: {blocker_text(shot, why)}" for shot, why in blocked])
 
 
 def shot_quality_regenerate(*, shot: Shot, requested_by, limit: int) -> Generation | str:

@@ -264,6 +264,7 @@ RECIPES.update({
     "external_integrations_update": Recipe(access="admin", bodies=integration_body),
     "external_integrations_partial_update": Recipe(access="admin", bodies=integration_body),
     "external_integrations_destroy": Recipe(access="admin"),
+    "external_integrations_rotate_callback_secret_create": Recipe(access="admin"),
     "external_product_mappings_list": Recipe(),
     # Mappings decide where a tenant's images go: managed by ADMIN/OWNER like integrations.
     "external_product_mappings_create": Recipe(access="admin", bodies=lambda t, w: [{

@@ -31,6 +31,7 @@ CASES = walk.build_cases(DOC) + [walk.Case(f"scenario/{name}", fn) for name, fn 
 UNDOCUMENTED = {
     "openapi.json": "the document itself",
     "utils/health-check": "no data",
+    "utils/ready": "no data: each component's status, never an address or an error's text",
     "uploads/(?P<token>[^/]+)": "a signed, expiring upload token for one key (finding 7: single use)",
     "integrations/(?P<integration_id>[^/]+)/callback": "an HMAC of the body with the integration's callback "
                                                        "secret (scenario/callback-for-A-push)",

@@ -17,8 +17,8 @@ from sartiq.events.models import WebhookEndpoint
 from shots.models import OrganizationEngine
 
 # model -> its sealed fields
-SEALED = {ExternalIntegration: ("credentials", "callback_secret"), OrganizationEngine: ("api_key", "webhook_secret"),
-          WebhookEndpoint: ("secret", "previous_secret")}
+SEALED = {ExternalIntegration: ("credentials", "callback_secret", "previous_callback_secret"),
+          OrganizationEngine: ("api_key", "webhook_secret"), WebhookEndpoint: ("secret", "previous_secret")}
 
 
 class Command(BaseCommand):

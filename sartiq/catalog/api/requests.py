@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Optional
 
 import pydantic
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sartiq.api.requests import (
     Date,
@@ -22,11 +22,14 @@ from sartiq.api.requests import (
     partial,
     pattern,
     text,
+    with_aliases,
 )
 from sartiq.catalog import choices, models
 from sartiq.catalog.quality import AUTO_REGENERATE_MAX, THRESHOLDS
 
 ImageSize = int_range(1, 16384)
+# A look's or guidelines' file format as the reference spells it, or JPEG for JPG.
+FileFormatInput = with_aliases(choices.FileFormat, choices.FILE_FORMAT_ALIASES)
 
 
 Slug = Optional[Annotated[text(255), *pattern(
@@ -95,11 +98,22 @@ class BackgroundPresetCreate(RequestModel):
 
 
 class BaseImageInput(RequestModel):
+    """A subject's base image for a shot type: an outside URL, a URL of the project's storage, or a
+    stored media resource by id (its URL is then shown as `image_url`)."""
+
     db_model = models.SubjectBaseImage
 
     shot_type_id: uuid.UUID
-    image_url: text(2000, 1)
+    image_url: Optional[text(2000, 1)] = None
     image_media_id: Optional[uuid.UUID] = None
+
+    @model_validator(mode="after")
+    def _an_image(self):
+        if not self.image_url and self.image_media_id is None:
+            raise ValueError("A base image needs image_url or image_media_id")
+        if self.image_url is None:
+            self.image_url = ""  # the column holds no null: shown from the media
+        return self
 
 
 class SubjectMeasurementsInput(RequestModel):
@@ -219,7 +233,7 @@ class ShootingGuidelinesCreate(RequestModel):
     style_id: Optional[uuid.UUID] = None
     resolution_preset_id: Optional[uuid.UUID] = None
     background_preset_id: Optional[uuid.UUID] = None
-    file_format: choices.FileFormat = choices.FileFormat.JPG
+    file_format: FileFormatInput = choices.FileFormat.JPG
     quality_thresholds: QualityThresholds = Field(
         None, description="Thresholds of the automatic quality checks overriding their defaults; replaces the "
                           "ones set before ({} restores every default)")

@@ -86,7 +86,10 @@ def test_references_follow_the_tenancy_rule(user, other_user, org):
     mine = f.ShotTypeFactory(owner=user)
     mixed = client.post(f"/api/v1/pose-presets/?organization_id={org.pk}",
                         {"name": "P", "shot_type_id": str(mine.pk)}, format="json")
-    assert (mixed.status_code, mixed.json()) == (400, {"detail": "Shot type belongs to another organization"})
+    assert (mixed.status_code, mixed.json()) == (400, {"detail": (
+        "Shot type is personal (made without organization_id): the organization's members cannot see it, so the "
+        f"organization's resources cannot use it. To use it there, create it in the organization (with "
+        f"organization_id={org.pk})")})
 
     public = f.ShotTypeFactory(owner=None, public=True)
     ok = client.post(f"/api/v1/pose-presets/?organization_id={org.pk}",

@@ -57,8 +57,40 @@ def test_personal_media_cannot_go_into_an_organizations_revision(user, org, fiel
     shot = own_shot(user, org)
     image = {"image_data": b64(png_bytes())} if field == "sketch_image_url" else {}
     response = post_revision(user, shot, {**image, field: mine["url"]})
-    assert (response.status_code, response.json()) == (400, {"detail": "Media resource belongs to another organization"})
+    assert (response.status_code, response.json()) == (400, {"detail": personal_media(org)})
     assert not ShotRevision.objects.exists()
+
+
+def personal_media(org) -> str:
+    return ("Media resource is personal (made without organization_id): the organization's members cannot see it, "
+            "so the organization's resources cannot use it. To use it there, upload the file to the organization "
+            f"(POST /api/v1/media-resources/?organization_id={org.pk}) and use the new media resource")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/products/", lambda media: {"name": "P", "cover_image_media_id": media["id"]}),
+    ("/api/v1/products/", lambda media: {"name": "P", "reference_images_media_ids": [media["id"]]}),
+    ("/api/v1/products/", lambda media: {"name": "P", "cover_image_url": media["url"]}),
+    ("/api/v1/subjects/", lambda media: {"name": "S", "gender": "FEMALE", "base_images": [
+        {"shot_type_id": str(ShotTypeFactory(owner=None, public=True).pk), "image_media_id": media["id"]}]}),
+], ids=["by id", "in a list of ids", "by storage URL", "nested"])
+def test_personal_media_in_an_organizations_resource_says_it_is_personal_and_how_to_share_it(user, org, path, body):
+    """Issue #17: it said "belongs to another organization", which it does not: it belongs to no organization."""
+    mine = upload(user)
+    response = client_for(user).post(f"{path}?organization_id={org.pk}", body(mine), format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": personal_media(org)})
+    shared = upload(user, organization=org)  # what the message says to do
+    done = client_for(user).post(f"{path}?organization_id={org.pk}", body(shared), format="json")
+    assert done.status_code == 200, done.json()
+
+
+def test_an_organizations_media_in_a_personal_resource_says_where_it_can_go(user, org):
+    theirs = upload(user, organization=org)
+    response = client_for(user).post("/api/v1/products/", {"name": "P", "cover_image_media_id": theirs["id"]},
+                                     format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": (
+        "Media resource belongs to an organization: a personal resource can use only personal and public ones "
+        f"(write this resource in the organization, with organization_id={org.pk})")})
 
 
 def test_deleting_a_revision_keeps_media_that_something_else_uses(user, django_capture_on_commit_callbacks):
@@ -246,3 +278,73 @@ def test_after_a_transfer_the_shootings_own_media_follow_it(user, org, django_ca
     assert MediaResource.objects.get(pk=revision["images"][0]["image_media"]["id"]).organization_id == target.pk
     assert MediaResource.objects.get(pk=shared["id"]).organization_id == org.pk  # the product still uses it
     assert client_for(user).get(f"/api/v1/shots/{shot.pk}/download").status_code == 200
+
+
+# --- an image given by media id alone shows the media's URL (issue #17: a class) ---------------------
+def _first(body, *path):
+    for key in path:
+        body = body[key]
+    return body
+
+
+def media_id_bodies(user):
+    """Every input that takes an image by media id, with where its URL is shown in the answer."""
+    shot_type = ShotTypeFactory(owner=None, public=True)
+    subject = SubjectFactory(owner=user)
+    return {
+        "product cover": ("/api/v1/products/", lambda m: {"name": "P", "cover_image_media_id": m}, ("cover_image_url",)),
+        "product back": ("/api/v1/products/", lambda m: {"name": "P", "back_image_media_id": m}, ("back_image_url",)),
+        "subject cover": ("/api/v1/subjects/", lambda m: {"name": "S", "gender": "FEMALE", "cover_image_media_id": m},
+                          ("cover_image_url",)),
+        "subject portrait": ("/api/v1/subjects/", lambda m: {"name": "S", "gender": "FEMALE",
+                                                             "portrait_image_media_id": m}, ("portrait_image_url",)),
+        "subject base image": ("/api/v1/subjects/", lambda m: {"name": "S", "gender": "FEMALE", "base_images": [
+            {"shot_type_id": str(shot_type.pk), "image_media_id": m}]}, ("base_images", 0, "image_url")),
+        "shot type reference": ("/api/v1/shot-types/", lambda m: {"name": "T", "reference_image_id": m},
+                                ("reference_image_url",)),
+        "pose image": ("/api/v1/pose-presets/", lambda m: {"name": "Pose", "shot_type_id": str(shot_type.pk),
+                                                           "pose_image_media_id": m}, ("pose_image_url",)),
+        "set base image": ("/api/v1/set-designs/", lambda m: {"name": "Set", "base_images": [
+            {"shot_type_id": str(shot_type.pk), "subject_id": str(subject.pk), "image_media_id": m}]},
+            ("base_images", 0, "image_url")),
+        "set reference image": ("/api/v1/set-designs/", lambda m: {"name": "Set", "reference_images": [
+            {"shot_type_id": str(shot_type.pk), "image_media_id": m}]}, ("reference_images", 0, "image_url")),
+        "subject portrait of a set": ("/api/v1/set-designs/", lambda m: {"name": "Set", "subject_portraits": [
+            {"subject_id": str(subject.pk), "image_media_id": m}]}, ("subject_portraits", 0, "image_url")),
+    }
+
+
+MEDIA_ID_INPUTS = ["product cover", "product back", "subject cover", "subject portrait", "subject base image",
+                   "shot type reference", "pose image", "set base image", "set reference image",
+                   "subject portrait of a set"]
+
+
+@pytest.mark.parametrize("name", MEDIA_ID_INPUTS)
+def test_an_image_given_by_media_id_alone_shows_the_medias_url(user, name):
+    path, body, where = media_id_bodies(user)[name]
+    media = upload(user)
+    created = client_for(user).post(path, body(media["id"]), format="json")
+    assert created.status_code == 200, created.json()
+    url = MediaResource.objects.get(pk=media["id"]).url
+    assert _first(created.json(), *where) == url
+    assert _first(client_for(user).get(f"{path}{created.json()['id']}").json(), *where) == url
+
+
+def test_every_media_id_input_is_covered():
+    """A new `*_media_id` input field joins the table above."""
+    from sartiq.catalog.api import requests as catalog_requests
+
+    fields = {name for model in vars(catalog_requests).values() if isinstance(model, type)
+              and hasattr(model, "model_fields") for name in model.model_fields
+              if name.endswith("media_id") or name == "reference_image_id"}
+    assert fields == {"cover_image_media_id", "back_image_media_id", "portrait_image_media_id", "image_media_id",
+                      "reference_image_id", "pose_image_media_id"}
+
+
+def test_a_base_image_needs_a_url_or_a_media_id(user):
+    shot_type = ShotTypeFactory(owner=None, public=True)
+    response = client_for(user).post("/api/v1/subjects/", {"name": "S", "gender": "FEMALE", "base_images": [
+        {"shot_type_id": str(shot_type.pk)}]}, format="json")
+    assert response.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "base_images", 0], "Value error, A base image needs image_url or image_media_id")]
