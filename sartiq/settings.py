@@ -505,6 +505,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sartiq.api.schema.postprocess_validation_errors",
         "sartiq.api.schema.postprocess_nullable_any",
+        "sartiq.api.client_docs.postprocess_client_docs",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
