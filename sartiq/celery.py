@@ -3,7 +3,7 @@ import os
 
 from celery import Celery, signals
 
-from sartiq import request_log
+from sartiq import metrics, request_log
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sartiq.settings")
 
@@ -15,3 +15,6 @@ app.autodiscover_tasks()
 signals.before_task_publish.connect(request_log.add_request_id_header, weak=False)
 signals.task_prerun.connect(request_log.task_started, weak=False)
 signals.task_postrun.connect(request_log.task_finished, weak=False)
+# Task outcomes and durations for /metrics (sartiq/metrics.py).
+signals.task_prerun.connect(metrics.task_started, weak=False)
+signals.task_postrun.connect(metrics.task_finished, weak=False)

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request id and the request's log line, around everything else (sartiq/request_log.py).
     "sartiq.request_log.RequestLogMiddleware",
+    # Requests, latency and query counts for /metrics (sartiq/metrics.py).
+    "sartiq.metrics.MetricsMiddleware",
     # API paths answer JSON whatever the error (sartiq/api/middleware.py).
     "sartiq.api.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
@@ -540,6 +542,9 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# `/metrics` answers `Authorization: Bearer <METRICS_TOKEN>`; without a token it does not exist.
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 # Errors to Sentry when SENTRY_DSN is set: Django and Celery, no personal data, secrets redacted.
 SENTRY_DSN = env("SENTRY_DSN")
