@@ -190,3 +190,26 @@ def test_the_images_build_step_loads_the_production_settings(tmp_path):
     env = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(tmp_path)}
     result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_make_run_says_where_everything_is():
+    text = run.where_everything_is({"PORT": "9000", "METRICS_TOKEN": "t"}, "admin@example.com")
+    for expected in ("http://localhost:9000/api/v1/", "http://localhost:9000/docs", "http://localhost:9000/redoc",
+                     "http://localhost:9000/api/v1/openapi.json", "http://localhost:9000/admin/",
+                     "http://localhost:9000/metrics", "username=admin@example.com",
+                     'curl -s http://localhost:9000/api/v1/users/me -H "Authorization: Bearer $TOKEN"'):
+        assert expected in text, expected
+    assert "METRICS_TOKEN" in run.where_everything_is({}, None).split("Metrics:")[1].splitlines()[0]
+    assert "http://10.1.2.3:8000/docs" in run.where_everything_is({"HOST": "10.1.2.3"}, None)
+
+
+def test_make_run_shares_metrics_between_its_processes(tmp_path):
+    env = {}
+    (tmp_path / "prometheus").mkdir()
+    (tmp_path / "prometheus" / "counter_1.db").write_bytes(b"stale")
+    run.metrics_directory(env, tmp_path)
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path / "prometheus")
+    assert list((tmp_path / "prometheus").iterdir()) == []  # a previous run's counts are not this one's
+    chosen = {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}
+    run.metrics_directory(chosen, tmp_path)
+    assert chosen == {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}
