@@ -105,3 +105,26 @@ def test_queue_depth_counts_messages_waiting_in_redis(anon, metrics_token, user,
         for _ in range(3):
             run_generation.apply_async(args=["00000000-0000-0000-0000-000000000000"], producer=producer)
     assert value(scrape(anon), "sartiq_celery_queue_depth", queue="generation") == 3
+
+
+def test_processes_sharing_a_multiprocess_directory_are_summed(tmp_path):
+    """What make run sets up: a worker's counters appear in the web process's scrape."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    from tests.servers import database_url
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
+           "SECRET_KEY": django_settings.SECRET_KEY, "TEST_CELERY_BROKER_URL": "memory://",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    setup = "import django; django.setup(); from sartiq import metrics; "
+    for _ in range(2):  # two "worker" processes, one task each
+        subprocess.run([sys.executable, "-c", setup + "metrics.TASKS.labels('shots.run_generation', 'SUCCESS').inc()"],
+                       env=env, check=True, timeout=120)
+    scraped = subprocess.run([sys.executable, "-c", setup + "import sys; sys.stdout.write(metrics.scrape().decode())"],
+                             env=env, check=True, timeout=120, capture_output=True, text=True).stdout
+    assert 'sartiq_celery_tasks_total{state="SUCCESS",task="shots.run_generation"} 2.0' in scraped, scraped
+    assert "sartiq_celery_queue_depth" in scraped
