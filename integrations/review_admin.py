@@ -14,6 +14,7 @@ admin and the API cannot disagree; what a staff user sees follows the tenancy ru
 from __future__ import annotations
 
 import copy
+import logging
 from urllib.parse import urlencode
 
 from django import forms
@@ -42,6 +43,8 @@ from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, statu
 from shots.choices import REVIEWABLE, QualityStatus, RejectionReason, ShotStatus
 from shots.models import ReviewShot, Shot, ShotRevision, ShotRevisionImage
 from shots.selectors import shot_status_expression
+
+logger = logging.getLogger(__name__)
 
 
 class ReviewActionForm(helpers.ActionForm):
@@ -120,15 +123,31 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset.filter(shooting_look__shooting__brand=self.value()) if self.value() else queryset
 
 
+# Outcomes listed one by one after the counts; beyond, the counts and the log say the rest.
+LISTED_OUTCOMES = 20
+
+
 def _run_on_each(modeladmin, request, queryset, verb, call):
-    """One service call per shot, one message per shot saying what happened to it."""
-    for shot in queryset:
+    """One service call per shot. Progress: a log line per shot (`n/total`), and messages the staff
+    user sees: the counts (for more than one shot), then each shot's outcome, refusals first."""
+    shots = list(queryset)
+    done, refused = [], []
+    for index, shot in enumerate(shots, start=1):
         label = modeladmin.label(shot)
         try:
             outcome = call(shot)
-            modeladmin.message_user(request, f"{label}: {outcome or verb}", messages.SUCCESS)
+            done.append(f"{label}: {outcome or verb}")
         except DomainError as error:
-            modeladmin.message_user(request, f"{label}: not {verb}: {error.message}", messages.WARNING)
+            refused.append(f"{label}: not {verb}: {error.message}")
+        logger.info("admin bulk action: %s %d/%d", verb, index, len(shots))
+    if len(shots) > 1:
+        summary = f"{len(done)} of {len(shots)} shots {verb}" + (f", {len(refused)} not" if refused else "")
+        modeladmin.message_user(request, summary, messages.WARNING if refused else messages.SUCCESS)
+    outcomes = [(text, messages.WARNING) for text in refused] + [(text, messages.SUCCESS) for text in done]
+    for text, level in outcomes[:LISTED_OUTCOMES]:
+        modeladmin.message_user(request, text, level)
+    if len(outcomes) > LISTED_OUTCOMES:
+        modeladmin.message_user(request, f"... and {len(outcomes) - LISTED_OUTCOMES} more", messages.INFO)
 
 
 @admin.action(description="Approve selected shots", permissions=["change"])

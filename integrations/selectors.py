@@ -150,3 +150,8 @@ def shooting_details(user):
     """A shooting with its looks as `user` sees them, as model instances for the serializers. The
     endpoint builds the same document from rows (`shootings/api/documents.py`); the tests compare."""
     return shooting_selectors.shooting_details(looks(user))
+
+
+def push_counts_by_status() -> dict[str, int]:
+    """Pushes per status, every tenant's (the `sartiq_pushes` metric)."""
+    return dict(ExternalImagePush.objects.order_by().values_list("push_status").annotate(rows=Count("id")))

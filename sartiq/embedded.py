@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SARTIQ_DATA_DIR", BASE_DIR / ".data"))
+# The demo superuser `manage.py seed_demo` creates (its password: demo_password()).
+DEMO_EMAIL = "admin@example.com"
 
 # A Unix socket path may not exceed 107 bytes; deep checkouts fall back to a short directory.
 _MAX_SOCKET_DIR = 80

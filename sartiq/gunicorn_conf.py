@@ -1,7 +1,7 @@
 """Gunicorn's configuration for every deployment (`make run`, `make fuzz`, the Docker image):
 `gunicorn -c python:sartiq.gunicorn_conf sartiq.wsgi --bind ... --workers ...`.
 
-Besides the access log with secrets redacted, it makes the answers gunicorn writes itself (a
+Besides the (optional) access log with secrets redacted, it makes the answers gunicorn writes itself (a
 request line or header beyond its limits: 414, 431; a malformed request: 400) JSON in the
 contract's `{"detail": ...}` shape, like every other answer of the API, instead of its HTML page.
 Gunicorn has no setting for that page: its workers call `gunicorn.util.write_error`, so this module
@@ -11,11 +11,14 @@ no library does it; the replacement keeps the function's signature and its statu
 from __future__ import annotations
 
 import json
+import os
 
 from gunicorn import util
 
 threads = 4
-accesslog = "-"
+# Django logs one line per request itself (sartiq/request_log.py: JSON in production, with the
+# request id); gunicorn's own access line, redacted too, only when asked for.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on") else None
 logger_class = "sartiq.log_redaction.RedactingGunicornLogger"
 
 

@@ -9,6 +9,7 @@ told otherwise) and PORT.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,47 @@ def web_command(env: dict, bin_dir: Path) -> list[str]:
     redacted, its own error answers (414, 431, 400) in JSON."""
     return [str(bin_dir / "gunicorn"), "-c", "python:sartiq.gunicorn_conf", "sartiq.wsgi",
             "--bind", bind_address(env), "--workers", env.get("WEB_CONCURRENCY", "2")]
+
+
+def public_base(env: dict) -> str:
+    """The URL a person on this machine opens (any-interface binds are reached through localhost)."""
+    host = env.get("HOST") or "127.0.0.1"
+    host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{env.get('PORT') or '8000'}"
+
+
+def where_everything_is(env: dict, demo_email: str | None) -> str:
+    """What `make run` prints once the processes started: every address and a first call to try."""
+    base = public_base(env)
+    metrics = (f"{base}/metrics  (Authorization: Bearer $METRICS_TOKEN)" if env.get("METRICS_TOKEN")
+               else "off (set METRICS_TOKEN to serve /metrics)")
+    email = demo_email or "<e-mail>"
+    return "\n".join([
+        "",
+        f"Sartiq is running on {bind_address(env)}.",
+        f"  API:      {base}/api/v1/",
+        f"  Docs:     {base}/docs  (ReDoc: {base}/redoc, OpenAPI: {base}/api/v1/openapi.json)",
+        f"  Admin:    {base}/admin/",
+        f"  Health:   {base}/api/v1/utils/health-check/",
+        f"  Metrics:  {metrics}",
+        "  Try:",
+        f"    TOKEN=$(curl -s {base}/api/v1/login/access-token -d username={email} -d password=<password> \\",
+        "            | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        f"    curl -s {base}/api/v1/users/me -H \"Authorization: Bearer $TOKEN\"",
+        "Press Ctrl-C to stop.",
+        "",
+    ])
+
+
+def metrics_directory(env: dict, data_dir: Path) -> None:
+    """The web workers and the Celery pool share their counters through one directory
+    (sartiq/metrics.py), emptied at each start: counts of a previous run are not this one's."""
+    if env.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = data_dir / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def check_configuration() -> None:
@@ -83,8 +125,6 @@ def main() -> int:
         print(f"Embedded Redis: {redis.url}")
     if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = embedded.local_secret_key()
-    port = env.get("PORT", "8000")
-    bind = bind_address(env)
     python = sys.executable
     manage = [python, str(BASE_DIR / "manage.py")]
 
@@ -109,14 +149,15 @@ def main() -> int:
     try:
         run([*manage, "migrate", "--noinput"])
         debug = (env.get("DEBUG") or "").strip().lower() in config.TRUE_WORDS  # as the settings read it
-        if debug or (env.get("SEED_DEMO") or "").strip().lower() in config.TRUE_WORDS:
+        seeded = debug or (env.get("SEED_DEMO") or "").strip().lower() in config.TRUE_WORDS
+        if seeded:
             run([*manage, "seed_demo"])
         if not debug:
             run([*manage, "collectstatic", "--noinput"])
+        metrics_directory(env, embedded.DATA_DIR)
         commands = process_commands(env, Path(python).parent, embedded.DATA_DIR)
         processes.extend(subprocess.Popen(command, env=env, cwd=BASE_DIR) for command in commands.values())
-        print(f"\nSartiq is running on {bind}: http://localhost:{port}/docs  (admin: http://localhost:{port}/admin/)"
-              "\nPress Ctrl-C to stop.\n", flush=True)
+        print(where_everything_is(env, embedded.DEMO_EMAIL if seeded else None), flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         while all(proc.poll() is None for proc in processes):
             time.sleep(0.5)

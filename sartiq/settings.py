@@ -94,9 +94,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: CORS headers on every API answer, errors included (a browser shows a page on
-    # another origin only the answers that carry them), and preflights answered before anything
-    # asks for a login ("Browser clients" below).
+    # Request id and the request's log line, around everything else (sartiq/request_log.py).
+    "sartiq.request_log.RequestLogMiddleware",
+    # Requests, latency and query counts for /metrics (sartiq/metrics.py).
+    "sartiq.metrics.MetricsMiddleware",
+    # CORS headers on every API answer, errors included (a browser shows a page on another origin
+    # only the answers that carry them), and preflights answered before anything asks for a login
+    # ("Browser clients" below).
     "corsheaders.middleware.CorsMiddleware",
     # API paths answer JSON whatever the error (sartiq/api/middleware.py).
     "sartiq.api.middleware.ApiErrorsAsJson",
@@ -400,6 +404,8 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")  # results live in the data
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING (JSON lines in production, sartiq/request_log.py), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -549,6 +555,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sartiq.api.schema.postprocess_validation_errors",
         "sartiq.api.schema.postprocess_nullable_any",
+        "sartiq.api.client_docs.postprocess_client_docs",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -557,13 +564,20 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+# JSON lines in production, text under `make run` (DEBUG); sartiq/request_log.py.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "sartiq.request_log.JsonLogFormatter"},
+    },
     # Signed upload tokens and URL signatures never reach a log (gunicorn's access log: run.py).
-    "filters": {"redact_secrets": {"()": "sartiq.log_redaction.RedactSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
+    "filters": {"redact_secrets": {"()": "sartiq.log_redaction.RedactSecretsFilter"},
+                "request_context": {"()": "sartiq.request_log.ContextFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_context", "redact_secrets"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -572,6 +586,17 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# `/metrics` answers `Authorization: Bearer <METRICS_TOKEN>`; without a token it does not exist.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
+# Errors to Sentry when SENTRY_DSN is set: Django and Celery, no personal data, secrets redacted.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from sartiq.request_log import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT"),
+                traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -13,6 +13,7 @@ from sartiq.catalog import urls as catalog_urls
 from sartiq.events import urls as events_urls
 from sartiq.media import urls as media_urls
 from sartiq.media.views import serve_media
+from sartiq.metrics import metrics_view
 from shootings import urls as shootings_urls
 from shots import urls as shots_urls
 
@@ -40,6 +41,7 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("", RedirectView.as_view(url="/docs", permanent=False)),
 ]
 

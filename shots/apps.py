@@ -11,3 +11,8 @@ class ShotsConfig(AppConfig):
         from shots.providers.replicate import check_input_maps
 
         check_input_maps()
+
+        from sartiq import metrics
+        from shots.selectors import generation_counts_by_status
+
+        metrics.count_by_status("sartiq_generations", "Generations by status", generation_counts_by_status)

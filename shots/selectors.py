@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, F, IntegerField, Min, Prefetch, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Prefetch, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
@@ -205,3 +205,8 @@ def earlier_revision_images(revision, limit: int) -> list[ShotRevisionImage]:
 def export_configuration_for(user):
     """The user's export configuration; the default (JPEG, DEFAULT adapter) until they set one."""
     return ExportConfiguration.objects.filter(user=user).first() or ExportConfiguration(user=user)
+
+
+def generation_counts_by_status() -> dict[str, int]:
+    """Generations per status, every tenant's (the `sartiq_generations` metric)."""
+    return dict(Generation.objects.order_by().values_list("status").annotate(rows=Count("id")))

@@ -35,6 +35,7 @@ BAD = [
     ("SHOT_DEFAULT_REWORK", "2.5", "SHOT_DEFAULT_REWORK='2.5' is not understood: expected an integer at least 0"),
     ("HTTPS_ONLY", "ture", "HTTPS_ONLY='ture' is not understood: accepted values are 1, true, yes, on (on)"),
     ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not understood: accepted values are DEBUG, INFO, WARNING"),
+    ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not understood: accepted values are json, text"),
     ("CELERY_BROKER_URL", "rabbit://broker", "CELERY_BROKER_URL='rabbit://broker' is not understood: "
                                              "expected a Celery broker URL"),
     ("RATE_LIMIT_STORAGE_URL", "memcache://x", "RATE_LIMIT_STORAGE_URL='memcache://x' is not understood"),

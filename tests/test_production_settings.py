@@ -3,6 +3,7 @@
 The settings are checked as production loads them: `manage.py` in a subprocess with the production
 settings module, DATABASE_URL set (the test server), DEBUG unset.
 """
+import json
 import os
 import re
 import secrets
@@ -138,7 +139,7 @@ def test_signed_urls_never_reach_the_access_log_or_djangos_log(tmp_path):
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings", "DATABASE_URL": database_url(),
            "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "PORT": str(port),
-           "WEB_CONCURRENCY": "1", "TEST_MEDIA_ROOT": str(tmp_path)}
+           "WEB_CONCURRENCY": "1", "TEST_MEDIA_ROOT": str(tmp_path), "GUNICORN_ACCESS_LOG": "1"}
     env.pop("HOST", None)
     secret = "s3cr3tS1gnature"
     upload_token = "eyJrZXkiOiJ1cGxvYWRzL3Nob3RzIn0:1uXyZq:" + secret
@@ -171,7 +172,12 @@ def test_signed_urls_never_reach_the_access_log_or_djangos_log(tmp_path):
     assert "/media/shots/a.jpg?expires=1&signature=[redacted]" in text
     assert "/media/shots/a.jpg?e=1&s=[redacted]" in text
     assert "X-Amz-Signature=[redacted]&token=[redacted]" in text and "sig=[redacted]" in text
-    assert re.search(r"WARNING django.request: .*: /api/v1/uploads/\[redacted\]", text), text  # Django's 4xx line
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]  # Django's, in JSON
+    assert any(line["logger"] == "django.request" and line["level"] == "WARNING"
+               and line["message"].endswith(": /api/v1/uploads/[redacted]") and line["request_id"] != "-"
+               for line in lines), text
+    assert any(line["logger"] == "sartiq.request" and line["path"] == "/api/v1/uploads/[redacted]"
+               and line["status"] >= 400 and line["request_id"] for line in lines), text
 
 
 def test_the_images_build_step_loads_the_production_settings(tmp_path):
@@ -184,3 +190,26 @@ def test_the_images_build_step_loads_the_production_settings(tmp_path):
     env = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(tmp_path)}
     result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_make_run_says_where_everything_is():
+    text = run.where_everything_is({"PORT": "9000", "METRICS_TOKEN": "t"}, "admin@example.com")
+    for expected in ("http://localhost:9000/api/v1/", "http://localhost:9000/docs", "http://localhost:9000/redoc",
+                     "http://localhost:9000/api/v1/openapi.json", "http://localhost:9000/admin/",
+                     "http://localhost:9000/metrics", "username=admin@example.com",
+                     'curl -s http://localhost:9000/api/v1/users/me -H "Authorization: Bearer $TOKEN"'):
+        assert expected in text, expected
+    assert "METRICS_TOKEN" in run.where_everything_is({}, None).split("Metrics:")[1].splitlines()[0]
+    assert "http://10.1.2.3:8000/docs" in run.where_everything_is({"HOST": "10.1.2.3"}, None)
+
+
+def test_make_run_shares_metrics_between_its_processes(tmp_path):
+    env = {}
+    (tmp_path / "prometheus").mkdir()
+    (tmp_path / "prometheus" / "counter_1.db").write_bytes(b"stale")
+    run.metrics_directory(env, tmp_path)
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path / "prometheus")
+    assert list((tmp_path / "prometheus").iterdir()) == []  # a previous run's counts are not this one's
+    chosen = {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}
+    run.metrics_directory(chosen, tmp_path)
+    assert chosen == {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}

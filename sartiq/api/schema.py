@@ -109,6 +109,11 @@ class AutoSchema(openapi.AutoSchema):
             name = name.get(getattr(self.view, "action", None))
         return name or f"{serializer_name.removesuffix('Public')}sPublic"
 
+    def get_description(self) -> str:
+        # View and action docstrings are written for maintainers; the document's prose is
+        # sartiq/api/client_docs.py's (postprocess_client_docs).
+        return ""
+
     def get_operation_id(self) -> str:
         return getattr(self.view, "operation_ids", {}).get(getattr(self.view, "action", None)) or super().get_operation_id()
 

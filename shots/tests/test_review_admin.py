@@ -149,8 +149,9 @@ def test_bulk_approve_and_reject_through_the_services(client, world):
     response = act(client, "approve_shots", [shots["review"]])
     assert message_texts(response) == ["Wool Coat (Back): approved"]
     response = act(client, "reject_shots", [shots["post_prod"], shots["proposal"]], note="Fix the collar")
-    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
-                                               "Silk Dress (Front): rejected (1 rework left)"]
+    assert message_texts(response)[0] == "2 of 2 shots rejected"
+    assert sorted(message_texts(response)[1:]) == ["Linen Shirt (Front): rejected (1 rework left)",
+                                                   "Silk Dress (Front): rejected (1 rework left)"]
     statuses = {key: Shot.objects.get(pk=shots[key].pk).current_revision.shot_status
                 for key in ("review", "post_prod", "proposal")}
     assert statuses == {"review": "APPROVED", "post_prod": "POST_PROD_REJECTED", "proposal": "REJECTED"}
@@ -163,8 +164,9 @@ def test_bulk_reject_without_rework_says_so_for_that_shot(client, world):
     Shot.objects.filter(pk=world["shots"]["review"].pk).update(rework_available=0)
     client.force_login(world["reviewer"])
     response = act(client, "reject_shots", [world["shots"]["review"], world["shots"]["proposal"]])
-    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
-                                               "Wool Coat (Back): not rejected: No rework left for this shot"]
+    assert message_texts(response) == ["1 of 2 shots rejected, 1 not",
+                                       "Wool Coat (Back): not rejected: No rework left for this shot",
+                                       "Linen Shirt (Front): rejected (1 rework left)"]
 
 
 def test_bulk_export(client, world, user):
@@ -176,10 +178,26 @@ def test_bulk_export(client, world, user):
     # Approved shots leave the queue; the APPROVED filter lists them for export.
     assert names(world, rows(client.get(f"{QUEUE}?status=APPROVED"))) == ["review", "approved", "proposal"]
     response = act(client, "export_shots", [shots["review"], shots["proposal"]], query="?status=APPROVED")
-    assert sorted(message_texts(response)) == [
+    assert message_texts(response) == [
+        "1 of 2 shots exported, 1 not",
         "Linen Shirt (Front): not exported: The product has no mapping to an external integration",
         "Wool Coat (Back): 1 export(s) started, 0 skipped"]
     assert ExternalImagePush.objects.get().revision == Shot.objects.get(pk=shots["review"].pk).current_revision
+
+
+def test_a_long_bulk_action_reports_its_counts_and_lists_the_first_outcomes(client, world, monkeypatch, caplog):
+    from integrations import review_admin
+
+    monkeypatch.setattr(review_admin, "LISTED_OUTCOMES", 1)
+    shots = world["shots"]
+    client.force_login(world["reviewer"])
+    caplog.set_level("INFO", logger="integrations.review_admin")
+    response = act(client, "approve_shots", [shots["review"], shots["proposal"], shots["post_prod"]])
+    texts = message_texts(response)
+    assert texts[0] == "3 of 3 shots approved"
+    assert len(texts) == 3 and texts[2] == "... and 2 more"
+    assert [r.getMessage() for r in caplog.records if r.name == "integrations.review_admin"] == [
+        "admin bulk action: approved 1/3", "admin bulk action: approved 2/3", "admin bulk action: approved 3/3"]
 
 
 def test_the_review_page_shows_the_chain_side_by_side(client, world):

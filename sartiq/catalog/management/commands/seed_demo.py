@@ -12,7 +12,7 @@ from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Membership, Organization, User
 from sartiq.catalog import choices, demo, models
 
-DEMO_EMAIL = "admin@example.com"
+DEMO_EMAIL = embedded.DEMO_EMAIL
 
 SHOT_TYPES = [
     ("Front", choices.ViewAngle.FRONT, choices.ShotTypeFraming.FULL_BODY, True),
