@@ -34,6 +34,7 @@ TASK_HEADER = "request_id"
 # and AWS's ids); anything else is replaced, so a log line cannot be forged or bloated through it.
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:@+=-]{8,128}$")
 _UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+_ORGANIZATION_PARAM = re.compile(r"(?:^|&)organization_id=([0-9a-fA-F-]{32,36})(?=&|$)")
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sartiq_log_context", default=None)
 request_logger = logging.getLogger("sartiq.request")
@@ -93,8 +94,12 @@ def _user_id(request) -> str | None:
 
 
 def _organization_id(request) -> str | None:
+    # Read from the raw query string: parsing request.GET here could raise (too many fields) after
+    # the layers that turn that into a 400 have answered.
     match = getattr(request, "resolver_match", None)
-    value = (match.kwargs.get("organization_id") if match else None) or request.GET.get("organization_id")
+    value = match.kwargs.get("organization_id") if match else None
+    if not value and (found := _ORGANIZATION_PARAM.search(request.META.get("QUERY_STRING", ""))):
+        value = found.group(1)
     return value if value and _UUID.match(value) else None
 
 

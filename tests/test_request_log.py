@@ -62,6 +62,14 @@ def test_the_request_line_names_the_tenant_and_never_a_signed_token(api, org, ca
     assert "s3cr3t" not in caplog.text
 
 
+def test_a_query_too_long_to_parse_is_still_the_clear_400_and_logged(api, caplog):
+    caplog.set_level(logging.INFO, logger="sartiq.request")
+    response = api.get("/api/v1/products/?" + "&".join(f"f{i}=1" for i in range(2000)))
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    [record] = _request_records(caplog)
+    assert record.status == 400 and record.organization_id is None
+
+
 def test_production_lines_are_json_with_the_request_id(api, caplog):
     caplog.set_level(logging.INFO, logger="sartiq.request")
     api.get("/api/v1/users/me?signature=s3cr3t", HTTP_X_REQUEST_ID="req-json-0123456789")
