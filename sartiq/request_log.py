@@ -144,22 +144,23 @@ def add_request_id_header(headers=None, **kwargs) -> None:
         headers.setdefault(TASK_HEADER, request_id)
 
 
-_task_started: dict[str, float] = {}
+_task_started: dict[str, tuple[float, contextvars.Token]] = {}
 
 
 def task_started(task_id=None, task=None, **kwargs) -> None:
     request_id = getattr(task.request, TASK_HEADER, None) or (task.request.headers or {}).get(TASK_HEADER)
-    _context.set({"request_id": request_id_from(request_id), "task_id": task_id})
-    _task_started[task_id] = time.perf_counter()
+    token = _context.set({"request_id": request_id_from(request_id), "task_id": task_id})
+    _task_started[task_id] = (time.perf_counter(), token)
 
 
 def task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
-    started = _task_started.pop(task_id, None)
+    started, token = _task_started.pop(task_id, (None, None))
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
     task_logger.log(logging.ERROR if state == "FAILURE" else logging.INFO, "task %s %s %sms", task.name, state,
                     duration_ms, extra={"task": task.name, "task_id": task_id, "state": state,
                                         "duration_ms": duration_ms})
-    _context.set(None)
+    if token is not None:  # back to the context the task ran in (a request's, when run inline)
+        _context.reset(token)
 
 
 # Sentry: errors only, without personal data, with the same redaction as the logs.
