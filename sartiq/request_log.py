@@ -34,6 +34,7 @@ TASK_HEADER = "request_id"
 # and AWS's ids); anything else is replaced, so a log line cannot be forged or bloated through it.
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:@+=-]{8,128}$")
 _UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+_ORGANIZATION_PARAM = re.compile(r"(?:^|&)organization_id=([0-9a-fA-F-]{32,36})(?=&|$)")
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sartiq_log_context", default=None)
 request_logger = logging.getLogger("sartiq.request")
@@ -93,8 +94,12 @@ def _user_id(request) -> str | None:
 
 
 def _organization_id(request) -> str | None:
+    # Read from the raw query string: parsing request.GET here could raise (too many fields) after
+    # the layers that turn that into a 400 have answered.
     match = getattr(request, "resolver_match", None)
-    value = (match.kwargs.get("organization_id") if match else None) or request.GET.get("organization_id")
+    value = match.kwargs.get("organization_id") if match else None
+    if not value and (found := _ORGANIZATION_PARAM.search(request.META.get("QUERY_STRING", ""))):
+        value = found.group(1)
     return value if value and _UUID.match(value) else None
 
 
@@ -139,22 +144,23 @@ def add_request_id_header(headers=None, **kwargs) -> None:
         headers.setdefault(TASK_HEADER, request_id)
 
 
-_task_started: dict[str, float] = {}
+_task_started: dict[str, tuple[float, contextvars.Token]] = {}
 
 
 def task_started(task_id=None, task=None, **kwargs) -> None:
     request_id = getattr(task.request, TASK_HEADER, None) or (task.request.headers or {}).get(TASK_HEADER)
-    _context.set({"request_id": request_id_from(request_id), "task_id": task_id})
-    _task_started[task_id] = time.perf_counter()
+    token = _context.set({"request_id": request_id_from(request_id), "task_id": task_id})
+    _task_started[task_id] = (time.perf_counter(), token)
 
 
 def task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
-    started = _task_started.pop(task_id, None)
+    started, token = _task_started.pop(task_id, (None, None))
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
     task_logger.log(logging.ERROR if state == "FAILURE" else logging.INFO, "task %s %s %sms", task.name, state,
                     duration_ms, extra={"task": task.name, "task_id": task_id, "state": state,
                                         "duration_ms": duration_ms})
-    _context.set(None)
+    if token is not None:  # back to the context the task ran in (a request's, when run inline)
+        _context.reset(token)
 
 
 # Sentry: errors only, without personal data, with the same redaction as the logs.

@@ -83,7 +83,8 @@ def test_fashns_webhook_completes_the_generation_and_forged_or_replayed_ones_cha
         fashn.release(job.id)
         wait_for(lambda: Generation.objects.get(pk=generation.pk).status == "COMPLETED", timeout=30, worker=worker,
                  what="the webhook to complete the generation")
-        assert (job.id, 200) in fashn.deliveries
+        # The server records its delivery once our answer reaches it, after the commit the test saw.
+        wait_for(lambda: (job.id, 200) in fashn.deliveries, timeout=10, worker=worker, what="the delivery's answer")
     generation.refresh_from_db()
     revision = ShotRevision.objects.get(shot=generation.shot)
     assert generation.revision == revision and generation.provider_job_id == job.id

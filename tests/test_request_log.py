@@ -13,6 +13,7 @@ from sartiq import request_log
 from sartiq.catalog.tests.factories import SubjectBaseImageFactory
 from shootings.tests.factories import ShootingFactory, ShotFactory
 from shots.models import Generation
+from shots.tasks import run_generation
 from tests.test_async_worker import broker, celery_worker, wait_for  # noqa: F401 (broker: a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,14 @@ def test_the_request_line_names_the_tenant_and_never_a_signed_token(api, org, ca
     assert "s3cr3t" not in first.path and "[redacted]" in first.path
     assert second.path == "/api/v1/uploads/[redacted]"
     assert "s3cr3t" not in caplog.text
+
+
+def test_a_query_too_long_to_parse_is_still_the_clear_400_and_logged(api, caplog):
+    caplog.set_level(logging.INFO, logger="sartiq.request")
+    response = api.get("/api/v1/products/?" + "&".join(f"f{i}=1" for i in range(2000)))
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    [record] = _request_records(caplog)
+    assert record.status == 400 and record.organization_id is None
 
 
 def test_production_lines_are_json_with_the_request_id(api, caplog):
@@ -127,6 +136,20 @@ def test_the_worker_logs_one_json_line_per_task_with_the_request_id(user, broker
     [line] = [line for line in task_lines() if line["task"] == "shots.run_generation"]
     assert line["request_id"] == "req-worker-0123456789"
     assert line["state"] == "SUCCESS" and line["duration_ms"] > 0 and line["task_id"]
+
+
+def test_a_task_run_inline_logs_its_own_line_and_gives_the_request_its_id_back(user, caplog):
+    caplog.set_level(logging.INFO)
+    shot = _generatable_shot(user)
+    generation = Generation.objects.create(shot=shot)
+    token = request_log._context.set({"request_id": "req-inline-0123456789"})
+    try:
+        run_generation.apply(args=[str(generation.pk)], headers={"request_id": "req-inline-0123456789"})
+        assert request_log.current_request_id() == "req-inline-0123456789"
+    finally:
+        request_log._context.reset(token)
+    [line] = [r for r in caplog.records if r.name == "sartiq.task"]
+    assert (line.task, line.state, line.request_id) == ("shots.run_generation", "SUCCESS", "req-inline-0123456789")
 
 
 def test_sentry_events_carry_no_secret():
