@@ -532,6 +532,8 @@ SPECTACULAR_SETTINGS = {
         "EyeColor": "sartiq.catalog.choices.EyeColor",
         "HairColor": "sartiq.catalog.choices.HairColor",
         "LoraStatus": "sartiq.catalog.choices.LoraStatus",
+        "QualityStatus": "shots.choices.QualityStatus",
+        "RejectionReason": "shots.choices.RejectionReason",
         "FileFormat": "sartiq.catalog.choices.FileFormat",
         # Inputs take both JPG and JPEG, looks and guidelines as the export configuration; each
         # answer keeps its own spelling (FileFormat, ExportFormat).

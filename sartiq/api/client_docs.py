@@ -166,6 +166,12 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "GET /shootings/{shooting_id}/draft-summary/": ("Summarize a draft shooting", "What is still missing before "
                                                     "the shooting's looks can be generated."),
     "GET /shootings/{shooting_id}/history/": ("Shooting history", _HISTORY),
+    "GET /shootings/{shooting_id}/review-report/": (
+        "Review report of a shooting", "Per shot type and per engine/model: revisions generated, first-pass approval "
+        "rate, rejections by reason, rework spent, and how often a FAILED (or PASSED) quality check was rejected."),
+    "POST /external-integrations/{integration_id}/rotate-callback-secret/": (
+        "Rotate an integration's callback secret", "A new `whsec_` secret, shown once in this answer; the previous "
+        "one is still accepted for a grace period (WEBHOOK_SECRET_GRACE), so the retailer can switch without loss."),
     "GET /shootings/summary/": ("Summarize shootings", f"Counts of looks and shots per status. {organization_rule('shootings')}"),
     # looks
     "GET /shootings/{shooting_id}/looks/": ("List a shooting's looks", "The looks of the shooting in the path. "

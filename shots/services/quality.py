@@ -35,14 +35,6 @@ logger = logging.getLogger(__name__)
 EARLIER_REVISIONS = 10
 
 
-def quality_pending(images: list) -> dict:
-    """A new revision's quality fields: PENDING when it has stored images to check, else none (a
-    revision without images is never checked)."""
-    if not any(image.media is not None for image in images):
-        return {}
-    return {"quality": {"status": QualityStatus.PENDING.value, "checks": []}, "quality_status": QualityStatus.PENDING}
-
-
 def revision_quality_check(*, revision_id) -> str:
     """Check a PENDING revision and store the result; returns its status, or "" when there was
     nothing to do (the revision is gone, or was checked already)."""

@@ -14,11 +14,10 @@ from sartiq.events.services import record_each
 from sartiq.locking import lock
 from sartiq.media.models import MediaResource
 from sartiq.media.references import MediaReferences
-from shots.choices import RevisionSource
+from shots.choices import QualityStatus, RevisionSource
 from shots.events import of_shot, status_change, status_of
 from shots.models import Shot, ShotRevision, ShotRevisionImage
 from shots.services.images import media_released_after, resolve_image, store_image
-from shots.services.quality import quality_pending
 from shots.tasks import check_revision_quality
 
 
@@ -186,3 +185,14 @@ def revision_restore(*, user, revision) -> ShotRevision:
                   {"version": revision.version, "deleted": len(later)}),
                  *status_change(shot, before, revision.shot_status, "revision.restored")])
     return revision
+
+
+def quality_pending(images: list) -> dict:
+    """A new revision's quality fields: PENDING when it has stored images to check, else none (a
+    revision without images is never checked). Here, not in shots/services/quality.py: that module
+    loads the image libraries (numpy, scipy, scikit-image), which only the worker needs; the web
+    process that creates revisions stays without them (make bench's memory bound)."""
+    if not any(image.media is not None for image in images):
+        return {}
+    return {"quality": {"status": QualityStatus.PENDING.value, "checks": []}, "quality_status": QualityStatus.PENDING}
+

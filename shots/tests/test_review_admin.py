@@ -282,8 +282,10 @@ def test_bulk_reject_stores_the_reasons_ticked_beside_the_action(client, world):
     shots = world["shots"]
     response = act(client, "reject_shots", [shots["review"], shots["proposal"]], note="Wrong red",
                    reasons=["COLOR", "FIT"])
-    assert sorted(message_texts(response)) == ["Linen Shirt (Front): rejected (1 rework left)",
-                                               "Wool Coat (Back): rejected (1 rework left)"]
+    # The counts first, then each shot's outcome (bulk actions report their progress).
+    assert message_texts(response)[0] == "2 of 2 shots rejected"
+    assert sorted(message_texts(response)[1:]) == ["Linen Shirt (Front): rejected (1 rework left)",
+                                                   "Wool Coat (Back): rejected (1 rework left)"]
     for key in ("review", "proposal"):
         revision = Shot.objects.get(pk=shots[key].pk).current_revision
         assert (revision.shot_status, revision.rejection_reasons) == ("REJECTED", ["COLOR", "FIT"])
