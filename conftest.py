@@ -1,4 +1,6 @@
 """Fixtures shared by every test: users, organizations and authenticated API clients."""
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +11,7 @@ from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.tests.factories import MembershipFactory, UserFactory
 from sartiq.api.auth import create_access_token
 from sartiq.events.services import AfterRecorded
+from shots.models import ShotRevision
 
 
 def sent(callbacks) -> list:
@@ -124,3 +127,25 @@ class QueryCounts:
 @pytest.fixture
 def query_counts() -> QueryCounts:
     return QueryCounts()
+
+
+@pytest.fixture(autouse=True)
+def worker_quality_checks_settle(request):
+    """Tests with a real worker (marked `broker`) end once the worker has checked the revisions they
+    made (shots.check_revision_quality runs after a generation completes): the table flush at
+    teardown would otherwise meet the worker's transaction (a deadlock seen in CI). The database
+    fixture is set up first, so this waits before its flush."""
+    active = request.node.get_closest_marker("broker") is not None and _transactional(request)
+    if active:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if not active:
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ShotRevision.objects.filter(quality_status="PENDING").exists():
+        time.sleep(0.2)
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
