@@ -7,41 +7,9 @@ from integrations import (
 )
 from integrations.models import ExternalImagePush, ExternalIntegration, ExternalProductMapping, PushAttempt
 from sartiq.accounts import tenancy
+from sartiq.admin_services import ServiceForm
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
-from sartiq.errors import DomainError, InvalidInput
-
-
-class ServiceForm(forms.ModelForm):
-    """A form whose write is a service call: `clean()` asks the service's check (the API's rules:
-    who may, what is valid), so that a refusal is shown on the form; the admin then calls the service."""
-
-    user = None  # set by ServiceAdmin.get_form
-    # service input name -> form field, where they differ
-    field_names: dict[str, str] = {}
-
-    def service_data(self) -> dict:
-        raise NotImplementedError
-
-    def check(self, data: dict) -> None:
-        raise NotImplementedError
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            try:
-                self.check(self.service_data())
-            except InvalidInput as error:
-                name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
-                self.add_error(name if name in self.fields else None, error.message)
-            except DomainError as error:
-                raise forms.ValidationError(error.message)
-        return cleaned
-
-    def changed(self, names) -> dict:
-        """The fields among `names` the user changed (all of them on an add form)."""
-        adding = self.instance._state.adding
-        return {name: self.cleaned_data[name] for name in names
-                if name in self.fields and (adding or name in self.changed_data)}
+from sartiq.errors import DomainError
 
 
 class ServiceAdmin(TenantAdminMixin, admin.ModelAdmin):

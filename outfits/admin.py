@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from outfits.models import Outfit, OutfitProduct
-from sartiq.admin_services import read_only_inline
+from sartiq.admin_services import ReadOnlyAdminMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 
 
@@ -13,7 +13,7 @@ class OutfitProductInline(TenantInlineMixin, admin.TabularInline):
 
 
 @admin.register(Outfit)
-class OutfitAdmin(TenantAdminMixin, admin.ModelAdmin):
+class OutfitAdmin(ReadOnlyAdminMixin, TenantAdminMixin, admin.ModelAdmin):
     """Read-only: outfits are written by the API's services (there is no outfit update or delete
     service; a look's delete removes its outfits)."""
 
@@ -21,12 +21,3 @@ class OutfitAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_filter = ["source", "generation_status"]
     search_fields = ["outfit_instruction", "generation_error"]
     inlines = [OutfitProductInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

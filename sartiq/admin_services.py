@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.contrib import messages
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 
 from sartiq.admin_tenancy import TENANT_FIELDS
-from sartiq.errors import DomainError
+from sartiq.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
     from sartiq.resources import Resource
@@ -209,3 +210,50 @@ def read_only_inline(inline_class):
     inline_class.has_add_permission = lambda self, request, obj=None: False
     inline_class.has_change_permission = lambda self, request, obj=None: False
     return inline_class
+
+
+class ReadOnlyAdminMixin:
+    """A model admin that shows rows and never writes them: services elsewhere do (events, webhook
+    deliveries, outfits)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceForm(forms.ModelForm):
+    """A form whose write is a service call: `clean()` asks the service's check (the API's rules:
+    who may, what is valid), so that a refusal is shown on the form; the admin then calls the service."""
+
+    user = None  # set by the admin's get_form
+    # service input name -> form field, where they differ
+    field_names: dict[str, str] = {}
+
+    def service_data(self) -> dict:
+        raise NotImplementedError
+
+    def check(self, data: dict) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.check(self.service_data())
+            except InvalidInput as error:
+                name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
+                self.add_error(name if name in self.fields else None, error.message)
+            except DomainError as error:
+                raise forms.ValidationError(error.message)
+        return cleaned
+
+    def changed(self, names) -> dict:
+        """The fields among `names` the user changed (all of them on an add form)."""
+        adding = self.instance._state.adding
+        return {name: self.cleaned_data[name] for name in names
+                if name in self.fields and (adding or name in self.changed_data)}

@@ -13,9 +13,9 @@ from django.utils.html import format_html, format_html_join
 from sartiq.accounts import tenancy
 from sartiq.accounts.choices import MembershipRole
 from sartiq.accounts.models import Organization
-from sartiq.admin_services import ServiceWritesMixin, read_only_inline
+from sartiq.admin_services import ServiceForm, ServiceWritesMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
-from sartiq.errors import DomainError, InvalidInput
+from sartiq.errors import PermissionDenied
 from sartiq.events.admin import HistoryAdminMixin
 from sartiq.media.admin import thumbnail
 from shots import services
@@ -187,7 +187,7 @@ class ShotAdmin(HistoryAdminMixin, ServiceWritesMixin, TenantAdminMixin, admin.M
         return status_badge(shot.status)
 
 
-class OrganizationEngineForm(forms.ModelForm):
+class OrganizationEngineForm(ServiceForm):
     """The override as the API sets it (the same service and checks): the key and the webhook
     secret are write-only, a new value replaces the stored one, nothing stored is ever shown."""
 
@@ -201,7 +201,6 @@ class OrganizationEngineForm(forms.ModelForm):
     use_server_credentials = forms.BooleanField(
         required=False, help_text="Forget the stored key and webhook secret: the server's credentials serve this "
                                   "organization (its own engine and model only).")
-    user = None  # set by the admin's get_form
     field_names = {"api_key": "new_api_key", "webhook_secret": "new_webhook_secret"}
 
     class Meta:
@@ -217,22 +216,15 @@ class OrganizationEngineForm(forms.ModelForm):
                 data[name] = self.cleaned_data[field]
         return data
 
-    def clean(self):
-        cleaned = super().clean()
-        organization = cleaned.get("organization") or getattr(self.instance, "organization", None)
-        if self.errors or organization is None:
-            return cleaned
+    def check(self, data: dict) -> None:
+        """Who may (the organization's owners and admins) and what may run, as the API checks."""
+        organization = self.cleaned_data.get("organization") or getattr(self.instance, "organization", None)
+        if organization is None:
+            return
         if not tenancy.is_admin_of(self.user, organization.pk):
-            raise forms.ValidationError("Only the organization's owners and admins set its engine")
+            raise PermissionDenied("Only the organization's owners and admins set its engine")
         current = OrganizationEngine.objects.filter(organization=organization).first()
-        try:
-            services.organization_engine_check(current=current, data=self.service_data())
-        except InvalidInput as error:
-            name = self.field_names.get(error.field[-1], error.field[-1]) if error.field else None
-            self.add_error(name if name in self.fields else None, error.message)
-        except DomainError as error:
-            raise forms.ValidationError(error.message)
-        return cleaned
+        services.organization_engine_check(current=current, data=data)
 
 
 @admin.register(OrganizationEngine)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from sartiq.admin_services import ReadOnlyAdminMixin, read_only_inline
 from sartiq.admin_tenancy import TenantAdminMixin, TenantInlineMixin
 from sartiq.events import selectors
 from sartiq.events.actors import ACTOR_TYPES
@@ -98,7 +99,7 @@ class HistoryAdminMixin:
 
 
 @admin.register(Event)
-class EventAdmin(TenantAdminMixin, admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, TenantAdminMixin, admin.ModelAdmin):
     """Read-only: an event is recorded by the service that makes its change, never typed in."""
 
     list_display = ["occurred_at", "type", "actor", "shooting_id", "shot_id", "details"]
@@ -126,25 +127,9 @@ class EventAdmin(TenantAdminMixin, admin.ModelAdmin):
     def details(self, event):
         return data_label(event)
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(TenantAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, TenantAdminMixin, admin.ModelAdmin):
+    """Webhook endpoints and deliveries: tenants manage them through the API."""
 
 
 @admin.register(WebhookEndpoint)
@@ -163,18 +148,12 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
         return obj.organization.name if obj.organization_id else f"{obj.owner.email} (personal)"
 
 
+@read_only_inline
 class WebhookAttemptInline(TenantInlineMixin, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
-    can_delete = False
     fields = ["started_at", "duration_ms", "status_code", "response_excerpt", "error"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
