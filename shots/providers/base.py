@@ -193,17 +193,28 @@ class RemoteProvider:
         return outbound.OutboundClient(timeout=timeout or settings.IMAGE_PROVIDER_TIMEOUT, headers=self.headers(),
                                        trusted_hosts=self.trusted_hosts())
 
-    def call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
+    def call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int | None = None,
              **kwargs) -> httpx.Response:
-        """One request; 429 → RateLimited, other errors classified by `outbound.checked`."""
+        """One request: the engine's refusals first (`refused`), then the rest classified by
+        `outbound.checked` (5xx and the network: transient; other 4xx: permanent)."""
         def send():
-            response = client.request(method, url, max_bytes=max_bytes, **kwargs)
-            if response.status_code == 429:
-                raise RateLimited(f"{self.who} is rate limiting requests (HTTP 429)", retry_after(response))
+            response = client.request(method, url, max_bytes=max_bytes or self.document_limit(), **kwargs)
+            self.refused(response)
             return response
 
         return outbound.checked(send, who=self.who, transient=TransientProviderError,
                                 permanent=PermanentProviderError)
+
+    def document_limit(self) -> int:
+        """How much of an answer is read when the caller names no limit."""
+        return MAX_DOCUMENT_BYTES
+
+    def refused(self, response: httpx.Response) -> None:
+        """Raise for an answer the engine's protocol gives a meaning: by default a 429 is
+        RateLimited, after its Retry-After. Engines add theirs (a refused key, an account without
+        credits, a model's refused input)."""
+        if response.status_code == 429:
+            raise RateLimited(f"{self.who} is rate limiting requests (HTTP 429)", retry_after(response))
 
     def json(self, response: httpx.Response) -> dict:
         return json_document(response.content, self.who)

@@ -46,7 +46,6 @@ from sartiq import outbound
 from shots.providers.base import (
     CANCELED,
     FAILED,
-    MAX_DOCUMENT_BYTES,
     QUEUED,
     RUNNING,
     SUCCEEDED,
@@ -55,7 +54,6 @@ from shots.providers.base import (
     PermanentProviderError,
     RateLimited,
     RemoteProvider,
-    TransientProviderError,
     data_uri,
     retry_after,
 )
@@ -237,26 +235,19 @@ class FashnProvider(RemoteProvider):
         return [*settings.FASHN_OUTPUT_HOSTS, *([api_host] if api_host else [])]
 
     # --- requests ----------------------------------------------------------------------------------
-    def call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int = MAX_DOCUMENT_BYTES,
-             **kwargs):
-        """As `RemoteProvider.call`, with FASHN's codes read: a refused key says so, and a 429 that
-        means the account has no credits left fails instead of waiting (it is no rate limit)."""
-        def send():
-            response = client.request(method, url, max_bytes=max_bytes, **kwargs)
-            if response.status_code in (401, 403):
-                raise PermanentProviderError(f"FASHN refused the API key ({outbound.describe(response)}): "
-                                             f"check FASHN_API_KEY")
-            if response.status_code == 429:
-                code = error_code(response)
-                if code == "OutOfCredits":
-                    raise PermanentProviderError("FASHN refused the job: the account has no API credits left "
-                                                 "(HTTP 429 OutOfCredits)")
-                raise RateLimited(f"FASHN is rate limiting requests (HTTP 429{' ' + code if code else ''})",
-                                  retry_after(response))
-            return response
-
-        return outbound.checked(send, who=self.who, transient=TransientProviderError,
-                                permanent=PermanentProviderError)
+    def refused(self, response) -> None:
+        """FASHN's codes read: a refused key says so, and a 429 that means the account has no
+        credits left fails instead of waiting (it is no rate limit)."""
+        if response.status_code in (401, 403):
+            raise PermanentProviderError(f"FASHN refused the API key ({outbound.describe(response)}): "
+                                         f"check FASHN_API_KEY")
+        if response.status_code == 429:
+            code = error_code(response)
+            if code == "OutOfCredits":
+                raise PermanentProviderError("FASHN refused the job: the account has no API credits left "
+                                             "(HTTP 429 OutOfCredits)")
+            raise RateLimited(f"FASHN is rate limiting requests (HTTP 429{' ' + code if code else ''})",
+                              retry_after(response))
 
 
 def error_text(error) -> str | None:

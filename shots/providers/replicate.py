@@ -359,28 +359,14 @@ class PredictionProvider(RemoteProvider):
 
     credential_hint = ""  # what to check when credentials are refused
 
-    @staticmethod
-    def document_limit() -> int:
+    def document_limit(self) -> int:
         # A prediction echoes its input (our images as data URIs) and, from Cog, carries its
         # outputs inline: as large as a webhook body we accept, not a small status document.
         return max(MAX_DOCUMENT_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
 
-    def call(self, client: outbound.OutboundClient, method: str, url: str, max_bytes: int | None = None,
-             **kwargs) -> httpx.Response:
-        """One request; refusals worded for tenants (`refused`), other errors classified by
-        `outbound.checked` (5xx and the network: transient; other 4xx: permanent)."""
-        def send():
-            response = client.request(method, url, max_bytes=max_bytes or self.document_limit(), **kwargs)
-            self.refused(response)
-            return response
-
-        return outbound.checked(send, who=self.who, transient=TransientProviderError,
-                                permanent=PermanentProviderError)
-
     def refused(self, response: httpx.Response) -> None:
+        super().refused(response)
         code = response.status_code
-        if code == 429:
-            raise RateLimited(f"{self.who} is rate limiting requests (HTTP 429)", retry_after(response))
         if code in (401, 403):
             raise PermanentProviderError(f"{self.who} refused our credentials (HTTP {code}){self.credential_hint}")
         if code == 404:
