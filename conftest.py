@@ -13,6 +13,9 @@ from sartiq.api.auth import create_access_token
 from sartiq.events.services import AfterRecorded
 from shots.models import ShotRevision
 
+# The `browser` fixture (a headless Chromium) for the browser tests.
+pytest_plugins = ["tests.browser"]
+
 
 def sent(callbacks) -> list:
     """The after-commit callbacks a service registered, without the event log's own (its

@@ -7,8 +7,6 @@ skipped and the summary says so. With SARTIQ_SCREENSHOTS=<folder> it saves the q
 review page there (docs/screenshots/ holds the committed ones).
 """
 import os
-import shutil
-import tempfile
 from importlib import import_module
 from pathlib import Path
 
@@ -21,37 +19,16 @@ from shootings.tests.factories import ShootingFactory
 from shots.models import Shot, ShotRevision
 from shots.providers import GenerationRequest, LocalImageProvider
 from shots.tests.test_review_admin import attach_revision, make_shot, stored
+from tests.browser import require_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("SKIPPED the admin browser test: Chromium and ChromeDriver are not installed "
-                "(apt-get install chromium chromium-driver)", allow_module_level=True)
+require_chromium("the admin browser test")
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-
-@pytest.fixture
-def browser():
-    profile = tempfile.mkdtemp(prefix="sartiq-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic", f"--user-data-dir={profile}", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(2)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def picture(name, colour, seed=1) -> bytes:

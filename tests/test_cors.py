@@ -5,7 +5,6 @@ token; no credentials (cookies) ever go with a cross-origin request.
 The preflights and requests below are what a browser sends (Origin, Access-Control-Request-*);
 the last test has a real Chromium enforce the answers on a page of another origin."""
 import http.server
-import shutil
 import socketserver
 import threading
 
@@ -122,24 +121,16 @@ fetch(url, {headers: {"Authorization": "Bearer " + token, "If-None-Match": "W/\\
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(180)
-def test_a_page_on_another_origin_calls_the_api_in_chromium(live_server, settings, user):
+def test_a_page_on_another_origin_calls_the_api_in_chromium(browser, live_server, settings, user):
     """The page's origin (a server on another port) is allowed, then not: Chromium sends the
     preflight (Authorization and If-None-Match are not safelisted) and enforces both answers."""
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip("SKIPPED the CORS browser test: Chromium and ChromeDriver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     from sartiq.api.auth import create_access_token
 
     token, _ = create_access_token(user)
     with socketserver.TCPServer(("127.0.0.1", 0), _Page) as page_server:
         threading.Thread(target=page_server.serve_forever, daemon=True).start()
         page = f"http://127.0.0.1:{page_server.server_address[1]}"
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        driver = browser
         try:
             driver.set_script_timeout(30)
             driver.get(page + "/")
@@ -154,5 +145,4 @@ def test_a_page_on_another_origin_calls_the_api_in_chromium(live_server, setting
             result = driver.execute_async_script(FETCH, api + "?again=1", token)
             assert "error" in result and "Failed to fetch" in result["error"], result
         finally:
-            driver.quit()
             page_server.shutdown()
