@@ -24,6 +24,49 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def json_or_raw(raw: bytes):
+    """A request's body as JSON when it is JSON, else its bytes (None when empty)."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw
+
+
+class ScriptedHandler(BaseHTTPRequestHandler):
+    """The request handler of the test servers (here and in tests/engines/): reads the request's
+    body, asks `answer(raw)` for (status, body, headers), and writes it: bytes as they are, None as
+    nothing, anything else as JSON. `answer` returning None closes the connection unanswered (a
+    server that is down mid-exchange)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, raw: bytes):
+        raise NotImplementedError
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        answer = self.answer(self.rfile.read(length) if length else b"")
+        if answer is None:
+            self.close_connection = True
+            return
+        status, body, headers = answer
+        headers = headers or {}
+        data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            if name != "Content-Type":
+                self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
 class FakeService:
     """`routes` maps "METHOD /path" to a handler(request) -> (status, body, headers); bodies that are
     dicts are sent as JSON. Every request is recorded in `requests`, every connection counted in
@@ -35,35 +78,13 @@ class FakeService:
         self.requests: list[dict] = []
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw
-                request = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body,
-                           "raw": raw}
+        class Handler(ScriptedHandler):
+            def answer(self, raw):
+                request = {"method": self.command, "path": self.path, "headers": dict(self.headers),
+                           "body": json_or_raw(raw), "raw": raw}
                 service.requests.append(request)
                 handler = service.routes.get(f"{self.command} {self.path.split('?')[0]}")
-                status, payload, headers = handler(request) if handler else (404, {"error": "no route"}, {})
-                data = json.dumps(payload).encode() if isinstance(payload, (dict, list)) else (payload or b"")
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Content-Type", (headers or {}).get("Content-Type", "application/json"))
-                for name, value in (headers or {}).items():
-                    if name != "Content-Type":
-                        self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+                return handler(request) if handler else (404, {"error": "no route"}, {})
 
         server_class = _QuietServer
         if ":" in host:

@@ -36,11 +36,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PIL import Image, ImageDraw
+
+from tests.fake_http import ScriptedHandler
 
 API_KEY = "fashn-test-key"
 IMAGE, TEXT, BOOL = "image", "text", "bool"
@@ -352,34 +354,12 @@ class _Server(ThreadingHTTPServer):
 
 
 def _handler(fake: FashnServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def _handle(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+    class Handler(ScriptedHandler):
+        def answer(self, raw):
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             fake.requests.append({"method": self.command, "path": parts.path, "query": query,
                                   "headers": dict(self.headers), "raw": raw})
-            answer = fake.handle(self.command, parts.path, query, self.headers, raw)
-            if answer is None:  # down: the connection closes without an answer
-                self.close_connection = True
-                return
-            status, body, headers = answer
-            data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
-            self.send_response(status)
-            self.send_header("Content-Type", headers.get("Content-Type", "application/json"))
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                if name != "Content-Type":
-                    self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = _handle
+            return fake.handle(self.command, parts.path, query, self.headers, raw)
 
     return Handler

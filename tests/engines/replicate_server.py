@@ -28,11 +28,13 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
 from PIL import Image
 from standardwebhooks.webhooks import Webhook
+
+from tests.fake_http import ScriptedHandler, json_or_raw
 
 VERSION = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa"
 SECRET = "whsec_" + base64.b64encode(b"sartiq-test-replicate-webhook-key").decode()
@@ -66,33 +68,12 @@ class _Server:
         self.lock = threading.RLock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw
+        class Handler(ScriptedHandler):
+            def answer(self, raw):
                 request = {"method": self.command, "path": self.path.split("?")[0], "headers": dict(self.headers),
-                           "body": body, "at": time.monotonic()}
+                           "body": json_or_raw(raw), "at": time.monotonic()}
                 server.requests.append(request)
-                status, payload, headers = server.handle(request)
-                data = json.dumps(payload).encode() if isinstance(payload, (dict, list)) else (payload or b"")
-                self.send_response(status)
-                headers = {"Content-Type": "application/json", **(headers or {})}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = _handle
+                return server.handle(request)
 
         # `port` 0: any free one; a fixed one for a worker configured before the server starts.
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
