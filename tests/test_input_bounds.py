@@ -249,15 +249,23 @@ def test_a_date_time_is_stored_in_the_servers_time_zone_whatever_its_offset(user
     assert list(Shooting.objects.values_list("name", flat=True)) == ["Far"]
 
 
-@pytest.mark.parametrize("url, body, name", [
-    ("/api/v1/products/", {"name": "Tee", "year": True}, "year"),
-    ("/api/v1/resolution-presets/", {"name": "HD", "width": 1920, "height": False}, "height"),
+@pytest.mark.parametrize("url, body, loc, message", [
+    ("/api/v1/products/", {"name": "Tee", "year": True}, ["year"], "A valid integer is required."),
+    ("/api/v1/resolution-presets/", {"name": "HD", "width": 1920, "height": False}, ["height"],
+     "A valid integer is required."),
+    ("/api/v1/subjects/", {"name": "Ada", "gender": "FEMALE", "measurements": {"shoe_eu": True}},
+     ["measurements", "shoe_eu"], "A valid number is required."),
+    ("/api/v1/guidelines/", {"name": "G", "quality_thresholds": {"duplicate": False}},
+     ["quality_thresholds", "duplicate"], "A valid number is required."),
 ])
-def test_a_boolean_is_no_integer(user, url, body, name):
-    """JSON's true/false for an integer is refused as the API always did (Pydantic alone takes it
-    as 1/0; the OpenAPI document says integer)."""
+def test_a_boolean_is_no_number(user, url, body, loc, message):
+    """JSON's true/false for an integer or a number is refused as the API always did for integers
+    (Pydantic alone takes it as 1/0; the OpenAPI document says integer or number)."""
     response = client_for(user).post(url, body, format="json")
-    assert response.status_code == 422
-    assert response.json()["detail"] == [{"type": "value_error", "loc": ["body", name],
-                                          "msg": "Value error, A valid integer is required.",
-                                          "input": body[name], "ctx": {"error": {}}}]
+    assert response.status_code == 422, response.content
+    value = body
+    for key in loc:
+        value = value[key]
+    assert response.json()["detail"] == [{"type": "value_error", "loc": ["body", *loc],
+                                          "msg": f"Value error, {message}",
+                                          "input": value, "ctx": {"error": {}}}]

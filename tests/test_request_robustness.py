@@ -203,6 +203,31 @@ def test_too_many_fields_in_a_form_a_multipart_body_or_a_query_is_a_clear_400(ap
     assert not Product.objects.exists()
 
 
+def test_a_multipart_body_without_a_named_part_is_a_parse_error_not_an_empty_form(api, user):
+    """Django skips a part without `Content-Disposition: form-data; name=...`, so the fuzzer's
+    multipart body of one such part read as an empty form, and a PATCH of it as a change of nothing
+    answered 200. It is FastAPI's 400 now and changes nothing; an empty form and a named part still
+    read as they did."""
+    from sartiq.media.tests.factories import MediaResourceFactory
+
+    media = MediaResourceFactory(owner=user, caption="kept")
+    url = f"/api/v1/media-resources/{media.id}/"
+    boundary = "a222103b9b30b1f9e8be6882ecedb1d2"
+    content_type = f"multipart/form-data; boundary={boundary}"
+    for raw in (f"--{boundary}\r\n[]--{boundary}--\r\n",
+                f"--{boundary}\r\nX-Note: no name\r\n\r\ncaption=lost\r\n--{boundary}--\r\n"):
+        response = api.generic("PATCH", url, raw, content_type=content_type)
+        assert (response.status_code, response.json()) == (400, PARSE_ERROR), raw
+        media.refresh_from_db()
+        assert media.caption == "kept"
+    response = api.generic("PATCH", url, f"--{boundary}--\r\n", content_type=content_type)
+    assert response.status_code == 200, response.content
+    named = (f'--{boundary}\r\nContent-Disposition: form-data; name="caption"\r\n\r\nnew\r\n'
+             f"--{boundary}--\r\n")
+    response = api.generic("PATCH", url, named, content_type=content_type)
+    assert (response.status_code, response.json()["caption"]) == (200, "new")
+
+
 def test_a_body_above_the_size_limit_is_413_whatever_its_type(api, settings):
     """JSON bodies were read past DATA_UPLOAD_MAX_MEMORY_SIZE (and forms answered HTML)."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -95,6 +96,24 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return loads(stream.read())
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing a body it could read nothing from (400 "There was an error
+    parsing the body", FastAPI's answer to a malformed form). Django skips a part without a
+    `Content-Disposition: form-data; name=...` header silently, so a body of such parts would read
+    as an empty form, and an update as a change of nothing answered 200. An empty form (the closing
+    boundary alone, as a browser sends an empty FormData) is still an empty form."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        if not result.data and not result.files:
+            request = (parser_context or {}).get("request")
+            boundary = parse_header_parameters(media_type or "")[1].get("boundary", "")
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+            if length > len(f"\r\n--{boundary}--\r\n"):
+                raise exceptions.ParseError(PARSE_ERROR)
+        return result
 
 
 def is_json_media_type(content_type: str) -> bool:

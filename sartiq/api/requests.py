@@ -64,21 +64,23 @@ def text(max_length: int | None, min_length: int | None = None) -> Any:
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
 
 
-def _no_boolean(value: Any) -> Any:
-    """JSON's true/false is no integer (the OpenAPI document says so; Pydantic would take it as 1/0)."""
-    if isinstance(value, bool):
-        raise ValueError("A valid integer is required.")  # DRF's wording, as the API answered it
-    return value
+def _no_boolean(message: str):
+    """JSON's true/false is no number (the OpenAPI document says so; Pydantic would take it as 1/0)."""
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(message)
+        return value
+    return BeforeValidator(check)
 
 
 def int_range(ge: int | None = None, le: int | None = None) -> Any:
     """An integer within [ge, le]."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_no_boolean)]
+    return Annotated[int, Field(ge=ge, le=le), _no_boolean("A valid integer is required.")]  # DRF's wording
 
 
 def float_range(ge: float | None = None, le: float | None = None) -> Any:
     """A finite number (PostgreSQL would store NaN, and no JSON answer could carry it back)."""
-    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False)]
+    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False), _no_boolean("A valid number is required.")]
 
 
 def _iso(parse, message: str):

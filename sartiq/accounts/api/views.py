@@ -8,6 +8,7 @@ from sartiq.accounts.api import serializers as s
 from sartiq.accounts.api.throttles import AuthAddressThrottle
 from sartiq.accounts.models import Membership, Organization
 from sartiq.api.auth import create_access_token
+from sartiq.api.parsers import MultiPartParser
 from sartiq.api.serializers import MessageSerializer
 from sartiq.api.views import ApiViewSet, ListMixin, RetrieveMixin
 from sartiq.errors import NotFound
@@ -19,7 +20,7 @@ class LoginViewSet(ApiViewSet):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_classes = [AuthAddressThrottle]
-    parser_classes = [parsers.FormParser, parsers.MultiPartParser]
+    parser_classes = [parsers.FormParser, MultiPartParser]
     body_models = {"access_token": r.LoginForm}
     response_serializers = {"access_token": s.TokenSerializer}
     operation_ids = {"access_token": "login-access_token"}

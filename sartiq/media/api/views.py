@@ -1,6 +1,7 @@
 from rest_framework import parsers
 
 from sartiq.api.filters import ChoiceFilter, FilterSet
+from sartiq.api.parsers import MultiPartParser
 from sartiq.api.views import CrudViewSet
 from sartiq.media import services
 from sartiq.media.api import requests as r
@@ -26,7 +27,7 @@ class MediaResourceViewSet(CrudViewSet):
     serializer_class = s.MediaResourcePublicSerializer
     filterset_class = MediaResourceFilterSet
     list_component_name = "MediaResourcesPublic"
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, *CrudViewSet.parser_classes]
+    parser_classes = [MultiPartParser, parsers.FormParser, *CrudViewSet.parser_classes]
     body_models = {
         "create": r.MediaResourceCreate,
         "update": r.MediaResourceUpdate,
