@@ -129,7 +129,15 @@ class FilterSet(django_filters.FilterSet):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """Applies the filter set the view validated during the request phase."""
+    """Applies the filter set the view validated during the request phase. The view says which
+    filter set an action has (`get_filterset_class()`: list actions only, none for a history), and
+    drf-spectacular documents the parameters of that one, so the document lists no parameter an
+    action would ignore."""
+
+    def get_filterset_class(self, view, queryset=None):
+        if hasattr(view, "get_filterset_class"):
+            return view.get_filterset_class()
+        return super().get_filterset_class(view, queryset)
 
     def filter_queryset(self, request, queryset, view):
         filterset = getattr(view, "filterset", None)
