@@ -15,7 +15,7 @@ from PIL import Image
 
 from conftest import client_for
 from sartiq.catalog.demo import figure_image, garment_image
-from sartiq.catalog.models import ShootingGuidelines
+from sartiq.catalog.models import ShootingGuidelines, SubjectBaseImage
 from sartiq.catalog.tests.factories import (
     BackgroundPresetFactory,
     ShootingGuidelinesFactory,
@@ -213,6 +213,12 @@ def test_no_regeneration_without_the_guidelines_option_or_once_someone_moved_on(
     add_revision(shot, "POST_PROD", images=0)  # a person added a revision before the checks ran
     checked(revision)
     assert quality_events(shot)[1]["regeneration"] == {"skipped": "the revision is no longer the shot's current one"}
+    assert not Generation.objects.filter(shot=shot, status="PENDING").exists()
+    revision = generate(shot, user)
+    SubjectBaseImage.objects.filter(subject=shot.shooting_look.subject).delete()  # nothing to render from now
+    checked(revision)
+    assert quality_events(shot)[2]["regeneration"] == {"skipped": "the shot cannot be generated any more "
+                                                                  "(no_base_image)"}
     assert not Generation.objects.filter(shot=shot, status="PENDING").exists()
 
 
