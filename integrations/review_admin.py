@@ -39,7 +39,7 @@ from sartiq.events.admin import history as event_history
 from sartiq.media.admin import thumbnail
 from sartiq.media.references import shown_url
 from shots import services
-from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, status_badge
+from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, quality_badge, status_badge
 from shots.choices import REVIEWABLE, QualityStatus, RejectionReason, ShotStatus
 from shots.models import ReviewShot, Shot, ShotRevision, ShotRevisionImage
 from shots.selectors import shot_status_expression
@@ -59,8 +59,6 @@ class ReviewActionForm(helpers.ActionForm):
 REASON_KEYS = [(str((index + 1) % 10), value, label)
                for index, (value, label) in enumerate(RejectionReason.choices)]
 
-QUALITY_COLOURS = {QualityStatus.PASSED: "#43a047", QualityStatus.WARNING: "#fb8c00",
-                   QualityStatus.FAILED: "#e53935", QualityStatus.PENDING: "#9e9e9e"}
 # The queue sorts by quality worst first: FAILED, WARNING, PENDING (checks running), PASSED, then
 # revisions never checked (no image) and shots without a revision.
 QUALITY_RANK = Case(*[When(current_revision__quality_status=status, then=Value(rank)) for rank, status in
@@ -85,13 +83,6 @@ def quality_checks(quality) -> list[dict]:
     checks = quality.get("checks") if isinstance(quality, dict) else None
     return [{**check, "score": number(check.get("score")), "threshold": number(check.get("threshold"))}
             for check in (checks if isinstance(checks, list) else []) if isinstance(check, dict)]
-
-
-def quality_badge(status: str):
-    if not status:
-        return format_html('<span style="color:var(--body-quiet-color)">{}</span>', "not checked")
-    return format_html('<span class="quality-badge" style="background:{};color:#fff;border-radius:10px;'
-                       'padding:2px 8px;font-size:11px">{}</span>', QUALITY_COLOURS.get(status, "#607d8b"), status)
 
 
 # The queue shows shots awaiting review; approved ones are a filter away, to be exported.
@@ -256,7 +247,7 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Quality", ordering="quality_rank")
     def quality(self, shot):
-        return quality_badge(shot.current_revision.quality_status if shot.current_revision else "")
+        return quality_badge(shot.current_revision.quality_status if shot.current_revision else "", "not checked")
 
     @admin.display(description="Assignee")
     def assignee(self, shot):
@@ -367,7 +358,7 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
             "packshot_url": shown_url(product.cover_image_url, product.cover_image_media) if product else None,
             "current": current, "current_images": [image for image in (current.images.all() if current else [])
                                                    if image.effective_image_url],
-            "quality_badge": quality_badge(current.quality_status if current else ""),
+            "quality_badge": quality_badge(current.quality_status if current else "", "not checked"),
             "quality_checks": quality_checks(quality),
             "reasons": REASON_KEYS,
             "previous_url": self.review_url(request, previous) if previous else "",

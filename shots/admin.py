@@ -19,6 +19,7 @@ from sartiq.errors import PermissionDenied
 from sartiq.events.admin import HistoryAdminMixin
 from sartiq.media.admin import thumbnail
 from shots import services
+from shots.choices import QualityStatus
 from shots.models import Generation, OrganizationEngine, Prediction, Shot, ShotRevision, ShotRevisionImage
 from shots.selectors import shot_status_expression
 
@@ -37,15 +38,18 @@ def current_image_url(shot) -> str | None:
     return images[0].effective_image_url if images else None
 
 
-QUALITY_COLOURS = {"PENDING": "#9e9e9e", "PASSED": "#43a047", "WARNING": "#fb8c00", "FAILED": "#e53935"}
+QUALITY_COLOURS = {QualityStatus.PENDING: "#9e9e9e", QualityStatus.PASSED: "#43a047",
+                   QualityStatus.WARNING: "#fb8c00", QualityStatus.FAILED: "#e53935"}
 
 
-def quality_badge(status: str):
-    """A revision's quality status (docs/quality.md) as a badge; "-" for one never checked."""
+def quality_badge(status: str, unchecked: str = "-"):
+    """A revision's quality status (docs/quality.md) as a badge; `unchecked` for one never checked
+    (no image, or no revision at all on the review page)."""
     if not status:
-        return "-"
-    return format_html('<span style="background:{};color:#fff;border-radius:10px;padding:2px 8px;font-size:11px;'
-                       'white-space:nowrap">{}</span>', QUALITY_COLOURS.get(status, "#607d8b"), status)
+        return format_html('<span style="color:var(--body-quiet-color)">{}</span>', unchecked)
+    return format_html('<span class="quality-badge" style="background:{};color:#fff;border-radius:10px;'
+                       'padding:2px 8px;font-size:11px;white-space:nowrap">{}</span>',
+                       QUALITY_COLOURS.get(status, "#607d8b"), status)
 
 
 def quality_table(quality: dict):

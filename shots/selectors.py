@@ -182,7 +182,7 @@ def generation_blockers(look, shot_type_id=None) -> tuple[list[Shot], list[tuple
 
 
 def revision_for_quality(revision_id) -> ShotRevision | None:
-    """A revision with what its quality checks compare it with (shots/services/quality.py): its
+    """A revision with what its quality checks compare it with (shots/checking.py): its
     images' media, its shot's look (asked size, presets, product and packshot) and the shooting's
     guidelines."""
     look = "shot__shooting_look__"

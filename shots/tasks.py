@@ -52,7 +52,7 @@ def check_revision_quality(revision_id: str) -> str:
     """Run a new revision's quality checks (docs/quality.md). A duplicate message, or a revision
     checked or deleted meanwhile, changes nothing. Storage and database hiccups retry with backoff;
     after the last retry the sweeper sends it again."""
-    from shots.services.quality import revision_quality_check
+    from shots.checking import revision_quality_check
 
     return revision_quality_check(revision_id=revision_id) or "skipped"
 

@@ -15,7 +15,7 @@ FASHN, REPLICATE = ("fashn", "tryon-v1.6"), ("replicate", "acme/model")
 
 
 def quality(status, **checks):
-    """A quality document as the checks write it: `colour=False` is a failed check."""
+    """A quality document as the checks write it: `garment_colour=False` is a failed check."""
     return {"status": status, "checks": [{"name": name, "score": 12.5, "threshold": 10.0, "passed": passed,
                                           "detail": ""} for name, passed in checks.items()]}
 
@@ -47,12 +47,12 @@ def decide(client, shot, verdict, reasons=None):
 def reviewed(user):
     """Five shots of two shot types, reviewed through the API (the numbers below are counted by hand).
 
-    Front  S1: v1 fashn FAILED(colour) rejected [COLOR, FIT]; v2 fashn PASSED approved
+    Front  S1: v1 fashn FAILED(garment_colour) rejected [COLOR, FIT]; v2 fashn PASSED approved
            S2: v1 replicate PASSED approved
     Back   S3: v1 upload WARNING(sharpness) rejected []; v2 fashn FAILED(background) rejected
                [BACKGROUND]; v3 replicate PENDING, awaiting review
            S4: v1 fashn, not checked, awaiting review
-           S5: v1 built from a replicate prediction, FAILED(colour), rejected [ARTIFACT, COLOR, ARTIFACT]
+           S5: v1 built from a replicate prediction, FAILED(garment_colour), rejected [ARTIFACT, COLOR, ARTIFACT]
     """
     client = client_for(user)
     shooting = ShootingFactory(owner=user)
@@ -61,23 +61,23 @@ def reviewed(user):
     for key, shot_type in (("S1", front), ("S2", front), ("S3", back), ("S4", back), ("S5", back)):
         shots[key] = ShotFactory(shooting_look=LookFactory(shooting=shooting), shot_type=shot_type)
 
-    revision(shots["S1"], FASHN, quality("FAILED", colour=False, sharpness=True))
+    revision(shots["S1"], FASHN, quality("FAILED", garment_colour=False, sharpness=True))
     decide(client, shots["S1"], "reject", ["COLOR", "FIT"])
-    revision(shots["S1"], FASHN, quality("PASSED", colour=True, sharpness=True))
+    revision(shots["S1"], FASHN, quality("PASSED", garment_colour=True, sharpness=True))
     decide(client, shots["S1"], "approve")
 
-    revision(shots["S2"], REPLICATE, quality("PASSED", colour=True, sharpness=True))
+    revision(shots["S2"], REPLICATE, quality("PASSED", garment_colour=True, sharpness=True))
     decide(client, shots["S2"], "approve")
 
-    revision(shots["S3"], None, quality("WARNING", colour=True, sharpness=False))
+    revision(shots["S3"], None, quality("WARNING", garment_colour=True, sharpness=False))
     decide(client, shots["S3"], "reject")
-    revision(shots["S3"], FASHN, quality("FAILED", background=False, colour=True))
+    revision(shots["S3"], FASHN, quality("FAILED", background=False, garment_colour=True))
     decide(client, shots["S3"], "reject", ["BACKGROUND"])
     revision(shots["S3"], REPLICATE, {"status": "PENDING", "checks": []})
 
     revision(shots["S4"], FASHN)
 
-    revision(shots["S5"], REPLICATE, quality("FAILED", colour=False), via_prediction=True)
+    revision(shots["S5"], REPLICATE, quality("FAILED", garment_colour=False), via_prediction=True)
     decide(client, shots["S5"], "reject", ["ARTIFACT", "COLOR", "ARTIFACT"])
     return {"client": client, "shooting": shooting, "shots": shots, "front": front, "back": back}
 
@@ -107,7 +107,7 @@ def test_the_report_counts_what_review_found(reviewed):
         {"quality_status": "PASSED", **rate(2, 0)}]
     assert total["quality"]["checks"] == [
         {"name": "background", "failed": rate(1, 1), "passed": rate(0, 0)},
-        {"name": "colour", "failed": rate(2, 2), "passed": rate(4, 2)},
+        {"name": "garment_colour", "failed": rate(2, 2), "passed": rate(4, 2)},
         {"name": "sharpness", "failed": rate(1, 1), "passed": rate(3, 1)},
     ]
 
@@ -181,5 +181,5 @@ def test_a_quality_document_of_an_unexpected_shape_is_read_for_what_it_holds(rev
     current.save(update_fields=["quality"])
     decide(client, reviewed["shots"]["S4"], "reject")
     checks = {check["name"]: check for check in client.get(url).json()["total"]["quality"]["checks"]}
-    assert sorted(checks) == ["3", "background", "colour", "sharpness"]
+    assert sorted(checks) == ["3", "background", "garment_colour", "sharpness"]
     assert checks["3"]["failed"] == rate(1, 1)

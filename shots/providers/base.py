@@ -133,10 +133,19 @@ class RemoteProvider:
     who = "The provider"
     # Whether `status(job_id)` can be asked (Cog's asynchronous predictions can only be waited for).
     pollable = True
+    # The setting holding the server's key for the engine ("" for an engine that takes none).
+    key_setting = ""
 
     def __init__(self, config: EngineConfig):
         self.config = config
         self.base_url = config.base_url.rstrip("/")
+
+    def key_hint(self) -> str:
+        """Which key to check when the engine refuses ours: the organization's own
+        (`/organizations/{id}/engine`) or the server's setting."""
+        if self.config.account == "organization":
+            return "check the organization's API key (PUT /organizations/{id}/engine)"
+        return f"check {self.key_setting}" if self.key_setting else "check the engine's credentials"
 
     @property
     def model(self) -> str:

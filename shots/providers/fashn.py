@@ -133,6 +133,7 @@ def aspect_ratio(width: int, height: int, ratios: tuple[str, ...]) -> str:
 class FashnProvider(RemoteProvider):
     engine = "fashn"
     who = "FASHN"
+    key_setting = "FASHN_API_KEY"
 
     def __init__(self, config):
         super().__init__(config)
@@ -240,7 +241,7 @@ class FashnProvider(RemoteProvider):
         credits left fails instead of waiting (it is no rate limit)."""
         if response.status_code in (401, 403):
             raise PermanentProviderError(f"FASHN refused the API key ({outbound.describe(response)}): "
-                                         f"check FASHN_API_KEY")
+                                         f"{self.key_hint()}")
         if response.status_code == 429:
             code = error_code(response)
             if code == "OutOfCredits":

@@ -357,8 +357,6 @@ class PredictionMissing(PermanentProviderError):
 class PredictionProvider(RemoteProvider):
     """What Replicate and Cog share: the prediction document and the reading of their answers."""
 
-    credential_hint = ""  # what to check when credentials are refused
-
     def document_limit(self) -> int:
         # A prediction echoes its input (our images as data URIs) and, from Cog, carries its
         # outputs inline: as large as a webhook body we accept, not a small status document.
@@ -368,7 +366,8 @@ class PredictionProvider(RemoteProvider):
         super().refused(response)
         code = response.status_code
         if code in (401, 403):
-            raise PermanentProviderError(f"{self.who} refused our credentials (HTTP {code}){self.credential_hint}")
+            raise PermanentProviderError(f"{self.who} refused our credentials (HTTP {code}): {self.key_hint()}"
+                                         f"{', and that it may run the model' if self.key_setting else ''}")
         if code == 404:
             raise PredictionMissing(f"{self.who} refused the request: {outbound.describe(response)}")
         if code == 422:
@@ -381,7 +380,7 @@ class PredictionProvider(RemoteProvider):
 class ReplicateProvider(PredictionProvider):
     engine = "replicate"
     who = "Replicate"
-    credential_hint = ": check REPLICATE_API_TOKEN, and that it may run the model"
+    key_setting = "REPLICATE_API_TOKEN"
 
     def reference(self) -> tuple[str, str | None]:
         """("owner/name" or "", version id or None) of the configured model."""

@@ -13,7 +13,7 @@ from sartiq.errors import BusinessRuleError, NotFound
 from sartiq.locking import lock, relock
 from shots.choices import GenerationKind, GenerationStatus
 from shots.models import Generation, Shot
-from shots.selectors import generatable_shots, generation_blockers
+from shots.selectors import generation_blockers
 from shots.tasks import run_generation
 
 
@@ -105,8 +105,10 @@ def shot_quality_regenerate(*, shot: Shot, requested_by, limit: int) -> Generati
     if Generation.objects.filter(shot=shot, kind=GenerationKind.SHOT,
                                  status__in=[GenerationStatus.PENDING, GenerationStatus.RUNNING]).exists():
         return "a generation of the shot is already under way"
-    if shot not in generatable_shots(shot.shooting_look, shot.shot_type_id):
-        return "the shot cannot be generated any more"
+    _, blocked = generation_blockers(shot.shooting_look, shot.shot_type_id)
+    if shot.shot_type_id is None or any(other == shot for other, _ in blocked):
+        why = next((cause for other, cause in blocked if other == shot), "no_shot_type")
+        return f"the shot cannot be generated any more ({why})"
     shot.quality_regenerations += 1
     shot.save(update_fields=["quality_regenerations", "updated_at"])
     (generation,) = generations_request(shots=[shot], user=requested_by)

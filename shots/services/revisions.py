@@ -189,10 +189,7 @@ def revision_restore(*, user, revision) -> ShotRevision:
 
 def quality_pending(images: list) -> dict:
     """A new revision's quality fields: PENDING when it has stored images to check, else none (a
-    revision without images is never checked). Here, not in shots/services/quality.py: that module
-    loads the image libraries (numpy, scipy, scikit-image), which only the worker needs; the web
-    process that creates revisions stays without them (make bench's memory bound)."""
+    revision without images is never checked; docs/quality.md)."""
     if not any(image.media is not None for image in images):
         return {}
     return {"quality": {"status": QualityStatus.PENDING.value, "checks": []}, "quality_status": QualityStatus.PENDING}
-

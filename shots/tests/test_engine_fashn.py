@@ -237,6 +237,11 @@ def test_a_refused_key_says_so(fashn):
         provider_for(fashn, key="fa-wrong").submit(request_for(), job_key="g1", webhook_url=None)
     assert str(raised.value) == ("FASHN refused the API key (HTTP 401: Unauthorized: Invalid token): "
                                  "check FASHN_API_KEY")
+    organization = FashnProvider(EngineConfig("fashn", "", "fa-theirs", fashn.base_url, account="organization"))
+    with pytest.raises(PermanentProviderError) as raised:
+        organization.submit(request_for(), job_key="g1", webhook_url=None)
+    assert str(raised.value) == ("FASHN refused the API key (HTTP 401: Unauthorized: Invalid token): "
+                                 "check the organization's API key (PUT /organizations/{id}/engine)")
     assert not fashn.jobs
 
 

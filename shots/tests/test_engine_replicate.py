@@ -255,6 +255,10 @@ def test_refusals_are_permanent_with_a_clear_reason(replicate):
         provider(api_key="r8_wrong").submit(request(), job_key="g1", webhook_url=None)
     assert str(refused.value) == ("Replicate refused our credentials (HTTP 401): check REPLICATE_API_TOKEN, and that "
                                   "it may run the model")
+    with pytest.raises(PermanentProviderError) as refused:
+        provider(api_key="r8_theirs", account="organization").submit(request(), job_key="g1", webhook_url=None)
+    assert str(refused.value) == ("Replicate refused our credentials (HTTP 401): check the organization's API key "
+                                  "(PUT /organizations/{id}/engine), and that it may run the model")
     replicate.required = {"mask"}
     with pytest.raises(PermanentProviderError) as refused:
         provider().submit(request(), job_key="g1", webhook_url=None)

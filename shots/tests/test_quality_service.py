@@ -3,6 +3,10 @@ upload), the task through `apply()`, the stored result, its event, idempotence, 
 regeneration after a FAILED generated revision, and the guidelines' options (docs/quality.md)."""
 import base64
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,7 +15,7 @@ from PIL import Image
 
 from conftest import client_for
 from sartiq.catalog.demo import figure_image, garment_image
-from sartiq.catalog.models import ShootingGuidelines
+from sartiq.catalog.models import ShootingGuidelines, SubjectBaseImage
 from sartiq.catalog.tests.factories import (
     BackgroundPresetFactory,
     ShootingGuidelinesFactory,
@@ -210,6 +214,12 @@ def test_no_regeneration_without_the_guidelines_option_or_once_someone_moved_on(
     checked(revision)
     assert quality_events(shot)[1]["regeneration"] == {"skipped": "the revision is no longer the shot's current one"}
     assert not Generation.objects.filter(shot=shot, status="PENDING").exists()
+    revision = generate(shot, user)
+    SubjectBaseImage.objects.filter(subject=shot.shooting_look.subject).delete()  # nothing to render from now
+    checked(revision)
+    assert quality_events(shot)[2]["regeneration"] == {"skipped": "the shot cannot be generated any more "
+                                                                  "(no_base_image)"}
+    assert not Generation.objects.filter(shot=shot, status="PENDING").exists()
 
 
 def test_the_sweeper_sends_the_checks_of_revisions_left_pending(user, shot, enqueued):
@@ -304,3 +314,16 @@ def test_the_revisions_admin_shows_the_checks_read_only(client, superuser, user,
     assert '<table class="quality-checks">' in html and "<td>garment_colour</td>" in html
     assert "skipped: no earlier revision with stored images" in html
     assert not {"quality", "quality_status"} & set(page.context["adminform"].form.fields)
+
+
+def test_the_web_processes_never_load_the_image_science():
+    """numpy, SciPy, scikit-image and ImageHash are the worker's (shots/checking.py, imported by the
+    task): a web process with every URL and admin loaded has none of them (they would add some
+    30 MiB to each web worker, beyond `make bench`'s limit)."""
+    script = ("import sys, django; django.setup(); from django.urls import get_resolver; "
+              "get_resolver().url_patterns; import shots.services, shots.tasks; "
+              "print(sorted(m for m in ('numpy', 'scipy', 'skimage', 'imagehash') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings"},
+                           cwd=Path(__file__).resolve().parents[2])
+    assert (found.returncode, found.stdout.strip()) == (0, "[]"), found.stderr[-2000:]
