@@ -12,7 +12,8 @@ RUN useradd --create-home --uid 1000 sartiq \
     && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
        INTEGRATION_SECRETS_KEY="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
        DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput \
-    && chown -R sartiq /app
+    && mkdir -p /var/lib/sartiq/metrics \
+    && chown -R sartiq /app /var/lib/sartiq
 USER sartiq
 
 EXPOSE 8000
