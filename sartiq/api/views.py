@@ -162,12 +162,13 @@ class ApiViewSet(viewsets.GenericViewSet):
             return []
         optional = self.action in self.optional_body_actions
         form_endpoint = not any(isinstance(parser, JSONParser) for parser in request.parsers)
-        if not _has_body(request) and form_endpoint:
-            data = QueryDict()  # FastAPI's form fields: no body is each required field missing
-        elif not _has_body(request):
-            if not optional:
+        if not _has_body(request):
+            if form_endpoint:
+                data = QueryDict()  # FastAPI's form fields: no body is each required field missing
+            elif not optional:
                 return [missing(("body",), None)]
-            data = {}
+            else:
+                data = {}
         else:
             try:
                 data = request.data
