@@ -333,8 +333,9 @@ class ReviewQueueAdmin(TenantAdminMixin, admin.ModelAdmin):
                 raise PermissionDenied
             # A decision moves on to the next shot of the queue as it was before the decision
             # (which may take this shot out of it); the queue itself once it is done.
-            _, following = self.neighbours(request, shot)
-            if self._act(request, shot) and request.POST.get("action") in ("approve", "reject"):
+            decision = request.POST.get("action") in ("approve", "reject")
+            _, following = self.neighbours(request, shot) if decision else (None, None)
+            if self._act(request, shot) and decision:
                 return HttpResponseRedirect(self.review_url(request, following) if following
                                             else self.queue_url(request))
             return HttpResponseRedirect(request.get_full_path())

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-
 from sartiq.catalog.quality import effective_thresholds
 from sartiq.media.references import media_bytes
 from shots import quality
 from shots.choices import QualityStatus
+from shots.generation import asked_size, rendered_size
 from shots.models import Generation
 from shots.selectors import earlier_revision_images, revision_for_quality
 from shots.services.quality import revision_quality_record
@@ -43,19 +42,14 @@ def revision_quality_check(*, revision_id) -> str:
 
 def _context(revision, look, *, generated: bool) -> quality.Context:
     guidelines = look.shooting.default_guidelines
-    if look.width and look.height:
-        asked = (look.width, look.height)
-    elif look.resolution_preset_id:
-        asked = (look.resolution_preset.width, look.resolution_preset.height)
-    else:
-        asked = None
+    asked = asked_size(look)
     preset = look.background_preset or (look.set_design.background_preset if look.set_design else None)
     earlier = [_image(image.image_media, look.shooting)
                for image in earlier_revision_images(revision, EARLIER_REVISIONS)]
     return quality.Context(
         thresholds=effective_thresholds(guidelines.quality_thresholds if guidelines is not None else None),
         garment=_packshot(look), asked=asked,
-        minimum=quality.expected_size(*asked, settings.GENERATION_MAX_SIZE) if asked else None,
+        minimum=rendered_size(*asked) if asked else None,
         background=preset.color if preset is not None else None,
         previous=tuple(image.phash for image in earlier if image is not None), generated=generated,
     )

@@ -149,15 +149,23 @@ def _stored_bytes(media: MediaResource | None, shooting, via=None) -> bytes | No
     return media_bytes(media, audience=shooting, via=via)
 
 
-def _size(look) -> tuple[int, int]:
+def asked_size(look) -> tuple[int, int] | None:
+    """The size the look asks for: its own, else its resolution preset's (None: nothing asked)."""
     if look.width and look.height:
-        width, height = look.width, look.height
-    elif look.resolution_preset_id:
-        width, height = look.resolution_preset.width, look.resolution_preset.height
-    else:
-        width, height = 800, 1000
+        return look.width, look.height
+    if look.resolution_preset_id:
+        return look.resolution_preset.width, look.resolution_preset.height
+    return None
+
+
+def rendered_size(width: int, height: int) -> tuple[int, int]:
+    """What a generation renders for `width` x `height`: within GENERATION_MAX_SIZE, 64 px at least."""
     scale = min(1.0, settings.GENERATION_MAX_SIZE / max(width, height))
     return max(64, int(width * scale)), max(64, int(height * scale))
+
+
+def _size(look) -> tuple[int, int]:
+    return rendered_size(*(asked_size(look) or (800, 1000)))
 
 
 def build_request(generation: Generation) -> GenerationRequest:

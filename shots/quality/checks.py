@@ -54,7 +54,8 @@ class Context:
 
 
 def expected_size(width: int, height: int, max_side: int) -> tuple[int, int]:
-    """What a generation renders for a look asking `width` x `height` (shots.generation._size)."""
+    """What a generation renders for a look asking `width` x `height` within `max_side`
+    (shots.generation.rendered_size, which the worker calls; kept here for the image-only tests)."""
     scale = min(1.0, max_side / max(width, height))
     return max(64, int(width * scale)), max(64, int(height * scale))
 

@@ -68,7 +68,7 @@ class QualityImage:
     @classmethod
     def from_bytes(cls, data: bytes) -> QualityImage:
         size, image = decode(data, SHARPNESS_SIDE)
-        return cls(image.convert("RGB"), size)
+        return cls(image, size)  # __init__ converts to RGB
 
     @cached_property
     def rgb(self) -> np.ndarray:
