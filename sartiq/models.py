@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.fields import InvalidJSONInput
 
 from sartiq.json_values import check_stored
 
@@ -47,6 +49,25 @@ class _StoredJSONEncoder(json.JSONEncoder):
         return super().encode(o)
 
 
+class JSONFormField(forms.JSONField):
+    """The admin's field of a JSON column. The column's check refuses what cannot be stored (its
+    `validate`), so the form shows what was typed with plain JSON, a refused value included (the
+    column's encoder would raise while the page is drawn again); and a document nested deeper than
+    Python decodes is invalid JSON, as Django's field says, not a RecursionError."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+
+
 class JSONField(models.JSONField):
     """Every JSON column of the project: what it stores can always be read back and rendered
     (finite numbers within ±(2^53 − 1), bounded nesting). Forms (the admin) report a value that
@@ -62,6 +83,9 @@ class JSONField(models.JSONField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("encoder", _StoredJSONEncoder)
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": JSONFormField, "encoder": None, **kwargs})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()

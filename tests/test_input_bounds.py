@@ -147,6 +147,24 @@ def test_no_write_path_can_store_what_a_read_cannot_render(user):
     assert ShotType.objects.get(pk=shot_type.pk).margins is None
 
 
+@pytest.mark.parametrize("typed", ['{"top": ' + "9" * 400 + "}", '{"top": 1e400}', "[" * 100000 + "]" * 100000])
+def test_the_admin_shows_a_refused_json_value_again_with_its_error(client, superuser, typed):
+    """A staff user typing a number beyond the safe range, or a document nested deeper than Python
+    decodes, gets the form again with an error: the column's encoder refused to draw the typed
+    value (500), and Django's field let the RecursionError through (500)."""
+    client.force_login(superuser)
+    shot_type = ShotTypeFactory(owner=superuser, margins={"top": 1})
+    url = f"/admin/catalog/shottype/{shot_type.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: field.prepare_value(form.initial[name]) for name, field in form.fields.items()
+            if form.initial.get(name) is not None}
+    response = client.post(url, {**data, "margins": typed})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["margins"]
+    shot_type.refresh_from_db()
+    assert shot_type.margins == {"top": 1}
+
+
 def test_rows_stored_before_are_repaired_and_read_again(user):
     """What the data migration does: a number beyond the safe range becomes its decimal text."""
     from sartiq.json_values import repair_stored
