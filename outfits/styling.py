@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from outfits.choices import OutfitGenerationStatus
 from outfits.models import Outfit, OutfitProduct
-from outfits.stylist import Candidate, PermanentStylistError, StylingRequest, TransientStylistError, get_stylist
+from outfits.stylist import (
+    Candidate,
+    PermanentStylistError,
+    StylingRequest,
+    TransientStylistError,
+    get_stylist,
+    repeats,
+)
 from sartiq.accounts import tenancy
 from sartiq.catalog.models import Product
 from sartiq.events.services import of_shooting, record
@@ -66,7 +73,7 @@ def proposal_style(*, outfit_id) -> Outcome:
             lock_tree(_held(outfit_id, token))  # the shooting first (sartiq/locking.py)
             if not _held(outfit_id, token).select_for_update().exists():
                 return Outcome("skipped")
-            if frozenset(result.product_ids) in {frozenset(ids) for ids in _taken(look, outfit_id)}:
+            if repeats(result.product_ids, _taken(look, outfit_id)):
                 # Another proposal of the look finished with these products while this one was
                 # styled (proposals run in parallel): asked again, the stylist knows of it.
                 raise TransientStylistError("Another proposal of this look got the same products meanwhile")

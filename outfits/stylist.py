@@ -68,7 +68,12 @@ class StylingRequest:
     taken: list[list[str]] = field(default_factory=list)
 
     def is_taken(self, product_ids) -> bool:
-        return frozenset(product_ids) in {frozenset(ids) for ids in self.taken}
+        return repeats(product_ids, self.taken)
+
+
+def repeats(product_ids, taken: list[list[str]]) -> bool:
+    """Are `product_ids` (in any order) the products of one of the outfits `taken`?"""
+    return frozenset(product_ids) in {frozenset(ids) for ids in taken}
 
 
 @dataclass

@@ -170,6 +170,7 @@ def generation_blockers(look, shot_type_id=None) -> tuple[list[Shot], list[tuple
     ) if look.subject_id else set()
     generatable, blocked = [], []
     for shot in shots:
+        shot.shooting_look = look  # its look is this one: no query per shot for it (or its subject)
         if shot.shot_type.view_angle == ViewAngle.BACK:
             blocked.append((shot, "back_view"))
         elif look.subject_id is None:

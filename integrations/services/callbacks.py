@@ -35,21 +35,17 @@ def callback_verify(integration_id, body: bytes, headers) -> tuple[ExternalInteg
     webhooks = [webhook for sealed in _accepted_secrets(integration) if (webhook := _webhook(sealed)) is not None]
     wanted = {name: headers.get(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
     sent = {k: v for k, v in wanted.items() if v}
-    refusal = None
     for webhook in webhooks or [Webhook(new_callback_secret())]:
         try:
             webhook.verify(body, sent, json_parse=False)
+            break
         except WebhookVerificationError as exc:
             refusal = CallbackRefused(f"Invalid webhook: {exc}")
             if str(exc) != "No matching signature found":
-                break  # missing headers, a stale timestamp: whatever the secret
+                raise refusal from None  # missing headers, a stale timestamp: whatever the secret
         except ValueError:  # a malformed signature list, or a body that is not UTF-8
-            refusal = CallbackRefused("Invalid webhook: malformed headers or body")
-            break
-        else:
-            refusal = None
-            break
-    if refusal is not None:
+            raise CallbackRefused("Invalid webhook: malformed headers or body") from None
+    else:  # no secret signed it
         raise refusal
     if not webhooks:  # unreachable: a random secret matches no signature
         raise CallbackRefused("Invalid webhook: No matching signature found")

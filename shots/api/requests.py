@@ -68,8 +68,7 @@ class RejectShot(RequestModel):
     columns = {"reasons": "rejection_reasons"}
 
     notes: Notes = None
-    reasons: Annotated[list[RejectionReason], Field(max_length=50),
-                       AfterValidator(lambda items: list(dict.fromkeys(items)))] = Field(
+    reasons: Annotated[list[RejectionReason], Field(max_length=50)] = Field(  # repeats: shot_reject keeps one
         default_factory=list,
         description="Why the revision is rejected (a fixed vocabulary; repeats are kept once): counted by "
                     "GET /shootings/{id}/review-report")

@@ -51,6 +51,14 @@ def blocker_text(shot, reason: str) -> str:
             f"the ones it has and one for shot_type_id {shot_type.pk}), or {upload}")
 
 
+def _blocker(shot) -> str | None:
+    """Why `shot` cannot be generated (a reason of `generation_blockers`, or `no_shot_type`); None when it can."""
+    if shot.shot_type_id is None:
+        return "no_shot_type"
+    _, blocked = generation_blockers(shot.shooting_look, shot.shot_type_id)
+    return next((why for other, why in blocked if other.pk == shot.pk), None)
+
+
 @transaction.atomic
 def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
     """`count` generations for one shot (POST /shots/{id}/generate); 400 saying why when it cannot
@@ -59,8 +67,7 @@ def shot_generations_start(*, user, shot, count: int) -> list[Generation]:
     tenancy.check_change(user, shot)
     if shot.shot_type_id is None:
         raise BusinessRuleError("The shot has no shot type")
-    _, blocked = generation_blockers(shot.shooting_look, shot.shot_type_id)
-    reason = next((why for other, why in blocked if other.pk == shot.pk), None)
+    reason = _blocker(shot)
     if reason is not None:
         raise BusinessRuleError(f"The shot cannot be generated: {blocker_text(shot, reason)}")
     return generations_request(shots=[shot], user=user, count=count)
@@ -105,9 +112,8 @@ def shot_quality_regenerate(*, shot: Shot, requested_by, limit: int) -> Generati
     if Generation.objects.filter(shot=shot, kind=GenerationKind.SHOT,
                                  status__in=[GenerationStatus.PENDING, GenerationStatus.RUNNING]).exists():
         return "a generation of the shot is already under way"
-    _, blocked = generation_blockers(shot.shooting_look, shot.shot_type_id)
-    if shot.shot_type_id is None or any(other == shot for other, _ in blocked):
-        why = next((cause for other, cause in blocked if other == shot), "no_shot_type")
+    why = _blocker(shot)
+    if why is not None:
         return f"the shot cannot be generated any more ({why})"
     shot.quality_regenerations += 1
     shot.save(update_fields=["quality_regenerations", "updated_at"])
