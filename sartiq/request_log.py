@@ -19,11 +19,8 @@ import re
 import time
 import uuid
 
-import sentry_sdk
 from django.utils.functional import empty
 from pythonjsonlogger.json import JsonFormatter
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
 
 from sartiq.api.routes import without_segment_lookaheads
 from sartiq.log_redaction import redact
@@ -199,6 +196,12 @@ def _redact_breadcrumb(crumb, hint=None):
 
 
 def sentry_init(dsn: str, *, environment: str | None, traces_sample_rate: float) -> None:
+    # Imported here: every process loads this module (LOGGING's formatter), most without a DSN, and
+    # the SDK with its integrations costs a noticeable part of start-up.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
     sentry_sdk.init(dsn=dsn, environment=environment, traces_sample_rate=traces_sample_rate,
                     send_default_pii=False, integrations=[DjangoIntegration(), CeleryIntegration()],
                     before_send=_redact_event, before_breadcrumb=_redact_breadcrumb)
