@@ -11,14 +11,15 @@ no library does it; the replacement keeps the function's signature and its statu
 from __future__ import annotations
 
 import json
-import os
 
 from gunicorn import util
+
+from sartiq.config import env_bool
 
 threads = 4
 # Django logs one line per request itself (sartiq/request_log.py: JSON in production, with the
 # request id); gunicorn's own access line, redacted too, only when asked for.
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on") else None
+accesslog = "-" if env_bool("GUNICORN_ACCESS_LOG", False) else None
 logger_class = "sartiq.log_redaction.RedactingGunicornLogger"
 
 

@@ -40,6 +40,10 @@ QUEUES = ("default", "generation", "styling", "integrations")
 # Kombu's Redis transport keeps a queue's priorities in sibling lists (`<queue>\x06\x16<priority>`).
 _PRIORITY_SEPARATOR, _PRIORITIES = "\x06\x16", (3, 6, 9)
 
+# The method label's values: any other method (the client chooses it) counts as `other`, so requests
+# cannot add series without bound, as the route label cannot (`unmatched`).
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
 REQUESTS = Counter("sartiq_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"])
 LATENCY = Histogram("sartiq_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
                     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
@@ -65,10 +69,10 @@ class MetricsMiddleware:
         started = time.perf_counter()
         with connection.execute_wrapper(count):
             response = self.get_response(request)
-        route = route_of(request)
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
-        QUERIES.labels(request.method, route).observe(queries)
+        method, route = request.method if request.method in METHODS else "other", route_of(request)
+        REQUESTS.labels(method, route, str(response.status_code)).inc()
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
+        QUERIES.labels(method, route).observe(queries)
         return response
 
 

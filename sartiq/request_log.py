@@ -19,11 +19,8 @@ import re
 import time
 import uuid
 
-import sentry_sdk
 from django.utils.functional import empty
 from pythonjsonlogger.json import JsonFormatter
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
 
 from sartiq.api.routes import without_segment_lookaheads
 from sartiq.log_redaction import redact
@@ -32,8 +29,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
 # What a request id may be when a client or proxy sends it: a short token (UUIDs, ULIDs, Heroku's
 # and AWS's ids); anything else is replaced, so a log line cannot be forged or bloated through it.
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:@+=-]{8,128}$")
-_UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+_SANE_ID = re.compile(r"[A-Za-z0-9._:@+=-]{8,128}")
+_UUID = re.compile(r"[0-9a-fA-F-]{32,36}")
 _ORGANIZATION_PARAM = re.compile(r"(?:^|&)organization_id=([0-9a-fA-F-]{32,36})(?=&|$)")
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sartiq_log_context", default=None)
@@ -42,7 +39,9 @@ task_logger = logging.getLogger("sartiq.task")
 
 
 def request_id_from(value: str | None) -> str:
-    return value if value and _SANE_ID.match(value) else uuid.uuid4().hex
+    # fullmatch: `$` would let a trailing newline through, into the log line and the response header
+    # (where Django refuses it: a 500).
+    return value if value and _SANE_ID.fullmatch(value) else uuid.uuid4().hex
 
 
 def _current() -> dict:
@@ -100,7 +99,7 @@ def _organization_id(request) -> str | None:
     value = match.kwargs.get("organization_id") if match else None
     if not value and (found := _ORGANIZATION_PARAM.search(request.META.get("QUERY_STRING", ""))):
         value = found.group(1)
-    return value if value and _UUID.match(value) else None
+    return value if value and _UUID.fullmatch(value) else None
 
 
 def route_of(request) -> str:
@@ -197,6 +196,12 @@ def _redact_breadcrumb(crumb, hint=None):
 
 
 def sentry_init(dsn: str, *, environment: str | None, traces_sample_rate: float) -> None:
+    # Imported here: every process loads this module (LOGGING's formatter), most without a DSN, and
+    # the SDK with its integrations costs a noticeable part of start-up.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
     sentry_sdk.init(dsn=dsn, environment=environment, traces_sample_rate=traces_sample_rate,
                     send_default_pii=False, integrations=[DjangoIntegration(), CeleryIntegration()],
                     before_send=_redact_event, before_breadcrumb=_redact_breadcrumb)

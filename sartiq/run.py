@@ -45,8 +45,7 @@ def web_command(env: dict, bin_dir: Path) -> list[str]:
 def public_base(env: dict) -> str:
     """The URL a person on this machine opens (any-interface binds are reached through localhost)."""
     host = env.get("HOST") or "127.0.0.1"
-    host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
-    return f"http://{f'[{host}]' if ':' in host else host}:{env.get('PORT') or '8000'}"
+    return f"http://{bind_address({**env, 'HOST': 'localhost' if host in ('0.0.0.0', '::', '127.0.0.1') else host})}"
 
 
 def where_everything_is(env: dict, demo_email: str | None) -> str:

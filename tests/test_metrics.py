@@ -69,6 +69,14 @@ def test_a_request_moves_the_request_counters(api, anon, metrics_token):
         before, "sartiq_http_request_db_queries_count", **histogram) == 2
 
 
+def test_a_made_up_method_cannot_add_label_values(anon, metrics_token):
+    # The method comes from the client: each new one would be new series in every process until restart.
+    for method in ("BREWA", "BREWB"):
+        anon.generic(method, "/api/v1/users/me")
+    methods = {dict(labels).get("method") for name, labels in scrape(anon) if name.startswith("sartiq_http_")}
+    assert "other" in methods and not {"BREWA", "BREWB"} & methods
+
+
 def test_a_task_moves_the_task_counters_and_the_generation_gauge(user, anon, metrics_token):
     shot = ShotFactory(shooting_look__shooting=ShootingFactory(owner=user))
     SubjectBaseImageFactory(subject=shot.shooting_look.subject, shot_type=shot.shot_type)

@@ -41,7 +41,8 @@ def test_a_sane_request_id_is_kept_and_answered(api, caplog):
     assert record.duration_ms >= 0 and record.route != "unmatched"
 
 
-@pytest.mark.parametrize("sent", [None, "short", "has spaces in it", "x" * 200, "line\nbreak-0123456789"])
+@pytest.mark.parametrize("sent", [None, "short", "has spaces in it", "x" * 200, "line\nbreak-0123456789",
+                                  "trailing-newline-0123456789\n"])
 def test_an_absent_or_insane_request_id_is_replaced(anon, sent, caplog):
     caplog.set_level(logging.INFO, logger="sartiq.request")
     headers = {"HTTP_X_REQUEST_ID": sent} if sent else {}
