@@ -153,6 +153,9 @@ if _DATABASE.get("ENGINE") != "django.db.backends.postgresql":  # select_for_upd
     refuse("DATABASE_URL", DATABASE_URL.split("@")[-1], "expected a PostgreSQL URL (postgres:// or postgresql://)")
 DATABASES = {"default": _DATABASE}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds to wait for PostgreSQL to answer a new connection (libpq waits forever otherwise: a hung
+# server would hang every request and the readiness probe). `?connect_timeout=` in the URL wins.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1))
 # The hottest queries (the token's user, the polled list: sartiq/compiled.py) run as server-side
 # prepared statements after their second use on a connection, so PostgreSQL stops planning them.
 # Django's own queries never prepare (they bind on the client). A pooler in transaction mode that
@@ -209,6 +212,16 @@ if AWS_STORAGE_BUCKET_NAME:
     from botocore.auth import AUTH_TYPE_MAPS
 
     AWS_S3_SIGNATURE_VERSION = env_choice("AWS_S3_SIGNATURE_VERSION", "s3v4", tuple(AUTH_TYPE_MAPS))
+    # botocore waits 60 s to connect and 60 s per read, each tried up to 5 times: a hung S3 held a
+    # request (or the readiness probe) for minutes. Connecting is quick or failed; reads allow for
+    # large objects; botocore's standard retry mode tries three times in all (throttling, 5xx).
+    from botocore.config import Config as _BotoConfig
+
+    AWS_S3_CLIENT_CONFIG = _BotoConfig(
+        s3={"addressing_style": AWS_S3_ADDRESSING_STYLE}, signature_version=AWS_S3_SIGNATURE_VERSION,
+        connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5, minimum=1),
+        read_timeout=env_int("AWS_S3_READ_TIMEOUT", 60, minimum=1),
+        retries={"mode": "standard", "total_max_attempts": 3})
     DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     # Local files, served by the project only through signed, expiring URLs (sartiq/media/storage.py).

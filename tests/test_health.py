@@ -2,6 +2,9 @@
 readiness tries PostgreSQL, the broker and the storage and names what fails, nothing more; both
 answer whatever the Host header and over plain HTTP, as a container's probe asks."""
 import os
+import socket
+import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -11,6 +14,7 @@ import yaml
 from sartiq import embedded
 from shots.tests.test_uploads import s3  # noqa: F401 (fixture: S3 on a local S3-compatible server)
 from tests.servers import gunicorn
+from sartiq.api.health import CHECK_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = "/api/v1/utils/health-check/"
@@ -110,6 +114,42 @@ def test_with_postgresql_stopped_readiness_fails_and_liveness_holds(tmp_path):
     finally:
         redis.stop()
         pg.cleanup()
+
+
+@contextmanager
+def silent_server():
+    """A TCP port that takes connections and never answers: a hung server, or a network that drops
+    the packets after the handshake. Nothing accepts; the kernel's backlog completes the connects."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.timeout(180)
+def test_readiness_answers_in_seconds_when_every_server_hangs(tmp_path):
+    """PostgreSQL, Redis and S3 each accept the connection and never answer. The probe answers 503
+    naming the three within its timeout, and liveness still answers: a hung server must not hang the
+    probe (an orchestrator would kill the container instead of waiting for the server)."""
+    with ExitStack() as stack:
+        pg, redis, s3_port = (stack.enter_context(silent_server()) for _ in range(3))
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings",
+               "DATABASE_URL": f"postgresql://sartiq:secret@127.0.0.1:{pg}/sartiq",
+               "TEST_CELERY_BROKER_URL": f"redis://127.0.0.1:{redis}/0",
+               "AWS_STORAGE_BUCKET_NAME": "media", "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+               "AWS_ACCESS_KEY_ID": "probe", "AWS_SECRET_ACCESS_KEY": "probe-secret", "AWS_S3_REGION_NAME": "us-east-1"}
+        with gunicorn(["--workers", "1", "--timeout", "120"], env, tmp_path / "web.log") as (base, _):
+            for _ in range(2):  # and again, with the first probe's checks possibly still waiting
+                started = time.monotonic()
+                ready = httpx.get(base + READY, timeout=100)
+                elapsed = time.monotonic() - started
+                assert ready.status_code == 503, ready.text
+                assert ready.json()["components"] == {"database": "unavailable", "broker": "unavailable",
+                                                      "storage": "unavailable"}
+                assert elapsed < CHECK_TIMEOUT + 3, f"the probe took {elapsed:.1f} s"
+                assert httpx.get(base + LIVE, timeout=5).json() is True
+        log = (tmp_path / "web.log").read_text()
+        assert "readiness: database unavailable" in log and "probe-secret" not in log
 
 
 def test_compose_waits_for_health():

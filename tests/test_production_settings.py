@@ -213,3 +213,20 @@ def test_make_run_shares_metrics_between_its_processes(tmp_path):
     chosen = {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}
     run.metrics_directory(chosen, tmp_path)
     assert chosen == {"PROMETHEUS_MULTIPROC_DIR": "/srv/metrics"}
+
+
+@pytest.mark.django_db
+def test_database_and_s3_are_waited_for_a_bounded_time():
+    """libpq waits forever for a connection and botocore a minute per try, five tries: a hung
+    server held requests and probes (tests/test_health.py shows the probe). The defaults bound both."""
+    show = ("from django.conf import settings; from django.core.files.storage import storages; "
+            "config = storages['default'].connection.meta.client.meta.config; "
+            "print(settings.DATABASES['default']['OPTIONS']['connect_timeout'], config.connect_timeout, "
+            "config.read_timeout, config.retries, config.s3, config.signature_version)")
+    s3 = {"AWS_STORAGE_BUCKET_NAME": "media", "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"}
+    done = manage("shell", "-c", show, **s3)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == (
+        "5 5 60 {'mode': 'standard', 'total_max_attempts': 3} {'addressing_style': 'path'} s3v4")
+    done = manage("shell", "-c", show, DB_CONNECT_TIMEOUT=2, AWS_S3_CONNECT_TIMEOUT=3, AWS_S3_READ_TIMEOUT=30, **s3)
+    assert done.stdout.split("\n")[-2].startswith("2 3 30 "), done.stderr

@@ -3,10 +3,11 @@
 - `GET /api/v1/utils/health-check/` (liveness, the original FastAPI template's path and answer):
   200 `true` whenever the process answers, whatever the state of the servers behind it. A process
   that cannot answer this is the one to restart.
-- `GET /api/v1/utils/ready/` (readiness): PostgreSQL, the Celery broker (Redis) and the media
-  storage, each tried once with a short timeout. 200 with each component's status when all
-  answer; 503 naming the failing ones otherwise: the place to send traffic, or to wait for. The
-  answer names components only: an error's text (addresses, users, buckets) goes to the log.
+- `GET /api/v1/utils/ready/` (readiness): PostgreSQL (a new connection), the Celery broker
+  (Redis) and the media storage, tried side by side and answered within CHECK_TIMEOUT seconds.
+  200 with each component's status when all answer; 503 naming the failing ones otherwise: the
+  place to send traffic, or to wait for. The answer names components only: an error's text
+  (addresses, users, buckets) goes to the log.
 
 Both are answered by `ProbesMiddleware` before the Host header is checked and before the HTTPS
 redirect: a probe asks the container at its own address (`localhost:8000`), which the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import kombu
@@ -29,8 +31,10 @@ from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
-# Seconds one component may take to answer (the broker's connection; PostgreSQL's is the
-# database's own connect timeout, S3's botocore's).
+# Seconds the probe waits for the components' answers. The checks run side by side, each in a
+# thread of its own; one still waiting then is reported unavailable, and its thread ends at the
+# component's own timeout (the broker's below, DB_CONNECT_TIMEOUT, AWS_S3_CONNECT_TIMEOUT and
+# AWS_S3_READ_TIMEOUT): a hung server does not hang the probe.
 CHECK_TIMEOUT = 3
 
 
@@ -41,12 +45,12 @@ def health_check(request):
 
 
 def check_database() -> None:
+    """A new connection (the checking thread's own) answers a query."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:
-        connection.close()  # the next request opens a fresh one
-        raise
+    finally:
+        connection.close()
 
 
 def check_broker() -> None:
@@ -80,11 +84,18 @@ CHECKS = {"database": check_database, "broker": check_broker, "storage": check_s
 @require_safe
 def readiness(request):
     """Readiness: every component this process needs answers."""
+    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readiness")
+    try:
+        futures = {name: pool.submit(check) for name, check in CHECKS.items()}
+        wait(futures.values(), timeout=CHECK_TIMEOUT)
+    finally:
+        pool.shutdown(wait=False)  # a check still waiting ends on its own timeout
     components = {}
-    for name, check in CHECKS.items():
-        try:
-            check()
-        except Exception as exc:
+    for name, future in futures.items():
+        if not future.done():
+            logger.warning("readiness: %s unavailable: no answer within %s s", name, CHECK_TIMEOUT)
+            components[name] = "unavailable"
+        elif (exc := future.exception()) is not None:
             logger.warning("readiness: %s unavailable: %s: %s", name, type(exc).__name__, exc)
             components[name] = "unavailable"
         else:
