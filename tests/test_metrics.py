@@ -46,6 +46,18 @@ def test_refused_without_the_bearer_token(anon, metrics_token, header):
     assert b"sartiq_" not in response.content
 
 
+@pytest.mark.parametrize(("path", "route"), [("/api/v1/utils/health-check/", "^api/v1/utils/health-check/?$"),
+                                           ("/api/v1/utils/ready", "^api/v1/utils/ready/?$")])
+def test_probes_are_counted_under_their_routes(anon, metrics_token, path, route):
+    """The probes are answered before URL resolution (sartiq.api.health.ProbesMiddleware); they are
+    counted and logged under their own routes all the same, not with unknown URLs as `unmatched`."""
+    labels = {"method": "GET", "route": route.lstrip("^"), "status": "200"}
+    before = scrape(anon)
+    assert anon.get(path).status_code == 200
+    after = scrape(anon)
+    assert value(after, "sartiq_http_requests_total", **labels) - value(before, "sartiq_http_requests_total", **labels) == 1
+
+
 def test_a_request_moves_the_request_counters(api, anon, metrics_token):
     route = "api/v1/users/me/?$"
     before = scrape(anon)

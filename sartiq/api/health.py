@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import resolve
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
@@ -130,5 +131,8 @@ class ProbesMiddleware:
         if request.method in ("GET", "HEAD"):
             for pattern, view in PROBES.items():
                 if pattern.match(request.path_info):
+                    # What URL resolution would have found: the request log and the metrics name
+                    # the probe's route (an unknown URL counts as `unmatched`).
+                    request.resolver_match = resolve(request.path_info)
                     return view(request)
         return self.get_response(request)
