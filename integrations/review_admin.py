@@ -39,7 +39,7 @@ from sartiq.events.admin import history as event_history
 from sartiq.media.admin import thumbnail
 from sartiq.media.references import shown_url
 from shots import services
-from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, quality_badge, status_badge
+from shots.admin import CURRENT_IMAGES, STATUS_COLOURS, current_image_url, quality_badge, quality_checks, status_badge
 from shots.choices import REVIEWABLE, QualityStatus, RejectionReason, ShotStatus
 from shots.models import ReviewShot, Shot, ShotRevision, ShotRevisionImage
 from shots.selectors import shot_status_expression
@@ -65,24 +65,6 @@ QUALITY_RANK = Case(*[When(current_revision__quality_status=status, then=Value(r
                       enumerate([QualityStatus.FAILED, QualityStatus.WARNING, QualityStatus.PENDING,
                                  QualityStatus.PASSED])],
                     default=Value(4), output_field=IntegerField())
-
-
-def number(value) -> str:
-    """A check's score or threshold for the page: two decimals at most, three significant digits
-    below 1 (a normalised sharpness of 0.0031 stays readable)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "-" if value is None else str(value)
-    if abs(value) >= 1 or value == 0:
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{value:.3g}"
-
-
-def quality_checks(quality) -> list[dict]:
-    """The checks of a revision's quality document (shots/quality) as the page shows them; a
-    document of another shape shows none."""
-    checks = quality.get("checks") if isinstance(quality, dict) else None
-    return [{**check, "score": number(check.get("score")), "threshold": number(check.get("threshold"))}
-            for check in (checks if isinstance(checks, list) else []) if isinstance(check, dict)]
 
 
 # The queue shows shots awaiting review; approved ones are a filter away, to be exported.

@@ -52,16 +52,32 @@ def quality_badge(status: str, unchecked: str = "-"):
                        QUALITY_COLOURS.get(status, "#607d8b"), status)
 
 
+def number(value) -> str:
+    """A check's score or threshold for the page: two decimals at most, three significant digits
+    below 1 (a normalised sharpness of 0.0031 stays readable)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "-" if value is None else str(value)
+    if abs(value) >= 1 or value == 0:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+def quality_checks(quality) -> list[dict]:
+    """The checks of a revision's quality document (shots/quality) as the page shows them; a
+    document of another shape shows none."""
+    checks = quality.get("checks") if isinstance(quality, dict) else None
+    return [{**check, "score": number(check.get("score")), "threshold": number(check.get("threshold"))}
+            for check in (checks if isinstance(checks, list) else []) if isinstance(check, dict)]
+
+
 def quality_table(quality: dict):
     """The checks of a revision, one row each: check, passed, score against threshold, detail."""
-    checks = (quality or {}).get("checks") or []
+    checks = quality_checks(quality)
     if not checks:
         return "-" if not quality else "not run yet"
     rows = format_html_join("", '<tr><td>{}</td><td style="color:{}">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>', (
         (check.get("name"), "#2e7d32" if check.get("passed") else "#c62828",
-         "passed" if check.get("passed") else "failed",
-         "-" if check.get("score") is None else f"{check['score']:g}", f"{check.get('threshold', '-'):g}"
-         if isinstance(check.get("threshold"), (int, float)) else "-", check.get("detail", ""))
+         "passed" if check.get("passed") else "failed", check["score"], check["threshold"], check.get("detail", ""))
         for check in checks))
     return format_html('<table class="quality-checks"><thead><tr><th>check</th><th>result</th><th>score</th>'
                        '<th>threshold</th><th>detail</th></tr></thead><tbody>{}</tbody></table>', rows)

@@ -327,3 +327,19 @@ def test_the_web_processes_never_load_the_image_science():
                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "sartiq.test_settings"},
                            cwd=Path(__file__).resolve().parents[2])
     assert (found.returncode, found.stdout.strip()) == (0, "[]"), found.stderr[-2000:]
+
+
+def test_the_revision_admin_and_the_review_page_write_scores_alike():
+    """One formatter for both tables: two decimals at most, three significant digits below 1."""
+    from integrations.review_admin import quality_checks as review_checks
+    from shots.admin import quality_table
+
+    quality = {"status": "FAILED", "checks": [
+        {"name": "sharpness", "score": 0.0031234, "threshold": 0.004, "passed": False, "detail": "soft"},
+        {"name": "garment_colour", "score": 12.3456, "threshold": 15, "passed": True, "detail": ""},
+        {"name": "duplicate", "score": None, "threshold": 8, "passed": True, "detail": "skipped"}]}
+    html = str(quality_table(quality))
+    shown = [(check["score"], check["threshold"]) for check in review_checks(quality)]
+    assert shown == [("0.00312", "0.004"), ("12.35", "15"), ("-", "8")]
+    for score, threshold in shown:
+        assert f"<td>{score}</td><td>{threshold}</td>" in html
