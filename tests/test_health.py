@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from sartiq import embedded
+from sartiq.api.health import CHECK_TIMEOUT
 from shots.tests.test_uploads import s3  # noqa: F401 (fixture: S3 on a local S3-compatible server)
 from tests.servers import gunicorn
-from sartiq.api.health import CHECK_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = "/api/v1/utils/health-check/"

@@ -1,9 +1,8 @@
 """`skip`/`limit` pagination answering `{"data": [...], "count": N}`."""
 from __future__ import annotations
 
-from typing import Annotated
-
 import re
+from typing import Annotated
 
 import pydantic
 from pydantic_core import PydanticCustomError
