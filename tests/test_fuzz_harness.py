@@ -126,3 +126,35 @@ def test_refusals_by_the_http_server_count_as_rejections_of_bad_data():
     check = SchemathesisConfig.from_dict({"checks": checks}).projects.default.checks.negative_data_rejection
     assert {"413", "414", "431", "422", "400"} <= set(check.expected_statuses)
     assert not any(status.startswith("2") for status in check.expected_statuses)
+
+
+def test_an_upload_is_judged_by_the_fields_as_sent():
+    """fuzz/hooks.py mends schemathesis's form check for bodies with a file part: without it, a
+    multipart body whose fields are all valid as sent counts as schema-violating (the check cannot
+    validate the file's bytes and reads that as invalid). With it, valid-as-sent is valid and a
+    field invalid as sent is still invalid."""
+    import requests
+    import schemathesis
+
+    from fuzz import hooks
+
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/media/": {"post": {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "alt_text": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]}}}}}},
+        "responses": {"200": {"description": "ok"}}}}}}
+    upload = schemathesis.openapi.from_dict(document)["/media/"]["POST"]
+
+    def judged(alt_text, check) -> bool:
+        case = upload.Case(body={"file": b"RIFF\x1a\x00\x00\x00WEBP", "alt_text": alt_text},
+                           media_type="multipart/form-data")
+        request = requests.Request(**case.as_transport_kwargs(base_url="http://127.0.0.1:1")).prepare()
+        valid = check(type("Response", (), {"request": request})(), case, "multipart/form-data")
+        assert isinstance(case.body["file"], bytes)  # the case is left as it was
+        return valid
+
+    original = hooks._schemathesis_form_body_is_valid_as_sent
+    assert judged(True, original) is False  # the text `true` is a valid string: schemathesis's mistake
+    assert judged(True, hooks._form_body_is_valid_as_sent) is True
+    assert judged("far too long", hooks._form_body_is_valid_as_sent) is False
