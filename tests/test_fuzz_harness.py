@@ -135,6 +135,7 @@ def test_an_upload_is_judged_by_the_fields_as_sent():
     field invalid as sent is still invalid."""
     import requests
     import schemathesis
+    from schemathesis.transport.serialization import Binary
 
     from fuzz import hooks
 
@@ -147,11 +148,12 @@ def test_an_upload_is_judged_by_the_fields_as_sent():
     upload = schemathesis.openapi.from_dict(document)["/media/"]["POST"]
 
     def judged(alt_text, check) -> bool:
-        case = upload.Case(body={"file": b"RIFF\x1a\x00\x00\x00WEBP", "alt_text": alt_text},
+        # A file is generated as a `Binary`, as schemathesis draws one for `format: binary`.
+        case = upload.Case(body={"file": Binary(b"RIFF\x1a\x00\x00\x00WEBP\xff"), "alt_text": alt_text},
                            media_type="multipart/form-data")
         request = requests.Request(**case.as_transport_kwargs(base_url="http://127.0.0.1:1")).prepare()
         valid = check(type("Response", (), {"request": request})(), case, "multipart/form-data")
-        assert isinstance(case.body["file"], bytes)  # the case is left as it was
+        assert isinstance(case.body["file"], Binary)  # the case is left as it was
         return valid
 
     original = hooks._schemathesis_form_body_is_valid_as_sent
