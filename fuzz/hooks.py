@@ -77,13 +77,12 @@ def _form_body_is_valid_as_sent(response, case, media_type: str) -> bool:
     `alt_text=true`). The same validation, with a file's content as the string it is on the wire;
     everything else as schemathesis does it (tests/test_fuzz_harness.py)."""
     body = case.body
-    if isinstance(body, dict) and any(_as_wire_text(value) is not value for value in body.values()):
+    if isinstance(body, dict):
         case.body = {name: _as_wire_text(value) for name, value in body.items()}
-        try:
-            return _schemathesis_form_body_is_valid_as_sent(response, case, media_type)
-        finally:
-            case.body = body
-    return _schemathesis_form_body_is_valid_as_sent(response, case, media_type)
+    try:
+        return _schemathesis_form_body_is_valid_as_sent(response, case, media_type)
+    finally:
+        case.body = body
 
 
 _checks._form_body_is_valid_as_sent = _form_body_is_valid_as_sent

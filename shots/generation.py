@@ -158,9 +158,10 @@ def asked_size(look) -> tuple[int, int] | None:
     return None
 
 
-def rendered_size(width: int, height: int) -> tuple[int, int]:
-    """What a generation renders for `width` x `height`: within GENERATION_MAX_SIZE, 64 px at least."""
-    scale = min(1.0, settings.GENERATION_MAX_SIZE / max(width, height))
+def rendered_size(width: int, height: int, max_side: int | None = None) -> tuple[int, int]:
+    """What a generation renders for `width` x `height`: within `max_side` (GENERATION_MAX_SIZE),
+    64 px at least."""
+    scale = min(1.0, (max_side or settings.GENERATION_MAX_SIZE) / max(width, height))
     return max(64, int(width * scale)), max(64, int(height * scale))
 
 

@@ -1,28 +1,14 @@
 """`skip`/`limit` pagination answering `{"data": [...], "count": N}`."""
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import pydantic
-from pydantic_core import PydanticCustomError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from sartiq.api.validation import validate
+from sartiq.api.validation import QUERY_INTEGER, validate
 
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
-
-
-def _integer_text(value):
-    """Query text of an `integer` parameter: ASCII digits with an optional sign. Pydantic also
-    reads `0.0`, ` 1` and `1_0` as integers, which the OpenAPI document does not allow."""
-    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
-        raise PydanticCustomError("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
-    return value
-
-
-QUERY_INTEGER = pydantic.BeforeValidator(_integer_text)
 # `skip` reaches SQL as OFFSET, a bigint: beyond it PostgreSQL fails the query (a 500).
 SKIP_MAX = 2**63 - 1
 SKIP = Annotated[int, pydantic.Field(ge=0, le=SKIP_MAX), QUERY_INTEGER]

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Mapping, Union
 import pydantic
 from django.utils.datastructures import MultiValueDict
 from pydantic import TypeAdapter
+from pydantic_core import PydanticCustomError
 from rest_framework import exceptions, status
 
 
@@ -95,6 +96,21 @@ def validate(annotation: Any, value: Any, loc: Loc) -> tuple[Any, list[dict]]:
         return _adapter(annotation).validate_python(value), []
     except pydantic.ValidationError as exc:
         return None, model_errors(exc, loc)
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+def _integer_text(value):
+    """Query text of an `integer` parameter (annotated with QUERY_INTEGER): ASCII digits with an
+    optional sign. Pydantic also reads `0.0`, ` 1` and `1_0` as integers, which the OpenAPI
+    document does not allow."""
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
+    return value
+
+
+QUERY_INTEGER = pydantic.BeforeValidator(_integer_text)
 
 
 MODEL_ATTRIBUTES_TYPE = "Input should be a valid dictionary or object to extract fields from"

@@ -18,10 +18,10 @@ the `Context` and stores the result.
 from __future__ import annotations
 
 from sartiq.catalog.quality import THRESHOLDS
-from shots.quality.checks import CHECKS, Context, expected_size, result
+from shots.quality.checks import CHECKS, Context, result
 from shots.quality.image import Colour, QualityImage, Undecodable, packshot_colours, packshot_colours_of
 
-__all__ = ["CHECKS", "Colour", "Context", "QualityImage", "Undecodable", "assess", "expected_size",
+__all__ = ["CHECKS", "Colour", "Context", "QualityImage", "Undecodable", "assess",
            "packshot_colours", "packshot_colours_of", "severity", "status_of"]
 
 ERROR, WARNING = "error", "warning"

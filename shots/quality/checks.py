@@ -53,13 +53,6 @@ class Context:
     generated: bool = True  # a generation's revision (not an upload)
 
 
-def expected_size(width: int, height: int, max_side: int) -> tuple[int, int]:
-    """What a generation renders for a look asking `width` x `height` within `max_side`
-    (shots.generation.rendered_size, which the worker calls; kept here for the image-only tests)."""
-    scale = min(1.0, max_side / max(width, height))
-    return max(64, int(width * scale)), max(64, int(height * scale))
-
-
 def result(name: str, score, threshold: float, passed: bool, detail: str) -> dict:
     return {"name": name, "score": None if score is None else round(float(score), 4), "threshold": threshold,
             "passed": bool(passed), "detail": detail}

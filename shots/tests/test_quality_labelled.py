@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 
 from sartiq.catalog.quality import effective_thresholds
-from shots.quality import Context, QualityImage, assess, expected_size, packshot_colours_of
+from shots.generation import rendered_size
+from shots.quality import Context, QualityImage, assess, packshot_colours_of
 from shots.tests.quality_samples import KINDS, RENDER_SIDE, labelled_set
 
 PER_KIND = 30
@@ -27,7 +28,7 @@ SHOWN_BY = {**CAUGHT_BY, "exposure": "exposure"}
 def run(sample) -> dict:
     context = Context(
         thresholds=effective_thresholds(None), garment=packshot_colours_of(sample.packshot), asked=sample.asked,
-        minimum=expected_size(*sample.asked, RENDER_SIDE), background=sample.background,
+        minimum=rendered_size(*sample.asked, RENDER_SIDE), background=sample.background,
         previous=tuple(QualityImage.from_bytes(data).phash for data in sample.previous), generated=True)
     return assess([QualityImage.from_bytes(sample.image)], context)
 
