@@ -116,6 +116,32 @@ def test_with_postgresql_stopped_readiness_fails_and_liveness_holds(tmp_path):
         pg.cleanup()
 
 
+@pytest.mark.django_db
+def test_probes_at_once_share_one_round_of_checks(monkeypatch):
+    """The probe needs no login: ten at once run the checks once (one PostgreSQL connection, three
+    threads), not ten times; a probe after the round has ended starts a new one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import RequestFactory
+
+    from sartiq.api import health
+
+    rounds = []
+
+    def slow_database_check():
+        rounds.append(time.monotonic())
+        time.sleep(0.5)
+        health.check_database()
+
+    monkeypatch.setitem(health.CHECKS, "database", slow_database_check)
+    probe = RequestFactory().get(READY)
+    with ThreadPoolExecutor(max_workers=10) as clients:
+        answers = list(clients.map(lambda _: health.readiness(probe), range(10)))
+    assert [answer.status_code for answer in answers] == [200] * 10
+    assert len(rounds) == 1
+    assert health.readiness(probe).status_code == 200 and len(rounds) == 2
+
+
 @contextmanager
 def silent_server():
     """A TCP port that takes connections and never answers: a hung server, or a network that drops

@@ -18,7 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor, wait
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import kombu
@@ -82,15 +84,29 @@ def check_storage() -> None:
 CHECKS = {"database": check_database, "broker": check_broker, "storage": check_storage}
 
 
+# One round of checks at a time in a process: a probe arriving while one runs waits for that
+# round's answers instead of starting its own. The probe needs no login, so otherwise concurrent
+# requests would each open a PostgreSQL connection and three threads, more of them while a server
+# hangs. The pool's threads are started on first use (after gunicorn's fork).
+_pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readiness")
+_round_lock = threading.Lock()
+_round: tuple[float, dict[str, Future]] | None = None
+
+
+def _checks_round() -> tuple[float, dict[str, Future]]:
+    """The round still running, else a new one: (when it started, component -> its check)."""
+    global _round
+    with _round_lock:
+        if _round is None or all(future.done() for future in _round[1].values()):
+            _round = (time.monotonic(), {name: _pool.submit(check) for name, check in CHECKS.items()})
+        return _round
+
+
 @require_safe
 def readiness(request):
     """Readiness: every component this process needs answers."""
-    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readiness")
-    try:
-        futures = {name: pool.submit(check) for name, check in CHECKS.items()}
-        wait(futures.values(), timeout=CHECK_TIMEOUT)
-    finally:
-        pool.shutdown(wait=False)  # a check still waiting ends on its own timeout
+    started, futures = _checks_round()
+    wait(futures.values(), timeout=max(0.0, started + CHECK_TIMEOUT - time.monotonic()))
     components = {}
     for name, future in futures.items():
         if not future.done():
